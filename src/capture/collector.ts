@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** What the kernel-side collector records: `cells` (modules, files, environment only), `vars` (default), `full`. */
+export type CaptureMode = 'cells' | 'vars' | 'full';
+export const CAPTURE_MODES: readonly CaptureMode[] = ['cells', 'vars', 'full'];
+
+export interface CollectorOptions {
+  capture: CaptureMode;
+  loopBudget: number;
+  reprLimit: number;
+  redact: boolean;
+}
+
+/** One new version of a name, as the collector reports it. */
+export interface CapturedVersion {
+  v: number;
+  name: string;
+  kind: string;
+  line: number;
+  col: number;
+  end_line: number;
+  end_col: number;
+  type: string;
+  repr: string;
+  value?: unknown;
+  summary?: Record<string, unknown> | null;
+  iterations?: number | null;
+  t: number;
+}
+
+export interface CapturedFile {
+  name: string;
+  mode: string;
+  before: string | null;
+  after: string | null;
+  t: number;
+}
+
+export interface CapturedModule {
+  name: string;
+  version: string | null;
+  path: string | null;
+}
+
+/** Everything the collector saw during one cell; drained once per cell through `user_expressions`. */
+export interface CapturePayload {
+  cell_id: string | null;
+  versions: CapturedVersion[];
+  deps: [number, number, string][];
+  files: CapturedFile[];
+  modules: CapturedModule[];
+  errors: number;
+  first_error: string | null;
+  truncated: boolean;
+}
+
+const COLLECTOR_PATH = join(dirname(fileURLToPath(import.meta.url)), '../../../src/capture/collector.py');
+
+/** The user expression that drains the collector after each cell (evaluated, never transformed). */
+export const DRAIN_EXPRESSION = '__nbprov__.drain()';
+export const ENVIRONMENT_EXPRESSION = '__nbprov__.environment()';
+
+/** The silent code that installs the collector in a fresh kernel. */
+export function installCode(opts: CollectorOptions): string {
+  const config = JSON.stringify({ capture: opts.capture, loop_budget: opts.loopBudget, repr_limit: opts.reprLimit, redact: opts.redact });
+  // JSON text parsed in Python: JSON's true/false/null are not Python literals.
+  return `${readFileSync(process.env.NBPROV_DEV_COLLECTOR ?? COLLECTOR_PATH, 'utf8')}\n__nbprov_install__(__import__('json').loads(${JSON.stringify(config)}))\n`;
+}
+
+/**
+ * Extracts the JSON a user expression returned (an `IPython.display.JSON` mime bundle); undefined when the
+ * expression failed or was not evaluated (the kernel skips user_expressions after an error).
+ */
+export function decodeExpression<T>(userExpressions: Record<string, unknown>, key: string): T | undefined {
+  const entry = userExpressions[key] as { status?: string; data?: Record<string, unknown> } | undefined;
+  if (!entry || entry.status !== 'ok') return undefined;
+  return entry.data?.['application/json'] as T | undefined;
+}
+
+/** Describes a failed user expression, for the trial's error counter. */
+export function expressionError(userExpressions: Record<string, unknown>, key: string): string | undefined {
+  const entry = userExpressions[key] as { status?: string; ename?: string; evalue?: string } | undefined;
+  return entry && entry.status === 'error' ? `${entry.ename}: ${entry.evalue}` : undefined;
+}

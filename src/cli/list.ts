@@ -1,0 +1,36 @@
+import { basename, dirname, relative, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { listTrials, type TrialSummary } from '../store/queries.js';
+import { formatSeconds, renderTable } from '../render/table.js';
+import { openForReading } from './db-options.js';
+
+export function registerList(program: Command): void {
+  program
+    .command('list')
+    .description('list recorded trials, newest last')
+    .argument('[notebook]', 'only the trials of this notebook')
+    .option('--db <path>', 'database file (default: .noworkflow/db.sqlite here or beside NOTEBOOK, or $NBPROV_DB)')
+    .option('--json', 'print JSON')
+    .addHelpText('after', '\nExamples:\n  $ nbprov list\n  $ nbprov list experiment.ipynb --json')
+    .action((notebook: string | undefined, flags: { db?: string; json?: boolean }) => {
+      process.stdout.write(handler(notebook, flags));
+    });
+}
+
+export function handler(notebook: string | undefined, flags: { db?: string; json?: boolean }): string {
+  const { db, path } = openForReading({ db: flags.db, notebook });
+  try {
+    // Trials name their notebook relative to the database's project directory.
+    const key = notebook ? relative(resolve(dirname(path), '..'), resolve(notebook)) : undefined;
+    const trials = listTrials(db, key);
+    if (flags.json) return JSON.stringify(trials, null, 2) + '\n';
+    if (trials.length === 0) return notebook ? `no trials of ${notebook} yet\n` : 'no trials yet: record one with `nbprov run NOTEBOOK.ipynb`\n';
+    return renderTable(['#', 'id', 'notebook', 'start', 'duration', 'status', 'cells ok/failed'], trials.map(row)) + '\n';
+  } finally {
+    db.close();
+  }
+}
+
+function row(t: TrialSummary): (string | number)[] {
+  return [t.sequence, t.id.slice(0, 8), basename(t.notebook), t.start.slice(0, 19), formatSeconds(t.seconds), t.status, t.nbprov ? `${t.cellsOk}/${t.cellsFailed}` : '-'];
+}

@@ -1,0 +1,58 @@
+import { Command, CommanderError } from 'commander';
+import { ExitCode, NbprovError } from '../errors.js';
+import { NBPROV_VERSION } from '../version.js';
+import { registerRun } from './run.js';
+import { registerList } from './list.js';
+import { registerShow } from './show.js';
+
+// @jupyterlab/services logs websocket chatter through console.debug, which would land on our stdout.
+console.debug = () => {};
+
+const program = new Command('nbprov')
+  .description('Provenance for Jupyter notebooks: every run a recorded trial in a noWorkflow-compatible SQLite database.')
+  .version(NBPROV_VERSION)
+  .option('--debug', 'print stack traces of errors')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride()
+  .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+registerRun(program);
+registerList(program);
+registerShow(program);
+
+program.addHelpText(
+  'after',
+  `
+Examples:
+  $ nbprov run experiment.ipynb -o executed.ipynb
+  $ nbprov list
+  $ nbprov show last --code
+
+Exit codes: 0 ok · 1 a cell raised · 2 usage or bad input · 3 kernel/server failure · 130 interrupted`,
+);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  process.exitCode = report(err, program.opts().debug === true || process.argv.includes('--debug'));
+}
+
+/** The single place errors become messages and exit codes. */
+function report(err: unknown, debug: boolean): number {
+  if (err instanceof CommanderError) {
+    // commander already printed its message (or the help/version it was asked for)
+    return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+  }
+  if (err instanceof NbprovError) {
+    process.stderr.write(`nbprov: ${err.message}\n`);
+    if (err.hint) process.stderr.write(`  hint: ${err.hint}\n`);
+    const log = (err as { log?: string }).log;
+    if (log) process.stderr.write(`  server log (last lines):\n${log.split('\n').slice(-8).map((l) => `    ${l}`).join('\n')}\n`);
+    if (debug && err.cause) process.stderr.write(`${(err.cause as Error).stack ?? err.cause}\n`);
+    return err.exitCode;
+  }
+  process.stderr.write(`nbprov: internal error: ${(err as Error)?.message ?? err}\n`);
+  if (debug) process.stderr.write(`${(err as Error)?.stack}\n`);
+  else process.stderr.write('  hint: re-run with --debug for the stack trace, and please report it\n');
+  return ExitCode.bug;
+}

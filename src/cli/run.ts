@@ -1,0 +1,188 @@
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import cliProgress from 'cli-progress';
+import { ExitCode, NbprovError } from '../errors.js';
+import { runNotebook, type RunEvents, type RunResult } from '../run/runner.js';
+import { CAPTURE_MODES, type CaptureMode } from '../capture/collector.js';
+import { parsePositive, collect } from './options.js';
+
+interface RunFlags {
+  output?: string;
+  db?: string;
+  kernel?: string;
+  server?: string;
+  tokenFile?: string;
+  header: string[];
+  jupyter?: string;
+  python?: string;
+  cwd?: string;
+  timeout?: number;
+  startupTimeout: number;
+  allowErrors?: boolean;
+  capture: CaptureMode;
+  loopBudget: number;
+  redact: boolean;
+  quiet?: boolean;
+  json?: boolean;
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('execute a notebook through a Jupyter server and record the run as a trial')
+    .argument('<notebook>', 'the .ipynb file to run')
+    .option('-o, --output <path>', 'write the executed notebook (outputs, execution counts) here')
+    .option('--db <path>', 'database file (default: .noworkflow/db.sqlite beside the notebook, or $NBPROV_DB)')
+    .option('--kernel <name>', "kernel to use (default: the notebook's kernelspec)")
+    .option('--server <url>', 'use this Jupyter Server / Kernel Gateway / Enterprise Gateway instead of a private one')
+    .option('--token-file <path>', 'file holding the --server token (else $JUPYTER_TOKEN); never pass tokens on the command line')
+    .option('--header <"Name: value">', 'extra HTTP header for --server (repeatable), e.g. for proxies', collect, [])
+    .option('--jupyter <path>', 'jupyter executable for the private server (default: $NBPROV_JUPYTER, else beside --python)')
+    .option('--python <path>', 'Python interpreter whose jupyter runs the private server', '/usr/bin/python3')
+    .option('--cwd <dir>', "kernel working directory (default: the notebook's directory)")
+    .option('--timeout <seconds>', 'per-cell timeout; the kernel is interrupted, exit 3', parsePositive('--timeout'))
+    .option('--startup-timeout <seconds>', 'how long to wait for the kernel to start', parsePositive('--startup-timeout'), 60)
+    .option('--allow-errors', 'keep running after a cell raises (exit code stays 1)')
+    .addOption(new Option('--capture <mode>', 'what to record: cells, vars (variables and dependencies) or full (every loop iteration)').choices(CAPTURE_MODES).default('vars'))
+    .option('--loop-budget <n>', 'loop iterations / function calls recorded in detail', parsePositive('--loop-budget'), 3)
+    .option('--no-redact', 'store values of secret-looking variables (token, password, key...) instead of <redacted>')
+    .option('-q, --quiet', 'no progress bar and no summary line')
+    .option('--json', 'print the trial summary as JSON')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ nbprov run experiment.ipynb
+  $ nbprov run experiment.ipynb -o executed.ipynb --timeout 600
+  $ JUPYTER_TOKEN=... nbprov run experiment.ipynb --server https://gateway.example:8888 --startup-timeout 120
+
+Exit codes: 0 all cells ok · 1 a cell raised · 2 bad notebook/options · 3 kernel died, timed out or server failed · 130 Ctrl-C`,
+    )
+    .action(async (notebook: string, flags: RunFlags) => {
+      process.exitCode = await handler(notebook, flags);
+    });
+}
+
+/** Runs the notebook, reports, and returns the exit code. */
+export async function handler(notebook: string, flags: RunFlags): Promise<number> {
+  const token = flags.server ? readToken(flags.tokenFile) : undefined;
+  const headers = parseHeaders(flags.header);
+  if (flags.server && !/^https:|^http:\/\/(127\.|localhost|\[::1\])/.test(flags.server)) {
+    process.stderr.write(`nbprov: warning: ${flags.server} is not TLS; the token travels in clear text\n`);
+  }
+  const abort = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts === 1) {
+      process.stderr.write('\nnbprov: interrupting the kernel (Ctrl-C again to quit at once)\n');
+      abort.abort();
+    } else {
+      // The private server watches our pid and shuts itself and its kernel down.
+      process.exit(ExitCode.interrupted);
+    }
+  };
+  process.on('SIGINT', onSigint);
+  const progress = flags.quiet || flags.json || !process.stderr.isTTY ? undefined : new ProgressReporter();
+  try {
+    const result = await runNotebook({
+      notebook,
+      db: flags.db,
+      kernel: flags.kernel,
+      server: flags.server,
+      token,
+      headers,
+      jupyter: flags.jupyter,
+      python: flags.python,
+      cwd: flags.cwd,
+      output: flags.output,
+      timeoutSec: flags.timeout,
+      startupTimeoutSec: flags.startupTimeout,
+      allowErrors: flags.allowErrors === true,
+      capture: flags.capture,
+      loopBudget: flags.loopBudget,
+      redact: flags.redact,
+      command: recordedCommand(),
+      events: progress?.events,
+      signal: abort.signal,
+    });
+    progress?.stop();
+    report(result, flags);
+    return exitCodeOf(result);
+  } finally {
+    progress?.stop();
+    process.off('SIGINT', onSigint);
+  }
+}
+
+function exitCodeOf(result: RunResult): number {
+  if (result.status === 'finished') return result.cellsFailed > 0 ? ExitCode.cellFailed : ExitCode.ok;
+  return result.error?.exitCode ?? ExitCode.cellFailed;
+}
+
+function report(result: RunResult, flags: RunFlags): void {
+  if (flags.json) {
+    const { error, ...rest } = result;
+    process.stdout.write(JSON.stringify({ ...rest, error: error ? { code: error.code, message: error.message } : null }, null, 2) + '\n');
+    return;
+  }
+  if (result.error) process.stderr.write(`nbprov: ${result.error.message}\n${result.error.hint ? `  hint: ${result.error.hint}\n` : ''}`);
+  if (flags.quiet) return;
+  const ok = `${result.cellsOk}/${result.cellsTotal} cells ok`;
+  const failed = result.cellsFailed ? `, ${result.cellsFailed} failed` : '';
+  const recorder = result.recorderErrors ? `, ${result.recorderErrors} recorder errors` : '';
+  process.stdout.write(`trial ${result.sequence} (${result.trialId.slice(0, 8)}) ${result.status}: ${ok}${failed}${recorder}, ${result.seconds.toFixed(2)} s\n`);
+}
+
+function readToken(tokenFile?: string): string | undefined {
+  if (tokenFile) {
+    try {
+      return readFileSync(tokenFile, 'utf8').trim();
+    } catch (err) {
+      throw new NbprovError('NBPROV_USAGE', `cannot read --token-file ${tokenFile}: ${(err as NodeJS.ErrnoException).code}`);
+    }
+  }
+  return process.env.JUPYTER_TOKEN || undefined;
+}
+
+function parseHeaders(values: string[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const value of values) {
+    const m = /^([A-Za-z0-9-]+):\s*(.*)$/.exec(value);
+    if (!m) throw new NbprovError('NBPROV_USAGE', `--header '${value.split(':')[0]}' is not 'Name: value'`);
+    headers[m[1]] = m[2];
+  }
+  return headers;
+}
+
+/** The command line as stored in the trial: header values are dropped, they may hold credentials. */
+function recordedCommand(): string {
+  const args = process.argv.slice(2);
+  const out = ['nbprov'];
+  for (let i = 0; i < args.length; i++) {
+    out.push(args[i]);
+    if (args[i] === '--header' && i + 1 < args.length) out.push(`${args[++i].split(':')[0]}: <redacted>`);
+  }
+  return out.map((a) => (/[\s'"]/.test(a) ? JSON.stringify(a) : a)).join(' ');
+}
+
+/** A cli-progress bar on stderr: cell n/N, the cell's first line, elapsed time. */
+class ProgressReporter {
+  readonly #bar = new cliProgress.SingleBar(
+    { format: ' {bar} {value}/{total} cells | {duration_formatted} | {line}', stream: process.stderr, hideCursor: true, clearOnComplete: true },
+    cliProgress.Presets.shades_classic,
+  );
+  #started = false;
+  readonly events: RunEvents = {
+    onStart: ({ cells }) => {
+      this.#bar.start(cells, 0, { line: '' });
+      this.#started = true;
+    },
+    onCellStart: (cell, position) => this.#bar.update(position - 1, { line: `[${cell.index}] ${cell.source.split('\n')[0].slice(0, 50)}` }),
+    onCellEnd: () => this.#bar.increment(),
+  };
+  stop(): void {
+    if (this.#started) this.#bar.stop();
+    this.#started = false;
+  }
+}

@@ -1,0 +1,68 @@
+import { dirname } from 'node:path';
+import type { Command } from 'commander';
+import { cellSource, resolveTrial, trialCells, trialEnvironment, trialModules } from '../store/queries.js';
+import { formatSeconds, renderTable } from '../render/table.js';
+import { openForReading } from './db-options.js';
+
+interface ShowFlags {
+  db?: string;
+  json?: boolean;
+  code?: boolean;
+}
+
+export function registerShow(program: Command): void {
+  program
+    .command('show')
+    .description('show one trial: header, environment and one row per cell')
+    .argument('[trial]', 'trial selector: number, id prefix, last, last~N', 'last')
+    .option('--db <path>', 'database file (default: .noworkflow/db.sqlite here, or $NBPROV_DB)')
+    .option('--code', 'print each cell source')
+    .option('--json', 'print JSON')
+    .addHelpText('after', '\nExamples:\n  $ nbprov show\n  $ nbprov show 3 --code\n  $ nbprov show last~1 --json')
+    .action((trial: string, flags: ShowFlags) => {
+      process.stdout.write(handler(trial, flags));
+    });
+}
+
+export function handler(selector: string, flags: ShowFlags): string {
+  const { db, path } = openForReading({ db: flags.db });
+  try {
+    const trial = resolveTrial(db, selector);
+    const cells = trialCells(db, trial.id);
+    const environment = trialEnvironment(db, trial.id);
+    const modules = trialModules(db, trial.id);
+    const withSource = cells.map((c) => ({ ...c, source: flags.code || flags.json ? cellSource(dirname(path), c.codeHash) : undefined }));
+    if (flags.json) return JSON.stringify({ trial, environment, modules, cells: withSource }, null, 2) + '\n';
+    const lines = [
+      `trial ${trial.sequence}  ${trial.id}  (${trial.tag ?? 'no tag'})`,
+      `notebook  ${trial.notebook}`,
+      `status    ${trial.status}${trial.error ? ` — ${trial.error}` : ''}`,
+      `started   ${trial.start.slice(0, 19)}   duration ${formatSeconds(trial.seconds)}`,
+      `command   ${trial.command}`,
+      `python    ${environment.python_version ?? '?'}   kernel ${trial.kernel ?? '?'} (${environment.kernel_implementation ?? '?'})   capture ${trial.capture ?? '-'}`,
+      '',
+    ];
+    if (cells.length === 0) {
+      lines.push('(no nbprov cell rows: this trial was recorded by noWorkflow itself)');
+      return lines.join('\n') + '\n';
+    }
+    lines.push(
+      renderTable(
+        ['cell', 'code hash', 'time', 'status', 'output', 'first line'],
+        cells.map((c) => [c.index, c.codeHash.slice(0, 10), formatSeconds(c.seconds), c.status, truncate(c.errorName ? `${c.errorName}: ${c.errorValue}` : c.outputs ?? '', 40), truncate(c.firstLine, 50)]),
+      ),
+    );
+    if (flags.code) {
+      for (const c of withSource) lines.push('', `── cell ${c.index} (${c.status}) ${'─'.repeat(40)}`, (c.source ?? '(source not in the content store)').trimEnd());
+    }
+    if (modules.length) lines.push('', `modules   ${modules.map((m) => (m.version ? `${m.name} ${m.version}` : m.name)).join(', ')}`);
+    return lines.join('\n') + '\n';
+  } finally {
+    db.close();
+  }
+}
+
+function truncate(text: string, width: number): string {
+  const line = text.split('\n')[0];
+  return line.length > width ? line.slice(0, width - 1) + '…' : line;
+}

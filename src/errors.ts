@@ -1,0 +1,61 @@
+/** Exit codes of every nbprov command; no other table exists. */
+export const ExitCode = {
+  ok: 0,
+  cellFailed: 1,
+  usage: 2,
+  kernel: 3,
+  interrupted: 130,
+  bug: 70,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+export type ErrorCode =
+  | 'NBPROV_USAGE'
+  | 'NBPROV_BAD_NOTEBOOK'
+  | 'NBPROV_NOT_FOUND'
+  | 'NBPROV_UNKNOWN_KERNEL'
+  | 'NBPROV_BAD_SELECTOR'
+  | 'NBPROV_BAD_DATABASE'
+  | 'NBPROV_SERVER'
+  | 'NBPROV_TOKEN_REJECTED'
+  | 'NBPROV_KERNEL_DIED'
+  | 'NBPROV_TIMEOUT'
+  | 'NBPROV_INTERRUPTED'
+  | 'NBPROV_CELL_FAILED';
+
+const defaultExit: Record<ErrorCode, ExitCode> = {
+  NBPROV_USAGE: ExitCode.usage,
+  NBPROV_BAD_NOTEBOOK: ExitCode.usage,
+  NBPROV_NOT_FOUND: ExitCode.usage,
+  NBPROV_UNKNOWN_KERNEL: ExitCode.usage,
+  NBPROV_BAD_SELECTOR: ExitCode.usage,
+  NBPROV_BAD_DATABASE: ExitCode.usage,
+  NBPROV_SERVER: ExitCode.kernel,
+  NBPROV_TOKEN_REJECTED: ExitCode.kernel,
+  NBPROV_KERNEL_DIED: ExitCode.kernel,
+  NBPROV_TIMEOUT: ExitCode.kernel,
+  NBPROV_INTERRUPTED: ExitCode.interrupted,
+  NBPROV_CELL_FAILED: ExitCode.cellFailed,
+};
+
+/** The one error type users see: a code, a one-line message, and a hint naming what to do. */
+export class NbprovError extends Error {
+  readonly code: ErrorCode;
+  readonly hint?: string;
+  readonly exitCode: ExitCode;
+
+  constructor(code: ErrorCode, message: string, opts: { hint?: string; cause?: unknown; exitCode?: ExitCode } = {}) {
+    super(message, { cause: opts.cause });
+    this.name = 'NbprovError';
+    this.code = code;
+    this.hint = opts.hint;
+    this.exitCode = opts.exitCode ?? defaultExit[code];
+  }
+}
+
+/** Removes every occurrence of a secret from a message before it can reach a terminal or a log. */
+export function redact(text: string, ...secrets: (string | undefined)[]): string {
+  let out = text;
+  for (const s of secrets) if (s) out = out.split(s).join('<token>');
+  return out;
+}

@@ -1,0 +1,274 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ServerConnection } from '@jupyterlab/services';
+import WebSocket from 'ws';
+import { NbprovError, redact } from '../errors.js';
+
+/** A Jupyter server (or gateway) nbprov talks to, private or remote. */
+export interface JupyterEndpoint {
+  readonly settings: ServerConnection.ISettings;
+  readonly kind: 'private' | 'remote';
+  /** Base URL without any credential. */
+  readonly url: string;
+  /** Server version from GET /api, when the server tells. */
+  version?: string;
+  /** The last lines the server logged (private servers only), token removed. */
+  logTail(): string;
+  /** Stops what nbprov started; a no-op for remote servers. */
+  close(): Promise<void>;
+}
+
+export interface KernelSpecs {
+  default?: string;
+  names: string[];
+}
+
+export const DEFAULT_SYSTEM_PYTHON = '/usr/bin/python3';
+const DEFAULT_SERVER_START_TIMEOUT_MS = 30_000;
+const LOG_LINES_KEPT = 40;
+const NODELAY_CONFIG = join(dirname(fileURLToPath(import.meta.url)), '../../../src/jupyter/nodelay_config.py');
+
+export interface PrivateServerOptions {
+  /** The `jupyter` executable; defaults to $NBPROV_JUPYTER, else the one next to `python`. */
+  jupyter?: string;
+  python?: string;
+  rootDir: string;
+  startTimeoutMs?: number;
+}
+
+/** Resolves which `jupyter` executable a private server runs from (flag, env, or beside the interpreter). */
+export function resolveJupyter(opts: { jupyter?: string; python?: string }): string {
+  const candidate = opts.jupyter ?? process.env.NBPROV_JUPYTER ?? join(dirname(opts.python ?? DEFAULT_SYSTEM_PYTHON), 'jupyter');
+  if (!existsSync(candidate)) {
+    throw new NbprovError('NBPROV_SERVER', `jupyter not found at ${candidate}`, {
+      hint: 'install it (apt-get install jupyter-server python3-ipykernel) or pass --jupyter PATH / set NBPROV_JUPYTER',
+    });
+  }
+  return candidate;
+}
+
+/**
+ * Starts a private Jupyter server on 127.0.0.1 with a random token (passed through the environment only),
+ * temp runtime/config dirs and the TCP_NODELAY patch. Resolves once it answers authenticated requests.
+ */
+export async function startPrivateServer(opts: PrivateServerOptions): Promise<JupyterEndpoint> {
+  const jupyter = resolveJupyter(opts);
+  const token = randomBytes(24).toString('hex');
+  const port = await freePort();
+  const base = await mkdtemp(join(tmpdir(), 'nbprov-jupyter-'));
+  const configDir = join(base, 'config');
+  await mkdir(configDir);
+  await copyFile(NODELAY_CONFIG, join(configDir, 'jupyter_server_config.py'));
+
+  const args = ['server', '--no-browser', '--ip=127.0.0.1', `--port=${port}`, '--port-retries=0', `--ServerApp.root_dir=${opts.rootDir}`];
+  if (process.getuid?.() === 0) args.push('--allow-root');
+  const child = spawn(jupyter, args, {
+    cwd: opts.rootDir,
+    // Own process group: a terminal Ctrl-C reaches nbprov alone, which then shuts the server down in order.
+    detached: true,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: {
+      ...process.env,
+      JUPYTER_TOKEN: token,
+      JUPYTER_CONFIG_DIR: configDir,
+      JUPYTER_RUNTIME_DIR: join(base, 'runtime'),
+      PYDEVD_DISABLE_FILE_VALIDATION: '1',
+      NBPROV_PARENT_PID: String(process.pid),
+    },
+  });
+  const log = new LogTail(token);
+  child.stderr!.on('data', (chunk: Buffer) => log.push(chunk.toString('utf8')));
+  let exited = false;
+  const exitPromise = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
+  child.once('error', (err) => log.push(`spawn error: ${err.message}\n`));
+
+  const url = `http://127.0.0.1:${port}`;
+  const settings = makeSettings(url, token, {});
+  const endpoint: JupyterEndpoint = {
+    settings,
+    kind: 'private',
+    url,
+    logTail: () => log.text(),
+    close: async () => {
+      await stopProcess(child, exitPromise, () => exited);
+      await rm(base, { recursive: true, force: true });
+    },
+  };
+  try {
+    await waitUntilReady(settings, child, () => exited, opts.startTimeoutMs ?? DEFAULT_SERVER_START_TIMEOUT_MS, log);
+    endpoint.version = await serverVersion(settings);
+  } catch (err) {
+    await endpoint.close();
+    throw err;
+  }
+  return endpoint;
+}
+
+export interface RemoteServerOptions {
+  url: string;
+  token?: string;
+  headers?: Record<string, string>;
+}
+
+/** Connects to an existing Jupyter Server / Kernel Gateway / Enterprise Gateway, probing the kernels API first. */
+export async function connectServer(opts: RemoteServerOptions): Promise<JupyterEndpoint> {
+  const url = opts.url.replace(/\/+$/, '');
+  if (!/^https?:\/\//.test(url)) {
+    throw new NbprovError('NBPROV_USAGE', `--server must be an http(s) URL, got '${url}'`);
+  }
+  const settings = makeSettings(url, opts.token ?? '', opts.headers ?? {});
+  await getKernelSpecs(settings);
+  return {
+    settings,
+    kind: 'remote',
+    url,
+    version: await serverVersion(settings),
+    logTail: () => '',
+    close: async () => {},
+  };
+}
+
+/**
+ * Lists the server's kernelspecs (GET /api/kernelspecs, which Jupyter Server and both gateways serve).
+ * Throws NBPROV_TOKEN_REJECTED on 401/403 and NBPROV_SERVER when unreachable.
+ */
+export async function getKernelSpecs(settings: ServerConnection.ISettings): Promise<KernelSpecs> {
+  const response = await request(settings, 'api/kernelspecs');
+  if (response.status === 401 || response.status === 403) {
+    throw new NbprovError('NBPROV_TOKEN_REJECTED', `token rejected by ${settings.baseUrl} (HTTP ${response.status})`, {
+      hint: 'pass the server token through --token-file FILE or the JUPYTER_TOKEN environment variable',
+    });
+  }
+  if (response.status !== 200) {
+    throw new NbprovError('NBPROV_SERVER', `${settings.baseUrl}api/kernelspecs answered HTTP ${response.status}`, {
+      hint: 'is this a Jupyter Server or Kernel/Enterprise Gateway URL?',
+    });
+  }
+  const body = (await response.json()) as { default?: string; kernelspecs?: Record<string, unknown> };
+  return { default: body.default, names: Object.keys(body.kernelspecs ?? {}).sort() };
+}
+
+async function request(settings: ServerConnection.ISettings, path: string): Promise<Response> {
+  try {
+    return await ServerConnection.makeRequest(settings.baseUrl + path, {}, settings);
+  } catch (err) {
+    throw new NbprovError('NBPROV_SERVER', `cannot reach Jupyter server at ${settings.baseUrl}: ${redact(String((err as Error).message ?? err), settings.token)}`, {
+      hint: 'check the URL and that the server is running',
+      cause: err,
+    });
+  }
+}
+
+async function serverVersion(settings: ServerConnection.ISettings): Promise<string | undefined> {
+  try {
+    const response = await ServerConnection.makeRequest(settings.baseUrl + 'api', {}, settings);
+    if (response.status !== 200) return undefined;
+    return ((await response.json()) as { version?: string }).version;
+  } catch {
+    return undefined;
+  }
+}
+
+function makeSettings(url: string, token: string, headers: Record<string, string>): ServerConnection.ISettings {
+  // Proxies may need headers on the websocket upgrade too, which the browser-shaped API cannot pass: subclass ws.
+  const WebSocketWithHeaders = class extends WebSocket {
+    constructor(address: string, protocols?: string | string[]) {
+      super(address, protocols, { headers });
+    }
+  };
+  return ServerConnection.makeSettings({
+    baseUrl: url + '/',
+    wsUrl: url.replace(/^http/, 'ws') + '/',
+    token,
+    appendToken: true,
+    init: { headers },
+    WebSocket: WebSocketWithHeaders as unknown as typeof globalThis.WebSocket,
+  });
+}
+
+async function waitUntilReady(
+  settings: ServerConnection.ISettings,
+  child: ChildProcess,
+  hasExited: () => boolean,
+  timeoutMs: number,
+  log: LogTail,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (hasExited()) {
+      throw new NbprovError('NBPROV_SERVER', `the Jupyter server exited during start-up (code ${child.exitCode}): ${log.lastLine()}`, {
+        hint: 'run with --debug to see its log',
+      });
+    }
+    try {
+      const response = await ServerConnection.makeRequest(settings.baseUrl + 'api/kernelspecs', {}, settings);
+      if (response.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(40);
+  }
+  throw new NbprovError('NBPROV_SERVER', `the Jupyter server did not start within ${timeoutMs / 1000} s: ${log.lastLine()}`);
+}
+
+async function stopProcess(child: ChildProcess, exit: Promise<void>, hasExited: () => boolean): Promise<void> {
+  if (hasExited() || child.pid === undefined) return;
+  try {
+    process.kill(child.pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  const timer = setTimeout(() => {
+    // SIGKILL the whole group so no kernel is orphaned.
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }, 5000);
+  await exit;
+  clearTimeout(timer);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A bounded, token-free tail of a server's log. */
+class LogTail {
+  #lines: string[] = [];
+  #partial = '';
+  readonly #token: string;
+  constructor(token: string) {
+    this.#token = token;
+  }
+  push(chunk: string): void {
+    const parts = (this.#partial + chunk).split('\n');
+    this.#partial = parts.pop() ?? '';
+    for (const line of parts) this.#lines.push(redact(line, this.#token));
+    if (this.#lines.length > LOG_LINES_KEPT) this.#lines.splice(0, this.#lines.length - LOG_LINES_KEPT);
+  }
+  text(): string {
+    return [...this.#lines, redact(this.#partial, this.#token)].filter(Boolean).join('\n');
+  }
+  lastLine(): string {
+    const lines = this.text().split('\n').filter((l) => l.trim());
+    return lines.slice(-3).join(' | ') || '(no output)';
+  }
+}

@@ -1,0 +1,22 @@
+import Table from 'cli-table3';
+
+/** A borderless terminal table (cli-table3) with a header row. */
+export function renderTable(head: string[], rows: (string | number)[][]): string {
+  const table = new Table({
+    head,
+    chars: {
+      top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
+      left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  ',
+    },
+    style: { head: process.stdout.isTTY && !process.env.NO_COLOR ? ['bold'] : [], border: [], 'padding-left': 0, 'padding-right': 0 },
+  });
+  table.push(...rows.map((r) => r.map(String)));
+  return table.toString().split('\n').map((l) => l.trimEnd()).join('\n');
+}
+
+export function formatSeconds(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined) return '-';
+  if (seconds < 60) return `${seconds.toFixed(2)} s`;
+  const m = Math.floor(seconds / 60);
+  return `${m} m ${Math.round(seconds - m * 60)} s`;
+}

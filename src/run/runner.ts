@@ -1,0 +1,292 @@
+import { readFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
+import type { IOutput } from '@jupyterlab/nbformat';
+import { NbprovError } from '../errors.js';
+import { loadNotebook, notebookKernelName, type CodeCellRef, type LoadedNotebook } from '../notebook/load.js';
+import { connectServer, getKernelSpecs, startPrivateServer, type JupyterEndpoint } from '../jupyter/server.js';
+import { KernelSession, type ExecuteResult } from '../jupyter/kernel.js';
+import { openDatabase, resolveDbPath } from '../store/db.js';
+import { TrialWriter, type TrialStatus } from '../store/trial-writer.js';
+import { CaptureWriter } from '../store/capture-writer.js';
+import {
+  DRAIN_EXPRESSION, ENVIRONMENT_EXPRESSION, decodeExpression, expressionError, installCode,
+  type CaptureMode, type CapturePayload,
+} from '../capture/collector.js';
+import { writeExecutedNotebook, type ExecutedCell } from './executed-notebook.js';
+import { summarizeOutputs } from './output-summary.js';
+import { NBPROV_VERSION } from '../version.js';
+
+export interface RunOptions {
+  notebook: string;
+  db?: string;
+  kernel?: string;
+  server?: string;
+  token?: string;
+  headers?: Record<string, string>;
+  jupyter?: string;
+  python?: string;
+  cwd?: string;
+  output?: string;
+  timeoutSec?: number;
+  startupTimeoutSec: number;
+  allowErrors: boolean;
+  capture: CaptureMode;
+  loopBudget: number;
+  redact: boolean;
+  /** The command line as recorded in `trial.command` (never holds a token). */
+  command: string;
+  events?: RunEvents;
+  /** Aborted on Ctrl-C: the running cell is interrupted and the trial closes as `interrupted`. */
+  signal?: AbortSignal;
+}
+
+export interface RunEvents {
+  onStart?(info: { trial: number; cells: number; kernel: string; server: string }): void;
+  onCellStart?(cell: CodeCellRef, position: number, total: number): void;
+  onCellEnd?(cell: CodeCellRef, status: string, seconds: number): void;
+  onWarning?(message: string): void;
+}
+
+export interface RunResult {
+  trialId: string;
+  sequence: number;
+  status: Exclude<TrialStatus, 'running'>;
+  cellsOk: number;
+  cellsFailed: number;
+  cellsTotal: number;
+  seconds: number;
+  dbPath: string;
+  /** Set when the trial did not finish: what stopped it. */
+  error?: NbprovError;
+  recorderErrors: number;
+}
+
+const STATUS_BY_ERROR: Partial<Record<string, Exclude<TrialStatus, 'running'>>> = {
+  NBPROV_KERNEL_DIED: 'kernel-died',
+  NBPROV_TIMEOUT: 'timed-out',
+  NBPROV_INTERRUPTED: 'interrupted',
+};
+const INTERRUPT_GRACE_MS = 5_000;
+
+/**
+ * Runs a notebook as one trial: validate → server → kernel → collector → each cell executed and committed →
+ * trial closed → executed notebook written → kernel and (private) server stopped, on every path.
+ */
+export async function runNotebook(opts: RunOptions): Promise<RunResult> {
+  const notebookPath = resolve(opts.notebook);
+  const nb = loadNotebook(notebookPath);
+  const cwd = resolve(opts.cwd ?? dirname(notebookPath));
+  const started = performance.now();
+  let endpoint: JupyterEndpoint | undefined;
+  let kernel: KernelSession | undefined;
+  try {
+    endpoint = opts.server
+      ? await connectServer({ url: opts.server, token: opts.token, headers: opts.headers })
+      : await startPrivateServer({ jupyter: opts.jupyter, python: opts.python, rootDir: cwd });
+    const kernelName = await chooseKernel(endpoint, nb, opts.kernel);
+    throwIfAborted(opts.signal);
+    kernel = await KernelSession.start(endpoint, {
+      name: kernelName,
+      path: endpoint.kind === 'remote' && opts.cwd ? opts.cwd : endpoint.kind === 'private' ? '' : undefined,
+      startupTimeoutMs: opts.startupTimeoutSec * 1000,
+    });
+    const install = await kernel.execute(installCode({ capture: opts.capture, loopBudget: opts.loopBudget, reprLimit: 256, redact: opts.redact }), {
+      silent: true,
+      userExpressions: { env: ENVIRONMENT_EXPRESSION },
+      timeoutMs: 60_000,
+    });
+    if (install.status !== 'ok') throw new NbprovError('NBPROV_KERNEL_DIED', `the kernel could not load nbprov's collector: ${install.error?.ename}: ${install.error?.evalue}`, { hint: 'the kernel must be an IPython kernel (python3)' });
+    const kernelEnv = decodeExpression<Record<string, string>>(install.userExpressions, 'env') ?? {};
+    const info = await kernel.info;
+
+    const dbPath = resolveDbPath({ db: opts.db, notebook: notebookPath });
+    const db = openDatabase(dbPath, { create: true });
+    try {
+      const writer = TrialWriter.begin(db, dbPath, {
+        notebook: relative(dirname(dbPath) + '/..', notebookPath) || notebookPath,
+        notebookBytes: readFileSync(notebookPath),
+        command: opts.command,
+        cwd,
+        kernel: kernelName,
+        serverKind: endpoint.kind,
+        serverUrl: endpoint.url,
+        capture: opts.capture,
+        cells: nb.codeCells.map((c) => ({ index: c.index, id: c.id, codeHash: c.codeHash, source: c.source })),
+      });
+      writer.recordEnvironment({
+        ...kernelEnv,
+        kernel_name: kernelName,
+        kernel_implementation: `${info.implementation} ${info.implementation_version}`,
+        language: `${info.language_info.name} ${info.language_info.version ?? ''}`.trim(),
+        jupyter_server: endpoint.version,
+        server_kind: endpoint.kind,
+        nbprov: NBPROV_VERSION,
+        node: process.version,
+      });
+      opts.events?.onStart?.({ trial: writer.sequence, cells: nb.codeCells.length, kernel: kernelName, server: endpoint.kind === 'private' ? 'private server' : endpoint.url });
+      const outcome = await executeCells(nb, kernel, writer, opts);
+      if (opts.output) writeExecutedNotebook(nb, outcome.executed, info.language_info, resolve(opts.output));
+      const error = outcome.error;
+      const status = error ? STATUS_BY_ERROR[error.code] ?? 'failed' : 'finished';
+      writer.finish(status, { error: error ? `${error.code}: ${error.message}` : undefined, recorderErrors: outcome.recorderErrors });
+      return {
+        trialId: writer.id,
+        sequence: writer.sequence,
+        status,
+        cellsOk: outcome.ok,
+        cellsFailed: outcome.failed,
+        cellsTotal: nb.codeCells.length,
+        seconds: (performance.now() - started) / 1000,
+        dbPath,
+        error,
+        recorderErrors: outcome.recorderErrors,
+      };
+    } finally {
+      db.close();
+    }
+  } catch (err) {
+    if (err instanceof NbprovError && err.code === 'NBPROV_SERVER' && endpoint?.kind === 'private') {
+      const tail = endpoint.logTail();
+      if (tail) (err as NbprovError & { log?: string }).log = tail;
+    }
+    throw err;
+  } finally {
+    await kernel?.shutdown();
+    await endpoint?.close();
+  }
+}
+
+interface CellsOutcome {
+  executed: Map<number, ExecutedCell>;
+  ok: number;
+  failed: number;
+  error?: NbprovError;
+  recorderErrors: number;
+}
+
+async function executeCells(nb: LoadedNotebook, kernel: KernelSession, writer: TrialWriter, opts: RunOptions): Promise<CellsOutcome> {
+  const outcome: CellsOutcome = { executed: new Map(), ok: 0, failed: 0, recorderErrors: 0 };
+  const capture = new CaptureWriter();
+  const total = nb.codeCells.length;
+  for (const [position, cell] of nb.codeCells.entries()) {
+    if (cell.tags.includes('skip-execution')) {
+      writer.markCell(cell.index, 'skipped');
+      continue;
+    }
+    opts.events?.onCellStart?.(cell, position + 1, total);
+    const start = writer.checkpoint();
+    let result: ExecuteResult;
+    try {
+      throwIfAborted(opts.signal);
+      result = await executeInterruptibly(kernel, cell, opts);
+    } catch (err) {
+      if (!(err instanceof NbprovError)) throw err;
+      const partial = (err as { partialOutputs?: IOutput[] }).partialOutputs ?? [];
+      outcome.executed.set(cell.index, { outputs: partial, executionCount: null, timing: {} });
+      outcome.failed++;
+      outcome.error = err;
+      const stopped = { ename: err.code, evalue: err.message };
+      const payload = kernel.dead ? undefined : await drainAfterFailure(kernel);
+      writer.recordCell(
+        { index: cell.index, status: 'error', executionCount: null, start, end: writer.checkpoint(), outputsSummary: summarizeOutputs(partial), error: stopped },
+        cell.source, cell.codeHash, payload ? capture.extras(payload, start) : undefined,
+      );
+      opts.events?.onCellEnd?.(cell, STATUS_BY_ERROR[err.code] ?? 'failed', writer.checkpoint() - start);
+      return outcome;
+    }
+    const end = writer.checkpoint();
+    let payload = decodeExpression<CapturePayload>(result.userExpressions, 'nbprov');
+    const drainError = expressionError(result.userExpressions, 'nbprov');
+    if (drainError) outcome.recorderErrors++;
+    if (result.status !== 'ok') payload = await drainAfterFailure(kernel);
+    if (payload) {
+      outcome.recorderErrors += payload.errors;
+      if (payload.modules.length) writer.recordModules(payload.modules);
+    }
+    const failed = result.status !== 'ok';
+    writer.recordCell(
+      {
+        index: cell.index,
+        status: failed ? 'error' : 'ok',
+        executionCount: result.executionCount,
+        start,
+        end,
+        outputsSummary: summarizeOutputs(result.outputs),
+        error: result.error,
+      },
+      cell.source, cell.codeHash, payload ? capture.extras(payload, start) : undefined,
+    );
+    outcome.executed.set(cell.index, { outputs: result.outputs, executionCount: result.executionCount, timing: result.timing });
+    opts.events?.onCellEnd?.(cell, failed ? 'failed' : 'ok', end - start);
+    if (!failed) {
+      outcome.ok++;
+      continue;
+    }
+    outcome.failed++;
+    if (opts.allowErrors || cell.tags.includes('raises-exception')) continue;
+    outcome.error = new NbprovError('NBPROV_CELL_FAILED', `cell ${cell.index} raised ${result.error?.ename}: ${firstErrorLine(result.error?.evalue)}`, {
+      hint: 'fix the cell, or pass --allow-errors to run the remaining cells anyway',
+    });
+    return outcome;
+  }
+  return outcome;
+}
+
+/** Executes one cell; on timeout or Ctrl-C interrupts the kernel and gives it a grace period before failing. */
+async function executeInterruptibly(kernel: KernelSession, cell: CodeCellRef, opts: RunOptions): Promise<ExecuteResult> {
+  const running = kernel.execute(cell.source, {
+    cellId: cell.id,
+    timeoutMs: opts.timeoutSec ? opts.timeoutSec * 1000 : undefined,
+    userExpressions: { nbprov: DRAIN_EXPRESSION },
+  });
+  const onAbort = () => void kernel.interrupt().catch(() => {});
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const result = await running;
+    if (opts.signal?.aborted) throw interrupted(result.outputs);
+    return result;
+  } catch (err) {
+    if (err instanceof NbprovError && err.code === 'NBPROV_TIMEOUT' && !kernel.dead) {
+      await kernel.interrupt().catch(() => {});
+      await Promise.race([running.catch(() => {}), sleep(INTERRUPT_GRACE_MS)]);
+    }
+    throw err;
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** After a failing cell the kernel skips user_expressions: fetch the partial capture with a silent execute. */
+async function drainAfterFailure(kernel: KernelSession): Promise<CapturePayload | undefined> {
+  try {
+    const r = await kernel.execute('', { silent: true, userExpressions: { nbprov: DRAIN_EXPRESSION }, timeoutMs: 10_000 });
+    return decodeExpression<CapturePayload>(r.userExpressions, 'nbprov');
+  } catch {
+    return undefined;
+  }
+}
+
+async function chooseKernel(endpoint: JupyterEndpoint, nb: LoadedNotebook, requested?: string): Promise<string> {
+  const specs = await getKernelSpecs(endpoint.settings);
+  const name = requested ?? notebookKernelName(nb) ?? specs.default;
+  if (!name || !specs.names.includes(name)) {
+    throw new NbprovError('NBPROV_UNKNOWN_KERNEL', `unknown kernel '${name ?? '(none)'}'; the server has: ${specs.names.join(', ') || '(no kernels)'}`, {
+      hint: 'pick one with --kernel NAME',
+    });
+  }
+  return name;
+}
+
+function interrupted(outputs: IOutput[]): NbprovError {
+  return Object.assign(new NbprovError('NBPROV_INTERRUPTED', 'interrupted (Ctrl-C)'), { partialOutputs: outputs });
+}
+
+function throwIfAborted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new NbprovError('NBPROV_INTERRUPTED', 'interrupted (Ctrl-C)');
+}
+
+function firstErrorLine(text?: string): string {
+  return (text ?? '').split('\n')[0].slice(0, 200);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,93 @@
+import { closeSync, existsSync, mkdirSync, openSync, readSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { NbprovError } from '../errors.js';
+import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
+
+export const DEFAULT_DB_DIR = '.noworkflow';
+const BUSY_TIMEOUT_MS = 30_000;
+
+/** Where a notebook's database lives: --db, $NBPROV_DB, else `.noworkflow/db.sqlite` beside the notebook. */
+export function resolveDbPath(opts: { db?: string; notebook?: string }): string {
+  if (opts.db) return resolve(opts.db);
+  if (process.env.NBPROV_DB) return resolve(process.env.NBPROV_DB);
+  return resolve(opts.notebook ? dirname(opts.notebook) : '.', DEFAULT_DB_DIR, 'db.sqlite');
+}
+
+/**
+ * Opens (creating when `create`) a nbprov/noWorkflow database, in WAL mode with a busy timeout, and brings its
+ * schema up to date. Throws NBPROV_BAD_DATABASE for a file that is not SQLite or comes from a newer nbprov.
+ */
+export function openDatabase(path: string, { create = false, readonly = false } = {}): Database.Database {
+  if (!existsSync(path)) {
+    if (!create) {
+      throw new NbprovError('NBPROV_NOT_FOUND', `no nbprov database at ${path}`, { hint: 'record a trial first with `nbprov run NOTEBOOK.ipynb`, or pass --db PATH' });
+    }
+    try {
+      mkdirSync(join(dirname(path), 'content'), { recursive: true });
+    } catch (err) {
+      throw new NbprovError('NBPROV_BAD_DATABASE', `cannot create ${dirname(path)}: ${(err as NodeJS.ErrnoException).code}`, {
+        hint: 'choose a writable place with --db PATH',
+      });
+    }
+  } else if (!isSqliteFile(path)) {
+    throw new NbprovError('NBPROV_BAD_DATABASE', `${path} is not an SQLite database`, { hint: 'move it away or pass --db PATH' });
+  }
+  let db: Database.Database;
+  try {
+    db = new Database(path, { readonly: readonly && existsSync(path), timeout: BUSY_TIMEOUT_MS });
+    db.pragma('journal_mode = WAL');
+    db.pragma('foreign_keys = OFF'); // noWorkflow's composite FKs point at non-unique columns; it never enables them either
+    db.pragma('synchronous = NORMAL');
+    migrate(db);
+  } catch (err) {
+    if (err instanceof NbprovError) throw err;
+    throw new NbprovError('NBPROV_BAD_DATABASE', `cannot open ${path}: ${(err as Error).message}`, { hint: 'check permissions and free disk space', cause: err });
+  }
+  return db;
+}
+
+function migrate(db: Database.Database): void {
+  db.exec('CREATE TABLE IF NOT EXISTS nbprov_migration (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+  const applied = db.prepare('SELECT id, name FROM nbprov_migration ORDER BY id').all() as { id: number; name: string }[];
+  const newest = applied[applied.length - 1]?.id ?? 0;
+  if (newest > SCHEMA_VERSION) {
+    throw new NbprovError('NBPROV_BAD_DATABASE', `database schema version ${newest} is newer than this nbprov supports (${SCHEMA_VERSION})`, {
+      hint: 'upgrade nbprov to read it',
+    });
+  }
+  applied.forEach((row, i) => {
+    const expected = MIGRATIONS[i];
+    if (!expected || expected.id !== row.id || expected.name !== row.name) {
+      throw new NbprovError('NBPROV_BAD_DATABASE', `migration ${row.id} '${row.name}' was expected to be ${expected?.id} '${expected?.name}'`);
+    }
+  });
+  const pending = MIGRATIONS.slice(applied.length);
+  if (pending.length === 0) return;
+  const record = db.prepare('INSERT INTO nbprov_migration (id, name, applied_at) VALUES (?, ?, ?)');
+  // IMMEDIATE: two first runs racing on a new database must not both migrate.
+  db.transaction(() => {
+    const now = (db.prepare('SELECT COALESCE(MAX(id), 0) AS v FROM nbprov_migration').get() as { v: number }).v;
+    for (const m of MIGRATIONS.slice(now)) {
+      m.up(db);
+      record.run(m.id, m.name, new Date().toISOString());
+    }
+  }).immediate();
+}
+
+function isSqliteFile(path: string): boolean {
+  const header = Buffer.alloc(16);
+  let read = 0;
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      read = readSync(fd, header, 0, 16, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+  // An empty file is what SQLite itself leaves after a crash during creation: fine to initialize.
+  return read === 0 || header.toString('latin1') === 'SQLite format 3\0';
+}

@@ -1,0 +1,81 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type Database from 'better-sqlite3';
+
+/** One schema step. Ids are dense and ordered; a step never changes once released. */
+export interface Migration {
+  id: number;
+  name: string;
+  up(db: Database.Database): void;
+}
+
+const NOWORKFLOW_SCHEMA = join(dirname(fileURLToPath(import.meta.url)), '../../../src/store/noworkflow_schema.sql');
+
+export const MIGRATIONS: Migration[] = [
+  {
+    id: 1,
+    name: 'noworkflow-2.1.3-schema',
+    up(db) {
+      // A database written by noWorkflow itself already has these tables: read it, never rewrite it.
+      const hasTrial = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'trial'").get();
+      if (!hasTrial) db.exec(readFileSync(NOWORKFLOW_SCHEMA, 'utf8'));
+    },
+  },
+  {
+    id: 2,
+    name: 'nbprov-trial-and-cell',
+    up(db) {
+      db.exec(`
+        CREATE TABLE nbprov_trial (
+          trial_id TEXT PRIMARY KEY REFERENCES trial (id) ON DELETE CASCADE,
+          notebook TEXT NOT NULL,
+          notebook_hash TEXT NOT NULL,
+          kernel TEXT,
+          server_kind TEXT,
+          server_url TEXT,
+          capture TEXT,
+          status TEXT NOT NULL,
+          error TEXT,
+          pid INTEGER,
+          host TEXT,
+          cells_total INTEGER NOT NULL,
+          parameters TEXT,
+          recorder_errors INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE nbprov_cell (
+          trial_id TEXT NOT NULL REFERENCES trial (id) ON DELETE CASCADE,
+          cell_index INTEGER NOT NULL,
+          cell_id TEXT,
+          code_hash TEXT NOT NULL,
+          first_line TEXT NOT NULL,
+          activation_id INTEGER,
+          execution_count INTEGER,
+          status TEXT NOT NULL,
+          duration REAL,
+          outputs TEXT,
+          error_name TEXT,
+          error_value TEXT,
+          PRIMARY KEY (trial_id, cell_index)
+        );
+        CREATE TABLE nbprov_value (
+          trial_id TEXT NOT NULL REFERENCES trial (id) ON DELETE CASCADE,
+          evaluation_id INTEGER NOT NULL,
+          activation_id INTEGER NOT NULL,
+          name TEXT NOT NULL,
+          kind TEXT NOT NULL,
+          type TEXT,
+          value TEXT,
+          summary TEXT,
+          iterations INTEGER,
+          PRIMARY KEY (trial_id, evaluation_id)
+        );
+        CREATE INDEX ix_nbprov_value_name ON nbprov_value (trial_id, name);
+        CREATE INDEX ix_nbprov_trial_notebook ON nbprov_trial (notebook);
+        CREATE INDEX ix_nbprov_cell_code_hash ON nbprov_cell (code_hash);
+      `);
+    },
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].id;

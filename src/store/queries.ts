@@ -1,0 +1,156 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { hostname } from 'node:os';
+import type Database from 'better-sqlite3';
+import { NbprovError } from '../errors.js';
+import { parseTimestamp } from './time.js';
+
+export interface TrialSummary {
+  sequence: number;
+  id: string;
+  notebook: string;
+  start: string;
+  finish: string | null;
+  seconds: number | null;
+  /** nbprov's status; `unfinished` for a `running` trial whose process is gone. */
+  status: string;
+  command: string;
+  tag: string | null;
+  kernel: string | null;
+  capture: string | null;
+  cellsTotal: number;
+  cellsOk: number;
+  cellsFailed: number;
+  error: string | null;
+  /** False for trials written by noWorkflow itself (no nbprov rows). */
+  nbprov: boolean;
+}
+
+export interface CellRow {
+  index: number;
+  cellId: string | null;
+  codeHash: string;
+  firstLine: string;
+  activationId: number | null;
+  executionCount: number | null;
+  status: string;
+  seconds: number | null;
+  outputs: string | null;
+  errorName: string | null;
+  errorValue: string | null;
+}
+
+const TRIAL_SELECT = `
+  SELECT t.sequence_key AS sequence, t.id, COALESCE(n.notebook, t.script) AS notebook, t.start, t.finish, t.status AS nowStatus,
+         t.command, n.status AS nbStatus, n.kernel, n.capture, n.cells_total AS cellsTotal, n.error, n.pid, n.host,
+         (SELECT name FROM tag WHERE tag.trial_id = t.id ORDER BY tag.id LIMIT 1) AS tag,
+         (SELECT COUNT(*) FROM nbprov_cell c WHERE c.trial_id = t.id AND c.status = 'ok') AS cellsOk,
+         (SELECT COUNT(*) FROM nbprov_cell c WHERE c.trial_id = t.id AND c.status = 'error') AS cellsFailed
+  FROM trial t LEFT JOIN nbprov_trial n ON n.trial_id = t.id`;
+
+interface TrialRow {
+  sequence: number; id: string; notebook: string; start: string; finish: string | null; nowStatus: string; command: string;
+  nbStatus: string | null; kernel: string | null; capture: string | null; cellsTotal: number | null; error: string | null;
+  pid: number | null; host: string | null; tag: string | null; cellsOk: number; cellsFailed: number;
+}
+
+/** Every trial, oldest first, optionally of one notebook. */
+export function listTrials(db: Database.Database, notebook?: string): TrialSummary[] {
+  const rows = notebook
+    ? db.prepare(`${TRIAL_SELECT} WHERE COALESCE(n.notebook, t.script) = ? ORDER BY t.sequence_key`).all(notebook)
+    : db.prepare(`${TRIAL_SELECT} ORDER BY t.sequence_key`).all();
+  return (rows as TrialRow[]).map(toSummary);
+}
+
+/**
+ * Resolves a trial selector: a sequence number, a full id or unique id prefix, `last` or `last~N`.
+ * Throws NBPROV_BAD_SELECTOR (exit 2) saying how many trials exist or which ones match.
+ */
+export function resolveTrial(db: Database.Database, selector: string): TrialSummary {
+  const count = (db.prepare('SELECT COUNT(*) AS n FROM trial').get() as { n: number }).n;
+  const notFound = () =>
+    new NbprovError('NBPROV_BAD_SELECTOR', `trial '${selector}' not found: ${count} trial${count === 1 ? '' : 's'} exist${count === 1 ? 's' : ''}`, {
+      hint: 'see `nbprov list`; selectors are a number, an id prefix, last or last~N',
+    });
+  const last = /^last(?:~(\d+))?$/.exec(selector);
+  let row: TrialRow | undefined;
+  if (last) {
+    row = db.prepare(`${TRIAL_SELECT} ORDER BY t.sequence_key DESC LIMIT 1 OFFSET ?`).get(Number(last[1] ?? 0)) as TrialRow | undefined;
+  } else if (/^\d+$/.test(selector)) {
+    row = db.prepare(`${TRIAL_SELECT} WHERE t.sequence_key = ?`).get(Number(selector)) as TrialRow | undefined;
+  } else if (/^[0-9a-f-]{4,36}$/i.test(selector)) {
+    const matches = db.prepare(`${TRIAL_SELECT} WHERE t.id LIKE ? ESCAPE '\\' ORDER BY t.sequence_key LIMIT 6`).all(`${selector.toLowerCase()}%`) as TrialRow[];
+    if (matches.length > 1) {
+      throw new NbprovError('NBPROV_BAD_SELECTOR', `trial prefix '${selector}' is ambiguous: matches ${matches.map((m) => `#${m.sequence} ${m.id.slice(0, 8)}`).join(', ')}`, {
+        hint: 'give more characters of the id',
+      });
+    }
+    row = matches[0];
+  } else {
+    throw notFound();
+  }
+  if (!row) throw notFound();
+  return toSummary(row);
+}
+
+export function trialCells(db: Database.Database, trialId: string): CellRow[] {
+  return db
+    .prepare(
+      `SELECT cell_index AS "index", cell_id AS cellId, code_hash AS codeHash, first_line AS firstLine, activation_id AS activationId,
+              execution_count AS executionCount, status, duration AS seconds, outputs, error_name AS errorName, error_value AS errorValue
+       FROM nbprov_cell WHERE trial_id = ? ORDER BY cell_index`,
+    )
+    .all(trialId) as CellRow[];
+}
+
+export function trialEnvironment(db: Database.Database, trialId: string): Record<string, string> {
+  const rows = db.prepare('SELECT name, value FROM environment_attr WHERE trial_id = ? ORDER BY id').all(trialId) as { name: string; value: string }[];
+  return Object.fromEntries(rows.map((r) => [r.name, r.value]));
+}
+
+export function trialModules(db: Database.Database, trialId: string): { name: string; version: string | null }[] {
+  return db.prepare('SELECT name, version FROM module WHERE trial_id = ? ORDER BY name').all(trialId) as { name: string; version: string | null }[];
+}
+
+/** A cell's source from the content store, or undefined when the store lacks it. */
+export function cellSource(dbDir: string, codeHash: string): string | undefined {
+  try {
+    return readFileSync(join(dbDir, 'content', codeHash.slice(0, 2), codeHash.slice(2)), 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function toSummary(r: TrialRow): TrialSummary {
+  const start = parseTimestamp(r.start);
+  const finish = parseTimestamp(r.finish);
+  return {
+    sequence: r.sequence,
+    id: r.id,
+    notebook: r.notebook,
+    start: r.start,
+    finish: r.finish,
+    seconds: start && finish ? (finish.getTime() - start.getTime()) / 1000 : null,
+    status: r.nbStatus ? (r.nbStatus === 'running' && isStale(r.pid, r.host) ? 'unfinished' : r.nbStatus) : r.nowStatus,
+    command: r.command,
+    tag: r.tag,
+    kernel: r.kernel,
+    capture: r.capture,
+    cellsTotal: r.cellsTotal ?? 0,
+    cellsOk: r.cellsOk,
+    cellsFailed: r.cellsFailed,
+    error: r.error,
+    nbprov: r.nbStatus !== null,
+  };
+}
+
+/** A running trial whose writer process is gone (same host, pid dead) will never finish. */
+function isStale(pid: number | null, host: string | null): boolean {
+  if (!pid || host !== hostname()) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}

@@ -1,0 +1,186 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { dirname } from 'node:path';
+import type Database from 'better-sqlite3';
+import { putContent } from './content.js';
+import { nowTimestamp } from './time.js';
+import { autoTag } from './tags.js';
+
+export type TrialStatus = 'running' | 'finished' | 'failed' | 'kernel-died' | 'timed-out' | 'interrupted' | 'error';
+export type CellStatus = 'pending' | 'ok' | 'error' | 'skipped' | 'not-run';
+
+export interface TrialStart {
+  notebook: string;
+  /** The notebook file's bytes, stored in the content store and hashed as the main code block. */
+  notebookBytes: Buffer;
+  command: string;
+  cwd: string;
+  kernel: string;
+  serverKind: string;
+  serverUrl: string;
+  capture: string;
+  parameters?: Record<string, unknown>;
+  cells: { index: number; id?: string; codeHash: string; source: string }[];
+}
+
+export interface CellRecord {
+  index: number;
+  status: Exclude<CellStatus, 'pending' | 'not-run'>;
+  executionCount: number | null;
+  /** perf_counter-like seconds since the trial started. */
+  start: number;
+  end: number;
+  outputsSummary?: string;
+  error?: { ename: string; evalue: string };
+}
+
+/** Hooks that let a capture layer add rows inside the same per-cell transaction. */
+export interface CellExtras {
+  (ctx: { db: Database.Database; trialId: string; activationId: number; cellComponentId: number; nextEvaluationId: () => number; nextComponentId: () => number }): void;
+}
+
+/**
+ * Writes one trial as noWorkflow lays it out: a `trial` row, a main code block/activation for the notebook, and
+ * one code block + evaluation + activation per executed cell. Every call is its own short transaction, so a crash
+ * keeps everything finished before it.
+ */
+export class TrialWriter {
+  readonly id: string;
+  readonly sequence: number;
+  readonly #db: Database.Database;
+  readonly #t0 = performance.now();
+  #nextComponent = 1;
+  #nextEvaluation = 1;
+  readonly #mainId: number;
+  readonly #dbDir: string;
+  #moduleCount = 0;
+  #envCount = 0;
+
+  private constructor(db: Database.Database, id: string, sequence: number, mainId: number, dbDir: string, nextComponent: number, nextEvaluation: number) {
+    this.#db = db;
+    this.id = id;
+    this.sequence = sequence;
+    this.#mainId = mainId;
+    this.#dbDir = dbDir;
+    this.#nextComponent = nextComponent;
+    this.#nextEvaluation = nextEvaluation;
+  }
+
+  /** Inserts the trial (status running) with one pending row per code cell, and returns its writer. */
+  static begin(db: Database.Database, dbPath: string, start: TrialStart): TrialWriter {
+    const id = randomUUID();
+    const dbDir = dirname(dbPath);
+    const notebookHash = putContent(dbDir, start.notebookBytes);
+    for (const cell of start.cells) putContent(dbDir, cell.source);
+    const startedAt = nowTimestamp();
+    const lines = start.notebookBytes.toString('utf8').split('\n');
+    const sequence = db.transaction(() => {
+      const parent = db.prepare('SELECT id FROM trial WHERE script = ? ORDER BY sequence_key DESC LIMIT 1').get(start.notebook) as { id: string } | undefined;
+      const info = db
+        .prepare(
+          `INSERT INTO trial (id, script, start, finish, command, path, status, modules_inherited_from_trial_id, parent_id, main_id, experiment_id, user_id)
+           VALUES (?, ?, ?, NULL, ?, ?, 'unfinished', NULL, ?, 1, NULL, NULL)`,
+        )
+        .run(id, start.notebook, startedAt, start.command, start.cwd, parent?.id ?? null);
+      db.prepare(
+        `INSERT INTO code_component (trial_id, id, name, type, mode, first_char_line, first_char_column, last_char_line, last_char_column, container_id)
+         VALUES (?, 1, ?, 'script', 'w', 1, 0, ?, ?, NULL)`,
+      ).run(id, start.notebook, lines.length, lines[lines.length - 1].length);
+      db.prepare("INSERT INTO code_block (id, trial_id, code_hash, docstring) VALUES (1, ?, ?, '')").run(id, notebookHash);
+      db.prepare("INSERT INTO evaluation (trial_id, id, checkpoint, code_component_id, activation_id, repr) VALUES (?, 1, NULL, 1, 0, ?)").run(id, `<notebook ${start.notebook}>`);
+      db.prepare("INSERT INTO activation (trial_id, id, name, start_checkpoint, code_block_id) VALUES (?, 1, '__main__', 0, 1)").run(id);
+      db.prepare(
+        `INSERT INTO nbprov_trial (trial_id, notebook, notebook_hash, kernel, server_kind, server_url, capture, status, pid, host, cells_total, parameters)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)`,
+      ).run(id, start.notebook, notebookHash, start.kernel, start.serverKind, start.serverUrl, start.capture, process.pid, hostname(), start.cells.length, start.parameters ? JSON.stringify(start.parameters) : null);
+      const pending = db.prepare("INSERT INTO nbprov_cell (trial_id, cell_index, cell_id, code_hash, first_line, status) VALUES (?, ?, ?, ?, ?, 'pending')");
+      for (const cell of start.cells) pending.run(id, cell.index, cell.id ?? null, cell.codeHash, firstLine(cell.source));
+      db.prepare("INSERT INTO tag (trial_id, type, name, timestamp) VALUES (?, 'AUTO', ?, ?)").run(id, autoTag(db, start.notebook, notebookHash, start.command, id), startedAt);
+      db.prepare('DELETE FROM head WHERE script = ?').run(start.notebook);
+      db.prepare('INSERT INTO head (script, trial_id) VALUES (?, ?)').run(start.notebook, id);
+      return Number(info.lastInsertRowid);
+    }).immediate();
+    return new TrialWriter(db, id, sequence, 1, dbDir, 2, 2);
+  }
+
+  /** Seconds since the trial began: noWorkflow's checkpoint unit. */
+  checkpoint(): number {
+    return (performance.now() - this.#t0) / 1000;
+  }
+
+  /** Records one executed cell (and whatever `extras` adds) in one transaction; returns its activation id. */
+  recordCell(cell: CellRecord, source: string, codeHash: string, extras?: CellExtras): number {
+    const componentId = this.#nextComponent++;
+    const activationId = this.#nextEvaluation++;
+    const lines = source.split('\n');
+    const name = `<ipython-input-${cell.executionCount ?? 0}-${codeHash.slice(0, 12)}>`;
+    this.#db.transaction(() => {
+      const db = this.#db;
+      db.prepare(
+        `INSERT INTO code_component (trial_id, id, name, type, mode, first_char_line, first_char_column, last_char_line, last_char_column, container_id)
+         VALUES (?, ?, ?, 'cell', 'w', 1, 0, ?, ?, ?)`,
+      ).run(this.id, componentId, name, lines.length, lines[lines.length - 1].length, this.#mainId);
+      db.prepare("INSERT INTO code_block (id, trial_id, code_hash, docstring) VALUES (?, ?, ?, '')").run(componentId, this.id, codeHash);
+      db.prepare('INSERT INTO evaluation (trial_id, id, checkpoint, code_component_id, activation_id, repr) VALUES (?, ?, ?, ?, ?, ?)').run(
+        this.id, activationId, cell.end, componentId, this.#mainId, cell.error ? `${cell.error.ename}: ${cell.error.evalue}`.slice(0, 256) : 'None',
+      );
+      db.prepare('INSERT INTO activation (trial_id, id, name, start_checkpoint, code_block_id) VALUES (?, ?, ?, ?, ?)').run(this.id, activationId, name, cell.start, componentId);
+      db.prepare(
+        `UPDATE nbprov_cell SET activation_id = ?, execution_count = ?, status = ?, duration = ?, outputs = ?, error_name = ?, error_value = ?
+         WHERE trial_id = ? AND cell_index = ?`,
+      ).run(activationId, cell.executionCount, cell.status, cell.end - cell.start, cell.outputsSummary ?? null, cell.error?.ename ?? null, cell.error?.evalue ?? null, this.id, cell.index);
+      extras?.({
+        db,
+        trialId: this.id,
+        activationId,
+        cellComponentId: componentId,
+        nextEvaluationId: () => this.#nextEvaluation++,
+        nextComponentId: () => this.#nextComponent++,
+      });
+    }).immediate();
+    return activationId;
+  }
+
+  /** Marks cells as skipped (skip-execution tag) without an activation. */
+  markCell(index: number, status: 'skipped'): void {
+    this.#db.prepare('UPDATE nbprov_cell SET status = ? WHERE trial_id = ? AND cell_index = ?').run(status, this.id, index);
+  }
+
+  recordEnvironment(attrs: Record<string, string | undefined>): void {
+    const insert = this.#db.prepare('INSERT INTO environment_attr (trial_id, id, name, value) VALUES (?, ?, ?, ?)');
+    this.#db.transaction(() => {
+      for (const [name, value] of Object.entries(attrs)) if (value !== undefined) insert.run(this.id, ++this.#envCount, name, value);
+    }).immediate();
+  }
+
+  recordModules(modules: { name: string; version?: string | null; path?: string | null }[]): void {
+    if (modules.length === 0) return;
+    const insert = this.#db.prepare(
+      'INSERT INTO module (trial_id, id, name, version, path, code_block_id, transformed, fullpath) VALUES (?, ?, ?, ?, ?, NULL, 0, ?)',
+    );
+    this.#db.transaction(() => {
+      for (const m of modules) insert.run(this.id, ++this.#moduleCount, m.name, m.version ?? null, m.path ?? null, m.path ?? null);
+    }).immediate();
+  }
+
+  /** Closes the trial: noWorkflow sees `finished` only for a clean run, `unfinished` otherwise. */
+  finish(status: Exclude<TrialStatus, 'running'>, opts: { error?: string; recorderErrors?: number } = {}): void {
+    const end = this.checkpoint();
+    this.#db.transaction(() => {
+      this.#db.prepare("UPDATE trial SET finish = ?, status = ? WHERE id = ?").run(nowTimestamp(), status === 'finished' ? 'finished' : 'unfinished', this.id);
+      this.#db.prepare('UPDATE evaluation SET checkpoint = ? WHERE trial_id = ? AND id = ?').run(end, this.id, this.#mainId);
+      this.#db.prepare("UPDATE nbprov_cell SET status = 'not-run' WHERE trial_id = ? AND status = 'pending'").run(this.id);
+      this.#db
+        .prepare('UPDATE nbprov_trial SET status = ?, error = ?, recorder_errors = recorder_errors + ? WHERE trial_id = ?')
+        .run(status, opts.error ?? null, opts.recorderErrors ?? 0, this.id);
+    }).immediate();
+  }
+
+  get dbDir(): string {
+    return this.#dbDir;
+  }
+}
+
+export function firstLine(source: string): string {
+  return source.split('\n').find((l) => l.trim() !== '')?.trim().slice(0, 120) ?? '';
+}
