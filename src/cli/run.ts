@@ -116,7 +116,7 @@ export async function handler(notebook: string, flags: RunFlags): Promise<number
 }
 
 function exitCodeOf(result: RunResult): number {
-  if (result.status === 'finished') return result.cellsFailed > 0 ? ExitCode.cellFailed : ExitCode.ok;
+  if (result.status === 'finished') return result.cellsFailed > result.cellsFailedExpected ? ExitCode.cellFailed : ExitCode.ok;
   return result.error?.exitCode ?? ExitCode.cellFailed;
 }
 
@@ -129,9 +129,11 @@ function report(result: RunResult, flags: RunFlags): void {
   if (result.error) process.stderr.write(`nbprov: ${result.error.message}\n${result.error.hint ? `  hint: ${result.error.hint}\n` : ''}`);
   if (flags.quiet) return;
   const ok = `${result.cellsOk}/${result.cellsTotal} cells ok`;
-  const failed = result.cellsFailed ? `, ${result.cellsFailed} failed` : '';
+  const expected = result.cellsFailedExpected ? ` (${result.cellsFailedExpected} expected)` : '';
+  const failed = result.cellsFailed ? `, ${result.cellsFailed} failed${expected}` : '';
+  const skipped = result.cellsSkipped ? `, ${result.cellsSkipped} skipped` : '';
   const recorder = result.recorderErrors ? `, ${result.recorderErrors} recorder errors` : '';
-  process.stdout.write(`trial ${result.sequence} (${result.trialId.slice(0, 8)}) ${result.status}: ${ok}${failed}${recorder}, ${result.seconds.toFixed(2)} s\n`);
+  process.stdout.write(`trial ${result.sequence} (${result.trialId.slice(0, 8)}) ${result.status}: ${ok}${failed}${skipped}${recorder}, ${result.seconds.toFixed(2)} s\n`);
 }
 
 function readToken(tokenFile?: string): string | undefined {

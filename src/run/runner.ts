@@ -53,6 +53,9 @@ export interface RunResult {
   status: Exclude<TrialStatus, 'running'>;
   cellsOk: number;
   cellsFailed: number;
+  /** Failures of cells tagged `raises-exception`: expected, so they do not fail the run (as in nbclient). */
+  cellsFailedExpected: number;
+  cellsSkipped: number;
   cellsTotal: number;
   seconds: number;
   dbPath: string;
@@ -135,6 +138,8 @@ export async function runNotebook(opts: RunOptions): Promise<RunResult> {
         status,
         cellsOk: outcome.ok,
         cellsFailed: outcome.failed,
+        cellsFailedExpected: outcome.failedExpected,
+        cellsSkipped: outcome.skipped,
         cellsTotal: nb.codeCells.length,
         seconds: (performance.now() - started) / 1000,
         dbPath,
@@ -160,17 +165,20 @@ interface CellsOutcome {
   executed: Map<number, ExecutedCell>;
   ok: number;
   failed: number;
+  failedExpected: number;
+  skipped: number;
   error?: NbprovError;
   recorderErrors: number;
 }
 
 async function executeCells(nb: LoadedNotebook, kernel: KernelSession, writer: TrialWriter, opts: RunOptions): Promise<CellsOutcome> {
-  const outcome: CellsOutcome = { executed: new Map(), ok: 0, failed: 0, recorderErrors: 0 };
+  const outcome: CellsOutcome = { executed: new Map(), ok: 0, failed: 0, failedExpected: 0, skipped: 0, recorderErrors: 0 };
   const capture = new CaptureWriter();
   const total = nb.codeCells.length;
   for (const [position, cell] of nb.codeCells.entries()) {
     if (cell.tags.includes('skip-execution')) {
       writer.markCell(cell.index, 'skipped');
+      outcome.skipped++;
       continue;
     }
     opts.events?.onCellStart?.(cell, position + 1, total);
@@ -223,7 +231,11 @@ async function executeCells(nb: LoadedNotebook, kernel: KernelSession, writer: T
       continue;
     }
     outcome.failed++;
-    if (opts.allowErrors || cell.tags.includes('raises-exception')) continue;
+    if (cell.tags.includes('raises-exception')) {
+      outcome.failedExpected++;
+      continue;
+    }
+    if (opts.allowErrors) continue;
     outcome.error = new NbprovError('NBPROV_CELL_FAILED', `cell ${cell.index} raised ${result.error?.ename}: ${firstErrorLine(result.error?.evalue)}`, {
       hint: 'fix the cell, or pass --allow-errors to run the remaining cells anyway',
     });

@@ -1,0 +1,76 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+export const BIN = join(ROOT, 'bin/nbprov.js');
+export const FIXTURES = join(ROOT, 'fixtures');
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real CLI in a child process. */
+export function nbprov(args: string[], opts: { cwd: string; env?: Record<string, string | undefined>; onSpawn?: (child: ChildProcess) => void }): Promise<CliResult> {
+  return new Promise((resolvePromise) => {
+    const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', ...opts.env };
+    for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    opts.onSpawn?.(child);
+    child.on('close', (code, signal) => resolvePromise({ code, signal, stdout, stderr }));
+  });
+}
+
+/** A temp project directory holding copies of the named fixtures. */
+export function project(...fixtures: string[]): string {
+  const dir = mkdtempSync(join(tmpdir(), 'nbprov-test-'));
+  for (const f of fixtures) cpSync(join(FIXTURES, f), join(dir, f));
+  return dir;
+}
+
+export function removeProject(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Opens a project's database read-only for assertions. */
+export function openDb(dir: string, file = '.noworkflow/db.sqlite'): Database.Database {
+  return new Database(join(dir, file), { readonly: true });
+}
+
+/** Pids of live processes whose command line or working directory mentions `dir` (servers, kernels). */
+export function processesUsing(dir: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      const cwd = readlinkSync(`/proc/${pid}/cwd`);
+      if ((cmdline.includes(dir) || cwd.startsWith(dir)) && /python|jupyter/.test(cmdline)) found.push(`${pid}: ${cmdline.trim()}`);
+    } catch {
+      // process ended while we looked
+    }
+  }
+  return found;
+}
+
+/** Waits until no process uses `dir`, up to `ms`; returns what is left. */
+export async function waitNoProcesses(dir: string, ms = 5000): Promise<string[]> {
+  const deadline = Date.now() + ms;
+  let left = processesUsing(dir);
+  while (left.length && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    left = processesUsing(dir);
+  }
+  return left;
+}
+
+export const TIMESTAMP = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}$/;

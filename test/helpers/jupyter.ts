@@ -1,0 +1,64 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A separately started Jupyter server (the "remote" one), with its own temp dirs and random token. */
+export interface TestServer {
+  url: string;
+  token: string;
+  root: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export async function startJupyterServer(): Promise<TestServer> {
+  const base = mkdtempSync(join(tmpdir(), 'nbprov-remote-'));
+  const token = randomUUID();
+  const port = await freePort();
+  const args = ['server', '--no-browser', '--ip=127.0.0.1', `--port=${port}`, '--port-retries=0', `--ServerApp.root_dir=${base}`];
+  if (process.getuid?.() === 0) args.push('--allow-root');
+  const child = spawn('/usr/bin/jupyter', args, {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, JUPYTER_TOKEN: token, JUPYTER_RUNTIME_DIR: join(base, '.rt'), JUPYTER_CONFIG_DIR: join(base, '.cfg'), PYDEVD_DISABLE_FILE_VALIDATION: '1' },
+    stdio: 'ignore',
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const r = await fetch(`${url}/api/kernelspecs`, { headers: { Authorization: `token ${token}` } });
+      if (r.status === 200) break;
+    } catch {
+      /* not yet */
+    }
+    if (Date.now() > deadline) throw new Error('test Jupyter server did not start');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    token,
+    root: base,
+    process: child,
+    async stop() {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(timer);
+      rmSync(base, { recursive: true, force: true });
+    },
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
