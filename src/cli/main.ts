@@ -5,8 +5,11 @@ import { registerRun } from './run.js';
 import { registerList } from './list.js';
 import { registerShow } from './show.js';
 
-// @jupyterlab/services logs websocket chatter through console.debug, which would land on our stdout.
-console.debug = () => {};
+// @jupyterlab/services logs websocket chatter and server tracebacks through console.*, which would land in our
+// stdout/stderr; nbprov itself writes only through process.stdout/stderr.
+if (!process.argv.includes('--debug')) {
+  for (const level of ['debug', 'log', 'info', 'warn', 'error'] as const) console[level] = () => {};
+}
 
 const program = new Command('nbprov')
   .description('Provenance for Jupyter notebooks: every run a recorded trial in a noWorkflow-compatible SQLite database.')

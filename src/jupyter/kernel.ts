@@ -6,6 +6,14 @@ import { NbprovError } from '../errors.js';
 import type { JupyterEndpoint } from './server.js';
 import { OutputCollector } from './outputs.js';
 
+// @jupyterlab/services reconnects after a server-side auto-restart in a fire-and-forget promise
+// (`void Promise.resolve().then(... await this.reconnect())`); disposing the connection then rejects it
+// with nobody listening. That rejection is expected on kernel death; any other still crashes the process.
+process.on('unhandledRejection', (reason) => {
+  if (reason instanceof Error && reason.message === 'Kernel connection disconnected') return;
+  throw reason;
+});
+
 export interface StartKernelOptions {
   name: string;
   /** Working directory relative to the server root (Jupyter Server), also sent as KERNEL_WORKING_DIR (gateways). */
