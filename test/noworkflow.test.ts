@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { nbprov, openDb, project, removeProject } from './helpers/cli.js';
+
+/** The real noWorkflow CLI, from $NBPROV_NOW or PATH; absent on a machine where nobody built it by hand. */
+function findNow(): string | undefined {
+  if (process.env.NBPROV_NOW) return process.env.NBPROV_NOW;
+  return (process.env.PATH ?? '').split(delimiter).map((d) => join(d, 'now')).find((p) => existsSync(p));
+}
+
+const NOW = findNow();
+const skip = NOW ? false : 'the noWorkflow `now` CLI is not installed here (set NBPROV_NOW or put `now` on PATH): noWorkflow conformance NOT checked';
+if (skip) process.stdout.write(`# SKIP ${skip}\n`);
+
+describe('noWorkflow 2.x reads what nbprov writes', { skip }, () => {
+  let dir: string;
+  let ids: string[];
+  before(async () => {
+    dir = project('wine.ipynb', 'fails.ipynb');
+    for (const nb of ['wine.ipynb', 'fails.ipynb']) {
+      const r = await nbprov(['run', nb, '-q'], { cwd: dir });
+      assert.ok(r.code === 0 || r.code === 1, r.stderr);
+    }
+    const db = openDb(dir);
+    ids = (db.prepare('SELECT id FROM trial ORDER BY sequence_key').all() as { id: string }[]).map((r) => r.id);
+    db.close();
+  });
+  after(() => removeProject(dir));
+
+  const now = (...args: string[]) => {
+    const r = spawnSync(NOW!, args, { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 0, `now ${args.join(' ')} failed:\n${r.stderr}`);
+    assert.doesNotMatch(r.stderr, /Traceback/);
+    return r.stdout;
+  };
+
+  test('now list shows both trials', () => {
+    const out = now('list');
+    assert.match(out, new RegExp(`\\[\\*\\]Trial ${ids[0]}: nbprov run wine\\.ipynb -q`));
+    assert.match(out, new RegExp(`\\[f\\]Trial ${ids[1]}: nbprov run fails\\.ipynb -q`));
+    assert.match(out, /Sequence Key: 2/);
+  });
+
+  test('now show 1', () => {
+    const out = now('show', '1');
+    assert.match(out, new RegExp(`Id: ${ids[0]}`));
+    assert.match(out, /Script: wine\.ipynb/);
+    assert.match(out, /Status: Finished/);
+  });
+
+  test('now show 1 -a -f lists the cell activations', () => {
+    const out = now('show', '1', '-a', '-f');
+    const activations = out.match(/<ipython-input-\d+-[0-9a-f]{12}>/g) ?? [];
+    assert.equal(activations.length, 6);
+  });
+
+  test('now diff 1 2', () => {
+    const out = now('diff', '1', '2');
+    assert.match(out, /Script changed from wine\.ipynb to fails\.ipynb/);
+    assert.match(out, /Status changed from finished to unfinished/);
+  });
+});
