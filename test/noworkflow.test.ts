@@ -53,8 +53,23 @@ describe('noWorkflow 2.x reads what nbprov writes', { skip }, () => {
 
   test('now show 1 -a -f lists the cell activations', () => {
     const out = now('show', '1', '-a', '-f');
-    const activations = out.match(/<ipython-input-\d+-[0-9a-f]{12}>/g) ?? [];
-    assert.equal(activations.length, 6);
+    const activations = new Set(out.match(/<ipython-input-\d+-[0-9a-f]{12}>/g) ?? []);
+    assert.equal(activations.size, 6);
+    assert.match(out, /Name: \S+wine_data\.csv\n\s+Mode: r\n/, 'file accesses of load_wine are listed');
+  });
+
+  test('now export dataflow 1 -m fineGrain: the variable-level edges, pred -> accuracy among them', () => {
+    const out = now('export', 'dataflow', '1', '-m', 'fineGrain');
+    const node = (name: string, nth = 0) => {
+      const ids = [...out.matchAll(new RegExp(`(e_\\d+) \\[label="\\d+ ${name}"`, 'g'))].map((m) => m[1]);
+      assert.ok(ids[nth], `node ${name} #${nth} in the dataflow`);
+      return ids[nth];
+    };
+    const edges = new Set([...out.matchAll(/(e_\d+) -> (e_\d+)/g)].map((m) => `${m[1]}->${m[2]}`));
+    assert.ok(edges.has(`${node('accuracy')}->${node('pred')}`));
+    assert.ok(edges.has(`${node('pred')}->${node('model', 1)}`), 'pred uses the fitted model');
+    assert.ok(edges.has(`${node('model', 1)}->${node('X_train')}`), 'fit(X_train, y_train) changed model');
+    assert.ok(!edges.has(`${node('accuracy')}->${node('unused')}`));
   });
 
   test('now diff 1 2', () => {

@@ -52,14 +52,14 @@ def __nbprov_install__(config=None):
     NOSCALAR = object()
     EMPTY = frozenset()
 
-    # Methods that mutate their receiver (lists, dicts, sets, sklearn estimators, pandas).
+    # Methods that mutate their receiver (lists, dicts, sets, deques, ndarrays, sklearn
+    # estimators). pandas methods mutate only with inplace=True, which is checked separately:
+    # `clean = df.dropna()` or `s.replace(...)` must not version df / s.
     MUTATORS = frozenset("""
         append extend insert remove pop clear sort reverse update setdefault popitem add discard
         difference_update intersection_update symmetric_difference_update appendleft extendleft
-        popleft rotate fit partial_fit fit_transform fit_predict set_params set_output
-        resize fill itemset put setflags
-        drop_duplicates dropna fillna rename set_index reset_index replace set_axis sort_values
-        sort_index interpolate clip mask where insert_column
+        popleft fit partial_fit fit_transform fit_predict set_params set_output fill itemset
+        setflags
     """.split())
     # Methods that return None without mutating: keep the None-return rule from firing on them.
     NON_MUTATORS = frozenset("""
@@ -67,6 +67,9 @@ def __nbprov_install__(config=None):
         to_csv to_json to_parquet to_pickle to_excel to_sql to_hdf to_feather to_latex to_html
         to_markdown to_stata dump write writelines flush join wait
     """.split())
+    FUTURE_FLAGS = 0
+    for _n in __import__("__future__").all_feature_names:
+        FUTURE_FLAGS |= getattr(__import__("__future__"), _n).compiler_flag
     SECRET = re.compile(r"token|password|passwd|secret|api_key|apikey|key", re.I)
     LEN_TYPES = (list, tuple, dict, set, frozenset, str, bytes, bytearray)
     NoneType = type(None)
@@ -145,6 +148,12 @@ def __nbprov_install__(config=None):
             self.generic_visit(node)
 
         visit_Attribute = visit_Subscript = _store_base
+
+        def visit_AugAssign(self, node):
+            t = node.target
+            if isinstance(t, ast.Name) and t.id not in self.loads and not self.bound(t.id):
+                self.loads[t.id] = t          # x += e reads x
+            self.generic_visit(node)
 
         def visit_Call(self, node):
             f = node.func
@@ -273,9 +282,10 @@ def __nbprov_install__(config=None):
         return (arg_names(fn.args) | set(sc.stores) | sc.nonlocals) - sc.globals
 
     class FuncInfo:
-        __slots__ = ("name", "reads", "writes", "gmuts", "locals", "peelable")
+        __slots__ = ("name", "reads", "writes", "gmuts", "locals", "peelable", "fs", "node")
 
         def __init__(self, fn):
+            self.fs, self.node = None, fn
             sc = Scan(fn_bodies=True).scan(fn.body)
             loc = (arg_names(fn.args) | set(sc.stores) | sc.nonlocals) - sc.globals
             self.name = fn.name
@@ -320,9 +330,6 @@ def __nbprov_install__(config=None):
 
     def stmt_call(at, meth, *args):
         return ast.copy_location(ast.Expr(value=call(meth, *args)), at)
-
-    class Skip(Exception):
-        pass
 
     class Rewriter(ast.NodeTransformer):
         """Turns a cell's AST into an instrumented one without mutating the original nodes.
@@ -383,10 +390,14 @@ def __nbprov_install__(config=None):
                     return [s]
                 out = [s, self.record(site, s)]
                 if last and self.rec.shell.ast_node_interactivity == "last_expr_or_assign":
-                    tgt = s.targets[0] if T is ast.Assign and len(s.targets) == 1 else getattr(s, "target", None)
-                    if T is not ast.Assign or len(s.targets) == 1:
-                        if isinstance(tgt, ast.Name):   # IPython would have displayed it
-                            out.append(ast.copy_location(ast.Expr(ast.Name(id=tgt.id, ctx=ast.Load())), s))
+                    # IPython displays a final assignment only if it is the last node: do it
+                    tgt = None
+                    if T is ast.Assign and len(s.targets) == 1:
+                        tgt = s.targets[0]
+                    elif T is ast.AugAssign or T is ast.AnnAssign:
+                        tgt = s.target
+                    if isinstance(tgt, ast.Name):
+                        out.append(ast.copy_location(ast.Expr(ast.Name(id=tgt.id, ctx=ast.Load())), s))
                 return out
             if T is ast.Expr:
                 site = self.expr_site(s, ctx, cond)
@@ -508,8 +519,6 @@ def __nbprov_install__(config=None):
                         self.targets(t, "assign", binds, muts)
                 elif T is ast.AugAssign:
                     self.targets(s.target, "augassign", binds, muts)
-                    if isinstance(s.target, ast.Name) and s.target.id not in sc.loads:
-                        sc.loads[s.target.id] = s.target      # x += e reads x
                 else:   # Delete
                     for t in s.targets:
                         self.targets(t, "del", binds, muts)
@@ -561,7 +570,7 @@ def __nbprov_install__(config=None):
                 body = StripDecls().strip(copy.deepcopy(body)) if nested else \
                     [st for st in body if not isinstance(st, (ast.Global, ast.Nonlocal))]
                 body = body or [ast.copy_location(ast.Pass(), s)]
-            fs = self.rec.add_fsite()
+            fs = fi.fs = self.rec.add_fsite()
             instr = [stmt_call(body[0], "fe", const(fs))] + self.block(body, Ctx(fs, fi.locals), ())
             guard = ast.copy_location(ast.If(
                 test=ast.Subscript(value=ast.Attribute(value=ast.Name(id=ME, ctx=ast.Load()),
@@ -575,12 +584,15 @@ def __nbprov_install__(config=None):
         @staticmethod
         def _own_nodes(st):
             # statements of this function scope (not of nested defs / classes / lambdas)
+            scopes = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+            if isinstance(st, scopes):
+                return
             stack = [st]
             while stack:
                 n = stack.pop()
                 yield n
                 for c in ast.iter_child_nodes(n):
-                    if not isinstance(c, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                    if not isinstance(c, scopes):
                         stack.append(c)
 
         def if_(self, s, ctx, cond):
@@ -673,6 +685,23 @@ def __nbprov_install__(config=None):
             return ast.copy_location(ast.Try(body=[loop], handlers=[], orelse=[],
                                              finalbody=[stmt_call(at, "le", const(sid))]), at)
 
+    class ImportsOnly(ast.NodeTransformer):
+        # capture "cells": no rewriting, but a cell's own imports are still reported as
+        # modules even when something else loaded them earlier
+        def __init__(self, rec):
+            self.rec = rec
+
+        def visit_Module(self, tree):
+            try:
+                for n in ast.walk(tree):
+                    if isinstance(n, ast.Import):
+                        self.rec.cell_mods.update(a.name.split(".")[0] for a in n.names)
+                    elif isinstance(n, ast.ImportFrom) and n.module and not n.level:
+                        self.rec.cell_mods.add(n.module.split(".")[0])
+            except Exception as e:
+                self.rec._fail(e)
+            return tree
+
     class StripDecls(ast.NodeTransformer):
         def strip(self, body):
             out = []
@@ -691,14 +720,23 @@ def __nbprov_install__(config=None):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
                 return node
             super().generic_visit(node)
-            for f in ("body", "orelse", "finalbody"):
-                if getattr(node, f, None) == [] and f == "body":
-                    node.body = [ast.Pass()]
+            if getattr(node, "body", None) == []:
+                node.body = [ast.Pass()]      # a block that held only declarations
             return node
 
     # ------------------------------------------------------------------ summaries
 
     TYPE_NAMES = {}
+
+    def clean(s):
+        # a lone surrogate would make the kernel's JSON message unencodable
+        if s.isascii():
+            return s
+        try:
+            s.encode("utf-8")
+            return s
+        except UnicodeEncodeError:
+            return s.encode("utf-8", "backslashreplace").decode("utf-8")
 
     def type_name(t):
         n = TYPE_NAMES.get(t)
@@ -764,11 +802,14 @@ def __nbprov_install__(config=None):
             self.libs()
             np_, pd_ = self.np, self.pd
             if np_ is not None and isinstance(x, np_[0]):
+                # numpy's own repr formats every element of arrays up to 1000 items (ms)
                 n = x.size
-                vals = x.flat[:n].tolist() if n <= 6 else x.flat[:3].tolist() + ["..."] + x.flat[n - 3:n].tolist()
-                return "array([%s], shape=%s, dtype=%s)" % (
-                    ", ".join("..." if v == "..." and i == 3 and n > 6 else repr(v) for i, v in enumerate(vals)),
-                    tuple(x.shape), x.dtype)
+                if n <= 6:
+                    parts = [repr(v) for v in x.flat[:n].tolist()]
+                else:
+                    parts = [repr(v) for v in x.flat[:3].tolist()] + ["..."] + \
+                            [repr(v) for v in x.flat[n - 3:n].tolist()]
+                return "array([%s], shape=%s, dtype=%s)" % (", ".join(parts), tuple(x.shape), x.dtype)
             if pd_ is not None:
                 if isinstance(x, pd_[0]):
                     return "DataFrame(shape=%s, columns=%r)" % (x.shape, [str(c) for c in x.columns[:20]])
@@ -781,7 +822,7 @@ def __nbprov_install__(config=None):
                 s = self.reprs.repr(x)
             except Exception:
                 return "<unreprable %s>" % tn
-            return s if len(s) <= self.limit else s[:self.limit - 3] + "..."
+            return clean(s if len(s) <= self.limit else s[:self.limit - 3] + "...")
 
         @staticmethod
         def json_value(x):
@@ -795,7 +836,7 @@ def __nbprov_install__(config=None):
                     return x
                 return "nan" if x != x else ("inf" if x > 0 else "-inf")
             if t is str:
-                return x if len(x) <= VALUE_STR_MAX else None
+                return clean(x) if len(x) <= VALUE_STR_MAX else None
             return None
 
         def fp_array(self, a):
@@ -872,15 +913,34 @@ def __nbprov_install__(config=None):
     # ------------------------------------------------------------------ files
 
     class FileLog:
-        """Wraps builtins.open / io.open while installed; hashes content before and after."""
+        """Wraps builtins.open / io.open while installed; hashes content before and after.
+
+        Only opens made on behalf of notebook code count: some frame up the stack runs in
+        the user namespace (a cell, a notebook function) and no import is in progress
+        below it. Imports (sklearn opens hundreds of tz/metadata files) and the
+        collector's own work are not the notebook's file accesses.
+        """
 
         def __init__(self, rec):
             self.rec = rec
             self.orig = builtins.open
-            self.pending = []             # [entry, weakref-to-file or None]
+            self.pending = []             # [entry, weakref-to-file or None, writes]
             self.cache = {}               # (path, size, mtime_ns) -> sha1
             self.main = threading.get_ident()
+            self.busy = False
             self.wrapper = self._make_wrapper()
+
+        def from_notebook(self, f):
+            ns = self.rec.ns
+            for _ in range(64):
+                if f is None:
+                    return False
+                if f.f_globals is ns:
+                    return True
+                if f.f_code.co_filename.startswith("<frozen importlib"):
+                    return False
+                f = f.f_back
+            return False
 
         def _make_wrapper(self):
             log, orig = self, self.orig
@@ -888,14 +948,16 @@ def __nbprov_install__(config=None):
             def open(file, mode="r", buffering=-1, encoding=None, errors=None, newline=None,
                      closefd=True, opener=None):
                 entry = None
-                if isinstance(file, (str, bytes, os.PathLike)) and threading.get_ident() == log.main:
+                if isinstance(file, (str, bytes, os.PathLike)) and not log.busy \
+                        and threading.get_ident() == log.main and log.from_notebook(sys._getframe(1)):
                     entry = log.before(file, mode)
                 f = orig(file, mode, buffering, encoding, errors, newline, closefd, opener)
                 if entry is not None:
                     log.add(entry, f)
                 return f
 
-            open.__doc__ = orig.__doc__
+            for attr in ("__doc__", "__module__", "__qualname__"):
+                setattr(open, attr, getattr(orig, attr, None))
             return open
 
         def sha1(self, path, use_cache):
@@ -974,15 +1036,17 @@ def __nbprov_install__(config=None):
 
     class Inert:
         # Left in builtins by uninstall(): functions peeled earlier still index
-        # __nbprov__.fon and must then run their original body.
-        def __init__(self, n):
-            self.fon = [False] * n
+        # __nbprov__.fon and must then run their original body; a later install
+        # continues the id counters from `carried`.
+        def __init__(self, carried):
+            self.carried = carried
+            self.fon = [False] * carried["nfon"]
 
         def __getattr__(self, name):
             return lambda *a: a[-1] if a else None
 
     class Recorder:
-        def __init__(self, shell, opts, prev):
+        def __init__(self, shell, opts, carried):
             self.shell = shell
             self.ns = shell.user_ns
             self.mode = opts["capture"]
@@ -995,19 +1059,18 @@ def __nbprov_install__(config=None):
             self.islice = itertools.islice
             self.sites, self.loops, self.fns = {}, {}, {}
             self.fon, self.fcount, self.ftouched, self.ldeps = [], [], set(), {}
+            self.ffuncs, self.fcodes = {}, {}     # fs -> [weakref(function)], fs -> [instr, plain]
             self.next_sid, self.next_v = 1, 1
-            if isinstance(prev, Recorder):     # ids are never reused within a kernel
-                self.next_sid, self.next_v = prev.next_sid, prev.next_v
-                self.sites, self.loops = prev.sites, prev.loops
-            if prev is not None:
-                self.fon = [False] * len(getattr(prev, "fon", ()))
-                self.fcount = [0] * len(self.fon)
+            if carried:     # ids are never reused within a kernel
+                self.next_sid, self.next_v = carried["next_sid"], carried["next_v"]
+                self.fon = [False] * carried["nfon"]
+                self.fcount = [0] * carried["nfon"]
             self.last, self.snap = {}, {}
             self.versions, self.deps = [], []
             self.errors, self.first_error, self.truncated = 0, None, False
             self.cell_id = None
             self.cell_mods = set()
-            self.reported_mods, self.modver = set(), {}
+            self.reported_mods = set()
             self.known_mods = {k for k in sys.modules if "." not in k}
             self.nmods = len(sys.modules)
             self.files = FileLog(self)
@@ -1017,9 +1080,8 @@ def __nbprov_install__(config=None):
 
         def activate(self):
             sh = self.shell
-            if self.mode != "cells":
-                self.rewriter = Rewriter(self)
-                sh.ast_transformers.append(self.rewriter)
+            self.rewriter = Rewriter(self) if self.mode != "cells" else ImportsOnly(self)
+            sh.ast_transformers.append(self.rewriter)
             sh.events.register("pre_run_cell", self.pre_run_cell)
             builtins.open = io.open = self.files.wrapper
 
@@ -1036,7 +1098,8 @@ def __nbprov_install__(config=None):
             if io.open is self.files.wrapper:
                 io.open = self.files.orig
             if getattr(builtins, ME, None) is self:
-                setattr(builtins, ME, Inert(len(self.fon)))
+                setattr(builtins, ME, Inert({"next_sid": self.next_sid, "next_v": self.next_v,
+                                             "nfon": len(self.fon)}))
 
         def pre_run_cell(self, info=None):
             self.cell_id = getattr(info, "cell_id", None)
@@ -1047,8 +1110,42 @@ def __nbprov_install__(config=None):
             for fs in self.ftouched:
                 self.fon[fs] = on
                 self.fcount[fs] = 0
+                if on:
+                    self._swap(fs, True)
             self.ftouched.clear()
             self.ldeps.clear()
+
+        def _swap(self, fs, instrumented):
+            # Past its budget a function gets the plain code of the user's own def, so the
+            # remaining calls pay nothing (the fon guard stays as the fallback for
+            # functions hidden behind decorators without __wrapped__).
+            codes = self.fcodes.get(fs)
+            if not codes:
+                return
+            if codes[1] is None:
+                codes[1] = self._plain_code(fs, codes[0])
+                if codes[1] is None:
+                    return
+            old, new = (codes[1], codes[0]) if instrumented else (codes[0], codes[1])
+            for ref in self.ffuncs.get(fs, ()):
+                f = ref()
+                if f is not None and f.__code__ is old:
+                    f.__code__ = new
+
+        def _plain_code(self, fs, instr):
+            fi = self.fns.get(id(instr), (None, None))[1]
+            if fi is None:
+                return None
+            flags = instr.co_flags & FUTURE_FLAGS
+            mod = compile(ast.Module(body=[fi.node], type_ignores=[]), instr.co_filename, "exec",
+                          flags, dont_inherit=True)
+            for c in mod.co_consts:
+                if isinstance(c, types.CodeType) and c.co_name == fi.name:
+                    if c.co_freevars != instr.co_freevars:
+                        return None
+                    self.fns[id(c)] = (c, fi)
+                    return c
+            return None
 
         def add_site(self, site):
             sid = self.next_sid
@@ -1092,6 +1189,7 @@ def __nbprov_install__(config=None):
                 self.ftouched.add(fs)
                 if c >= self.K:
                     self.fon[fs] = False
+                    self._swap(fs, False)
                 self.ldeps[fs] = {}
             except Exception as e:
                 self._fail(e)
@@ -1310,14 +1408,24 @@ def __nbprov_install__(config=None):
                 self._repair(site.calls, loc, done, site.pos, base)
             if site.mods:
                 self.cell_mods.update(site.mods)
-            if site.fn is not None:
-                f = ns.get(site.targets[0][0]) if ctx is None else None
-                for _ in range(4):
-                    code = getattr(f, "__code__", None)
-                    if code is not None:
-                        self.fns[id(code)] = (code, site.fn)
-                        break
-                    f = getattr(f, "__wrapped__", None)
+            if site.fn is not None and ctx is None:
+                self._register(ns.get(site.targets[0][0]), site.fn)
+
+        def _register(self, f, fi):
+            for _ in range(4):
+                code = getattr(f, "__code__", None)
+                if code is not None:
+                    self.fns[id(code)] = (code, fi)
+                    if fi.fs is not None and code.co_name == fi.name:
+                        codes = self.fcodes.get(fi.fs)
+                        if codes is None or codes[0] is not code:
+                            self.fcodes[fi.fs] = [code, None]
+                            self.ffuncs[fi.fs] = []
+                        self.ffuncs[fi.fs].append(weakref.ref(f))
+                        if not self.fon[fi.fs]:
+                            self._swap(fi.fs, False)
+                    return
+                f = getattr(f, "__wrapped__", None)
 
         def _repair(self, calls, loc, done, at, base, iterations=None, kind=None):
             # a notebook function past its budget ran uninstrumented: version the globals
@@ -1389,7 +1497,8 @@ def __nbprov_install__(config=None):
                     if "." in k or k in self.known_mods:
                         continue
                     self.known_mods.add(k)
-                    if not k.startswith("_") and k not in std:
+                    if not k.startswith("_") and k not in std and \
+                            isinstance(getattr(mods[k], "__file__", None), str):
                         names.add(k)
             out = []
             for n in sorted(names):
@@ -1419,6 +1528,7 @@ def __nbprov_install__(config=None):
         def drain(self):
             """Events since the last drain, as IPython.display.JSON:
             {cell_id, versions, deps, files, modules, errors, first_error, truncated}."""
+            self.files.busy = True        # metadata lookups open files: not the notebook's
             try:
                 files = self.files.drain()
             except Exception as e:
@@ -1429,6 +1539,8 @@ def __nbprov_install__(config=None):
             except Exception as e:
                 self._fail(e)
                 modules = []
+            finally:
+                self.files.busy = False
             payload = {
                 "cell_id": self.cell_id, "versions": self.versions, "deps": self.deps,
                 "files": files, "modules": modules, "errors": self.errors,
@@ -1459,9 +1571,11 @@ def __nbprov_install__(config=None):
         raise ValueError("capture must be cells, vars or full, not %r" % (opts["capture"],))
     shell = get_ipython()
     prev = getattr(builtins, ME, None)
-    if isinstance(prev, Recorder) or hasattr(prev, "uninstall"):
-        prev.uninstall()
-    rec = Recorder(shell, opts, prev)
+    if callable(getattr(type(prev), "uninstall", None)):     # an earlier Recorder
+        prev.uninstall()                                     # leaves an Inert in builtins
+        prev = getattr(builtins, ME, None)
+    carried = vars(prev).get("carried") if hasattr(prev, "__dict__") else None
+    rec = Recorder(shell, opts, carried)
     setattr(builtins, ME, rec)
     rec.activate()
     shell.user_ns.pop("__nbprov_install__", None)

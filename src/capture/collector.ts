@@ -66,7 +66,7 @@ export const ENVIRONMENT_EXPRESSION = '__nbprov__.environment()';
 export function installCode(opts: CollectorOptions): string {
   const config = JSON.stringify({ capture: opts.capture, loop_budget: opts.loopBudget, repr_limit: opts.reprLimit, redact: opts.redact });
   // JSON text parsed in Python: JSON's true/false/null are not Python literals.
-  return `${readFileSync(process.env.NBPROV_DEV_COLLECTOR ?? COLLECTOR_PATH, 'utf8')}\n__nbprov_install__(__import__('json').loads(${JSON.stringify(config)}))\n`;
+  return `${readFileSync(COLLECTOR_PATH, 'utf8')}\n__nbprov_install__(__import__('json').loads(${JSON.stringify(config)}))\n`;
 }
 
 /**

@@ -1,4 +1,5 @@
-import { basename, dirname, relative, resolve } from 'node:path';
+import { basename, relative, resolve } from 'node:path';
+import { projectRoot } from '../store/db.js';
 import type { Command } from 'commander';
 import { listTrials, type TrialSummary } from '../store/queries.js';
 import { formatSeconds, renderTable } from '../render/table.js';
@@ -21,7 +22,7 @@ export function handler(notebook: string | undefined, flags: { db?: string; json
   const { db, path } = openForReading({ db: flags.db, notebook });
   try {
     // Trials name their notebook relative to the database's project directory.
-    const key = notebook ? relative(resolve(dirname(path), '..'), resolve(notebook)) : undefined;
+    const key = notebook ? relative(projectRoot(path), resolve(notebook)) : undefined;
     const trials = listTrials(db, key);
     if (flags.json) return JSON.stringify(trials, null, 2) + '\n';
     if (trials.length === 0) return notebook ? `no trials of ${notebook} yet\n` : 'no trials yet: record one with `nbprov run NOTEBOOK.ipynb`\n';

@@ -167,6 +167,11 @@ export class KernelSession {
     }
   }
 
+  /** Drops the connection only: for a private server, which shuts its kernels down itself when stopped. */
+  dispose(): void {
+    this.#kernel.dispose();
+  }
+
   #die(message: string): void {
     if (this.#death) return;
     this.#death = new NbprovError('NBPROV_KERNEL_DIED', message, { hint: 'the cell may have crashed the interpreter or run out of memory' });

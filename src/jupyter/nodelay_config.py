@@ -1,4 +1,4 @@
-# Jupyter Server config written into nbprov's private config dir.
+# Jupyter Server config for nbprov's private servers (copied into their temp config dir).
 import os
 import signal
 import threading
@@ -37,3 +37,25 @@ def _watch_parent():
 
 if _parent:
     threading.Thread(target=_watch_parent, name="nbprov-parent-watch", daemon=True).start()
+
+# Describing the "python3" kernelspec makes jupyter_client import ipykernel, IPython and debugpy into the server
+# (~0.4 s per start) even when the spec is an installed kernel.json (Debian's is). Read installed specs directly;
+# only the built-in native spec, which has no kernel.json, takes the upstream path.
+from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+from jupyter_client.provisioning import KernelProvisionerFactory
+from jupyter_core.paths import jupyter_path
+
+
+class NbprovKernelSpecManager(KernelSpecManager):
+    def _get_kernel_spec_by_name(self, kernel_name, resource_dir):
+        if not os.path.exists(os.path.join(resource_dir, "kernel.json")):
+            return super()._get_kernel_spec_by_name(kernel_name, resource_dir)
+        spec = self.kernel_spec_class.from_resource_dir(resource_dir)
+        if not KernelProvisionerFactory.instance(parent=self.parent).is_provisioner_available(spec):
+            raise NoSuchKernel(kernel_name)
+        return spec
+
+
+c.ServerApp.kernel_spec_manager_class = NbprovKernelSpecManager  # noqa: F821 (c: the config Jupyter provides)
+if any(os.path.exists(os.path.join(p, "python3", "kernel.json")) for p in jupyter_path("kernels")):
+    c.KernelSpecManager.ensure_native_kernel = False  # noqa: F821

@@ -5,7 +5,7 @@ import { NbprovError } from '../errors.js';
 import { loadNotebook, notebookKernelName, type CodeCellRef, type LoadedNotebook } from '../notebook/load.js';
 import { connectServer, getKernelSpecs, startPrivateServer, type JupyterEndpoint } from '../jupyter/server.js';
 import { KernelSession, type ExecuteResult } from '../jupyter/kernel.js';
-import { openDatabase, resolveDbPath } from '../store/db.js';
+import { openDatabase, projectRoot, resolveDbPath } from '../store/db.js';
 import { TrialWriter, type TrialStatus } from '../store/trial-writer.js';
 import { CaptureWriter } from '../store/capture-writer.js';
 import {
@@ -99,14 +99,14 @@ export async function runNotebook(opts: RunOptions): Promise<RunResult> {
       timeoutMs: 60_000,
     });
     if (install.status !== 'ok') throw new NbprovError('NBPROV_KERNEL_DIED', `the kernel could not load nbprov's collector: ${install.error?.ename}: ${install.error?.evalue}`, { hint: 'the kernel must be an IPython kernel (python3)' });
-    const kernelEnv = decodeExpression<Record<string, string>>(install.userExpressions, 'env') ?? {};
+    const kernelEnv = decodeExpression<Record<string, unknown>>(install.userExpressions, 'env') ?? {};
     const info = await kernel.info;
 
     const dbPath = resolveDbPath({ db: opts.db, notebook: notebookPath });
     const db = openDatabase(dbPath, { create: true });
     try {
       const writer = TrialWriter.begin(db, dbPath, {
-        notebook: relative(dirname(dbPath) + '/..', notebookPath) || notebookPath,
+        notebook: relative(projectRoot(dbPath), notebookPath),
         notebookBytes: readFileSync(notebookPath),
         command: opts.command,
         cwd,
@@ -117,6 +117,7 @@ export async function runNotebook(opts: RunOptions): Promise<RunResult> {
         cells: nb.codeCells.map((c) => ({ index: c.index, id: c.id, codeHash: c.codeHash, source: c.source })),
       });
       writer.recordEnvironment({
+        python_version: String(kernelEnv.python ?? '').split(' ')[0] || undefined,
         ...kernelEnv,
         kernel_name: kernelName,
         kernel_implementation: `${info.implementation} ${info.implementation_version}`,
@@ -156,7 +157,9 @@ export async function runNotebook(opts: RunOptions): Promise<RunResult> {
     }
     throw err;
   } finally {
-    await kernel?.shutdown();
+    // A private server stops its kernels as it exits: one step instead of a DELETE then a SIGTERM.
+    if (endpoint?.kind === 'private') kernel?.dispose();
+    else await kernel?.shutdown();
     await endpoint?.close();
   }
 }

@@ -36,7 +36,7 @@ export class CaptureWriter {
         const a = this.#evaluations.get(dependent);
         const b = this.#evaluations.get(dependency);
         if (!a || !b) continue;
-        st.dependency.run(trialId, ++this.#dependencyCount, a.activation, a.id, b.activation, b.id, type);
+        st.dependency.run(trialId, ++this.#dependencyCount, a.activation, a.id, b.activation, b.id, DEPENDENCY_TYPE[type] ?? type);
       }
       for (const f of payload.files) {
         st.file.run(trialId, ++this.#fileCount, f.name, f.mode, f.before, f.after, checkpoint(f.t), activationId);
@@ -44,6 +44,17 @@ export class CaptureWriter {
     };
   }
 }
+
+/**
+ * The collector's dependency kinds in noWorkflow's vocabulary. noWorkflow reads `assignment` as "this evaluation
+ * IS that version" and merges the two nodes, so a data dependency must be its generic `dependency`.
+ */
+export const DEPENDENCY_TYPE: Record<string, string> = {
+  assignment: 'dependency',
+  condition: 'condition',
+  bound: 'bound',
+  call: 'call',
+};
 
 const cache = new WeakMap<Database.Database, ReturnType<typeof prepare>>();
 function statements(db: Database.Database) {

@@ -1,5 +1,5 @@
 import { closeSync, existsSync, mkdirSync, openSync, readSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { NbprovError } from '../errors.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
@@ -12,6 +12,12 @@ export function resolveDbPath(opts: { db?: string; notebook?: string }): string 
   if (opts.db) return resolve(opts.db);
   if (process.env.NBPROV_DB) return resolve(process.env.NBPROV_DB);
   return resolve(opts.notebook ? dirname(opts.notebook) : '.', DEFAULT_DB_DIR, 'db.sqlite');
+}
+
+/** The directory trials name their notebooks relative to: the one holding `.noworkflow/`, else the database's. */
+export function projectRoot(dbPath: string): string {
+  const dir = dirname(dbPath);
+  return basename(dir) === DEFAULT_DB_DIR ? dirname(dir) : dir;
 }
 
 /**

@@ -146,10 +146,10 @@ export class TrialWriter {
     this.#db.prepare('UPDATE nbprov_cell SET status = ? WHERE trial_id = ? AND cell_index = ?').run(status, this.id, index);
   }
 
-  recordEnvironment(attrs: Record<string, string | undefined>): void {
+  recordEnvironment(attrs: Record<string, unknown>): void {
     const insert = this.#db.prepare('INSERT INTO environment_attr (trial_id, id, name, value) VALUES (?, ?, ?, ?)');
     this.#db.transaction(() => {
-      for (const [name, value] of Object.entries(attrs)) if (value !== undefined) insert.run(this.id, ++this.#envCount, name, value);
+      for (const [name, value] of Object.entries(attrs)) if (value !== undefined && value !== null) insert.run(this.id, ++this.#envCount, name, String(value));
     }).immediate();
   }
 
