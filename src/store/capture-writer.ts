@@ -28,7 +28,7 @@ export class CaptureWriter {
         st.evaluation.run(trialId, evaluationId, checkpoint(v.t), componentId, activationId, v.repr);
         st.value.run(
           trialId, evaluationId, activationId, v.name, v.kind, v.type,
-          v.value === undefined ? null : JSON.stringify(v.value), v.summary ? JSON.stringify(v.summary) : null, v.iterations ?? null,
+          v.value === undefined || v.value === null ? null : JSON.stringify(v.value), v.summary ? JSON.stringify(v.summary) : null, v.iterations ?? null,
         );
         this.#evaluations.set(v.v, { id: evaluationId, activation: activationId });
       }
