@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The demo behind `npm run demo`: records two trials of the bundled wine notebook in ./demo and shows them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p demo
+cp fixtures/wine.ipynb demo/wine.ipynb
+nbprov() { node bin/nbprov.js "$@"; }
+echo "\$ nbprov run demo/wine.ipynb -o demo/wine.executed.ipynb"
+nbprov run demo/wine.ipynb -o demo/wine.executed.ipynb
+echo; echo "\$ nbprov list demo/wine.ipynb"
+nbprov list demo/wine.ipynb
+echo; echo "\$ nbprov show last --db demo/.noworkflow/db.sqlite"
+nbprov show last --db demo/.noworkflow/db.sqlite
