@@ -1,9 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode, NbprovError } from '../errors.js';
 import { NBPROV_VERSION } from '../version.js';
-import { registerRun } from './run.js';
+import { pairParameterArgs, registerRun } from './run.js';
 import { registerList } from './list.js';
 import { registerShow } from './show.js';
+import { registerCells } from './cells.js';
+import { registerTag } from './tag.js';
 
 // @jupyterlab/services logs websocket chatter and server tracebacks through console.*, which would land in our
 // stdout/stderr; nbprov itself writes only through process.stdout/stderr.
@@ -22,6 +24,8 @@ const program = new Command('nbprov')
 registerRun(program);
 registerList(program);
 registerShow(program);
+registerCells(program);
+registerTag(program);
 
 program.addHelpText(
   'after',
@@ -35,7 +39,7 @@ Exit codes: 0 ok · 1 a cell raised · 2 usage or bad input · 3 kernel/server f
 );
 
 try {
-  await program.parseAsync(process.argv);
+  await program.parseAsync(pairParameterArgs(process.argv));
 } catch (err) {
   process.exitCode = report(err, program.opts().debug === true || process.argv.includes('--debug'));
 }

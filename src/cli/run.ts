@@ -5,6 +5,7 @@ import { ExitCode, NbprovError } from '../errors.js';
 import { runNotebook, type RunEvents, type RunResult } from '../run/runner.js';
 import { CAPTURE_MODES, type CaptureMode } from '../capture/collector.js';
 import { parsePositive, collect } from './options.js';
+import { readParametersFile } from '../notebook/parameters.js';
 
 interface RunFlags {
   output?: string;
@@ -24,6 +25,10 @@ interface RunFlags {
   redact: boolean;
   quiet?: boolean;
   json?: boolean;
+  parameter: string[];
+  parameterRaw: string[];
+  parameterFile?: string;
+  strict?: boolean;
 }
 
 export function registerRun(program: Command): void {
@@ -32,6 +37,10 @@ export function registerRun(program: Command): void {
     .description('execute a notebook through a Jupyter server and record the run as a trial')
     .argument('<notebook>', 'the .ipynb file to run')
     .option('-o, --output <path>', 'write the executed notebook (outputs, execution counts) here')
+    .option('-p, --parameter <name value>', 'set a parameter (repeatable), typed like its default in the cell tagged parameters', collect, [])
+    .option('-r, --parameter-raw <name value>', 'set a parameter to a raw string (repeatable)', collect, [])
+    .option('-f, --parameter-file <path>', 'parameters from a YAML or JSON file')
+    .option('--strict', 'unknown parameter names (or no parameters cell) are errors, not warnings')
     .option('--db <path>', 'database file (default: .noworkflow/db.sqlite beside the notebook, or $NBPROV_DB)')
     .option('--kernel <name>', "kernel to use (default: the notebook's kernelspec)")
     .option('--server <url>', 'use this Jupyter Server / Kernel Gateway / Enterprise Gateway instead of a private one')
@@ -54,6 +63,8 @@ export function registerRun(program: Command): void {
 Examples:
   $ nbprov run experiment.ipynb
   $ nbprov run experiment.ipynb -o executed.ipynb --timeout 600
+  $ nbprov run experiment.ipynb -p n_trees 100 -p test_size 0.3 -r run_name baseline
+  $ nbprov run experiment.ipynb -f params.yaml --strict
   $ JUPYTER_TOKEN=... nbprov run experiment.ipynb --server https://gateway.example:8888 --startup-timeout 120
 
 Exit codes: 0 all cells ok · 1 a cell raised · 2 bad notebook/options · 3 kernel died, timed out or server failed · 130 Ctrl-C`,
@@ -70,6 +81,11 @@ export async function handler(notebook: string, flags: RunFlags): Promise<number
   if (flags.server && !/^https:|^http:\/\/(127\.|localhost|\[::1\])/.test(flags.server)) {
     process.stderr.write(`nbprov: warning: ${flags.server} is not TLS; the token travels in clear text\n`);
   }
+  const parameters = [
+    ...(flags.parameterFile ? Object.entries(readParametersFile(flags.parameterFile)).map(([name, value]) => ({ name, value, fromFile: true as const })) : []),
+    ...flags.parameter.map((pair) => ({ ...splitPair(pair), raw: false })),
+    ...flags.parameterRaw.map((pair) => ({ ...splitPair(pair), raw: true })),
+  ];
   const abort = new AbortController();
   let interrupts = 0;
   const onSigint = () => {
@@ -87,6 +103,8 @@ export async function handler(notebook: string, flags: RunFlags): Promise<number
   try {
     const result = await runNotebook({
       notebook,
+      parameters,
+      strictParameters: flags.strict,
       db: flags.db,
       kernel: flags.kernel,
       server: flags.server,
@@ -103,7 +121,7 @@ export async function handler(notebook: string, flags: RunFlags): Promise<number
       loopBudget: flags.loopBudget,
       redact: flags.redact,
       command: recordedCommand(),
-      events: progress?.events,
+      events: { ...progress?.events, onWarning: (message) => process.stderr.write(`nbprov: warning: ${message}\n`) },
       signal: abort.signal,
     });
     progress?.stop();
@@ -134,6 +152,31 @@ function report(result: RunResult, flags: RunFlags): void {
   const skipped = result.cellsSkipped ? `, ${result.cellsSkipped} skipped` : '';
   const recorder = result.recorderErrors ? `, ${result.recorderErrors} recorder errors` : '';
   process.stdout.write(`trial ${result.sequence} (${result.trialId.slice(0, 8)}) ${result.status}: ${ok}${failed}${skipped}${recorder}, ${result.seconds.toFixed(2)} s\n`);
+}
+
+/** `-p NAME VALUE` arrives as `NAME=VALUE` (see pairParameterArgs). */
+function splitPair(pair: string): { name: string; value: string } {
+  const at = pair.indexOf('=');
+  if (at <= 0) throw new NbprovError('NBPROV_USAGE', `-p '${pair}' needs a name and a value: -p NAME VALUE`);
+  return { name: pair.slice(0, at), value: pair.slice(at + 1) };
+}
+
+/**
+ * Commander options take one value; papermill's `-p NAME VALUE` takes two. Joins each pair into `NAME=VALUE`
+ * before parsing (a name never holds '=').
+ */
+export function pairParameterArgs(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (['-p', '--parameter', '-r', '--parameter-raw'].includes(arg) && i + 2 < argv.length + 1 && argv[i + 1] !== undefined && !argv[i + 1].includes('=') && argv[i + 2] !== undefined) {
+      out.push(arg, `${argv[i + 1]}=${argv[i + 2]}`);
+      i += 2;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
 }
 
 function readToken(tokenFile?: string): string | undefined {

@@ -13,11 +13,16 @@ import {
   type CaptureMode, type CapturePayload,
 } from '../capture/collector.js';
 import { writeExecutedNotebook, type ExecutedCell } from './executed-notebook.js';
+import { injectParameters, type RawParameter } from '../notebook/parameters.js';
+import { cellStages, variableTags } from '../notebook/tags.js';
 import { summarizeOutputs } from './output-summary.js';
 import { NBPROV_VERSION } from '../version.js';
 
 export interface RunOptions {
   notebook: string;
+  /** `-p` / `-r` / `-f` values, injected papermill-style. */
+  parameters?: RawParameter[];
+  strictParameters?: boolean;
   db?: string;
   kernel?: string;
   server?: string;
@@ -77,7 +82,9 @@ const INTERRUPT_GRACE_MS = 5_000;
  */
 export async function runNotebook(opts: RunOptions): Promise<RunResult> {
   const notebookPath = resolve(opts.notebook);
-  const nb = loadNotebook(notebookPath);
+  const injection = opts.parameters?.length ? injectParameters(loadNotebook(notebookPath), opts.parameters, { strict: opts.strictParameters === true }) : undefined;
+  for (const warning of injection?.warnings ?? []) opts.events?.onWarning?.(warning);
+  const nb = injection?.notebook ?? loadNotebook(notebookPath);
   const cwd = resolve(opts.cwd ?? dirname(notebookPath));
   const started = performance.now();
   let endpoint: JupyterEndpoint | undefined;
@@ -114,6 +121,7 @@ export async function runNotebook(opts: RunOptions): Promise<RunResult> {
         serverKind: endpoint.kind,
         serverUrl: endpoint.url,
         capture: opts.capture,
+        parameters: injection?.parameters,
         cells: nb.codeCells.map((c) => ({ index: c.index, id: c.id, codeHash: c.codeHash, source: c.source })),
       });
       writer.recordEnvironment({
@@ -129,6 +137,8 @@ export async function runNotebook(opts: RunOptions): Promise<RunResult> {
       });
       opts.events?.onStart?.({ trial: writer.sequence, cells: nb.codeCells.length, kernel: kernelName, server: endpoint.kind === 'private' ? 'private server' : endpoint.url });
       const outcome = await executeCells(nb, kernel, writer, opts);
+      const untagged = recordVariableTags(writer, nb, outcome.executed);
+      if (untagged.length && opts.capture !== 'cells') opts.events?.onWarning?.(`tagged variable${untagged.length > 1 ? 's' : ''} never assigned in this run: ${untagged.join(', ')}`);
       if (opts.output) writeExecutedNotebook(nb, outcome.executed, info.language_info, resolve(opts.output));
       const error = outcome.error;
       const status = error ? STATUS_BY_ERROR[error.code] ?? 'failed' : 'finished';
@@ -177,6 +187,7 @@ interface CellsOutcome {
 async function executeCells(nb: LoadedNotebook, kernel: KernelSession, writer: TrialWriter, opts: RunOptions): Promise<CellsOutcome> {
   const outcome: CellsOutcome = { executed: new Map(), ok: 0, failed: 0, failedExpected: 0, skipped: 0, recorderErrors: 0 };
   const capture = new CaptureWriter();
+  const stages = cellStages(nb);
   const total = nb.codeCells.length;
   for (const [position, cell] of nb.codeCells.entries()) {
     if (cell.tags.includes('skip-execution')) {
@@ -199,7 +210,7 @@ async function executeCells(nb: LoadedNotebook, kernel: KernelSession, writer: T
       const stopped = { ename: err.code, evalue: err.message };
       const payload = kernel.dead ? undefined : await drainAfterFailure(kernel);
       writer.recordCell(
-        { index: cell.index, status: 'error', executionCount: null, start, end: writer.checkpoint(), outputsSummary: summarizeOutputs(partial), error: stopped },
+        { index: cell.index, status: 'error', executionCount: null, start, end: writer.checkpoint(), outputsSummary: summarizeOutputs(partial), error: stopped, stage: stages.get(cell.index) },
         cell.source, cell.codeHash, payload ? capture.extras(payload, start) : undefined,
       );
       opts.events?.onCellEnd?.(cell, STATUS_BY_ERROR[err.code] ?? 'failed', writer.checkpoint() - start);
@@ -224,6 +235,7 @@ async function executeCells(nb: LoadedNotebook, kernel: KernelSession, writer: T
         end,
         outputsSummary: summarizeOutputs(result.outputs),
         error: result.error,
+        stage: stages.get(cell.index),
       },
       cell.source, cell.codeHash, payload ? capture.extras(payload, start) : undefined,
     );
@@ -245,6 +257,17 @@ async function executeCells(nb: LoadedNotebook, kernel: KernelSession, writer: T
     return outcome;
   }
   return outcome;
+}
+
+/**
+ * Tags the final version of each tagged variable: the notebook's own tags, then `param` for whatever the
+ * `parameters` / `injected-parameters` cells assigned (papermill's convention). Returns tagged names never assigned.
+ */
+function recordVariableTags(writer: TrialWriter, nb: LoadedNotebook, executed: Map<number, ExecutedCell>): string[] {
+  const tags = variableTags(nb);
+  const paramCells = nb.codeCells.filter((c) => executed.has(c.index) && (c.tags.includes('parameters') || c.tags.includes('injected-parameters')));
+  for (const name of writer.namesAssignedIn(paramCells.map((c) => c.index))) tags[name] ??= 'param';
+  return writer.tagVariables(tags);
 }
 
 /** Executes one cell; on timeout or Ctrl-C interrupts the kernel and gives it a grace period before failing. */

@@ -4,7 +4,8 @@ import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import { putContent } from './content.js';
 import { nowTimestamp } from './time.js';
-import { autoTag } from './tags.js';
+import { autoTag } from './auto-tag.js';
+import { insertCellStage, insertVariableTag } from './stage-tags.js';
 
 export type TrialStatus = 'running' | 'finished' | 'failed' | 'kernel-died' | 'timed-out' | 'interrupted' | 'error';
 export type CellStatus = 'pending' | 'ok' | 'error' | 'skipped' | 'not-run';
@@ -32,6 +33,8 @@ export interface CellRecord {
   end: number;
   outputsSummary?: string;
   error?: { ename: string; evalue: string };
+  /** The cell's stage tag, recorded as a noWorkflow stage_tags row. */
+  stage?: string;
 }
 
 /** Hooks that let a capture layer add rows inside the same per-cell transaction. */
@@ -129,6 +132,7 @@ export class TrialWriter {
         `UPDATE nbprov_cell SET activation_id = ?, execution_count = ?, status = ?, duration = ?, outputs = ?, error_name = ?, error_value = ?
          WHERE trial_id = ? AND cell_index = ?`,
       ).run(activationId, cell.executionCount, cell.status, cell.end - cell.start, cell.outputsSummary ?? null, cell.error?.ename ?? null, cell.error?.evalue ?? null, this.id, cell.index);
+      if (cell.stage) insertCellStage(db, this.id, activationId, cell.stage);
       extras?.({
         db,
         trialId: this.id,
@@ -139,6 +143,27 @@ export class TrialWriter {
       });
     }).immediate();
     return activationId;
+  }
+
+  /** Names the collector saw assigned in the given cells (1-based indices). */
+  namesAssignedIn(cellIndices: number[]): string[] {
+    if (cellIndices.length === 0) return [];
+    const rows = this.#db
+      .prepare(
+        `SELECT DISTINCT v.name FROM nbprov_value v JOIN nbprov_cell c ON c.trial_id = v.trial_id AND c.activation_id = v.activation_id
+         WHERE v.trial_id = ? AND c.cell_index IN (SELECT value FROM json_each(?)) AND v.kind NOT IN ('import', 'def', 'class', 'del') ORDER BY v.name`,
+      )
+      .all(this.id, JSON.stringify(cellIndices)) as { name: string }[];
+    return rows.map((r) => r.name);
+  }
+
+  /** Tags each variable's final version (name → kind); returns the names this trial never assigned. */
+  tagVariables(tags: Record<string, string>): string[] {
+    const missing: string[] = [];
+    this.#db.transaction(() => {
+      for (const [name, kind] of Object.entries(tags)) if (!insertVariableTag(this.#db, this.id, name, kind)) missing.push(name);
+    }).immediate();
+    return missing;
   }
 
   /** Marks cells as skipped (skip-execution tag) without an activation. */

@@ -1,0 +1,134 @@
+import { existsSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { openNotebookDocument, saveNotebookDocument } from '../notebook/edit.js';
+import { sha1, joinSource, loadNotebook } from '../notebook/load.js';
+import { cellStages, removeCellStage, removeVariableTag, setCellStage, setVariableTag, variableTags } from '../notebook/tags.js';
+import { openDatabase, projectRoot, resolveDbPath } from '../store/db.js';
+import { backfillCellStage, backfillVariableTag, removeCellStageRows, removeVariableTagRows } from '../store/stage-tags.js';
+import { renderTable } from '../render/table.js';
+import { resolveNotebookArg } from './notebook-arg.js';
+
+interface TagFlags {
+  notebook?: string;
+  db?: string;
+}
+
+export function registerTag(program: Command): void {
+  const tag = program.command('tag').description('tag a cell with a stage, or a variable as a hyperparameter or metric (in the notebook, and in recorded trials)');
+  tag
+    .command('cell')
+    .description('give a code cell a stage: data-reading, feature-engineering, model-scoring, metrics-evaluation, or a custom name')
+    .argument('<cell>', '1-based cell index (see `nbprov cells`) or cell id')
+    .argument('<stage>', 'stage name (aliases: data, features, model, metrics)')
+    .argument('[notebook]', 'the notebook (default: --notebook, else the only .ipynb here)')
+    .option('--notebook <path>', 'the notebook')
+    .option('--db <path>', 'database whose earlier trials get the tag too (default: beside the notebook)')
+    .addHelpText('after', '\nExamples:\n  $ nbprov tag cell 3 model-scoring\n  $ nbprov tag cell 5 metrics experiment.ipynb\n  $ nbprov tag cell a1b2c3 hyperparameter-search --notebook experiment.ipynb')
+    .action((cell: string, stage: string, notebook: string | undefined, flags: TagFlags) => {
+      process.stdout.write(tagCell(cell, stage, resolveNotebookArg(notebook, flags.notebook), flags));
+    });
+  tag
+    .command('var')
+    .description('tag a variable: param (hyperparameter), metric, metric:max / metric:min (higher / lower is better), or a custom kind')
+    .argument('<name>', 'variable name')
+    .argument('<kind>', 'param, metric, metric:max, metric:min, or a lowercase name')
+    .argument('[notebook]', 'the notebook (default: --notebook, else the only .ipynb here)')
+    .option('--notebook <path>', 'the notebook')
+    .option('--db <path>', 'database whose earlier trials get the tag too (default: beside the notebook)')
+    .addHelpText('after', '\nExamples:\n  $ nbprov tag var accuracy metric:max\n  $ nbprov tag var n_trees param\n\nOr in the notebook: accuracy = accuracy_score(y_test, pred)  # nbprov: metric:max')
+    .action((name: string, kind: string, notebook: string | undefined, flags: TagFlags) => {
+      process.stdout.write(tagVar(name, kind, resolveNotebookArg(notebook, flags.notebook), flags));
+    });
+
+  const untag = program.command('untag').description('remove a stage or variable tag (from the notebook and recorded trials)');
+  untag
+    .command('cell')
+    .argument('<cell>', '1-based cell index or cell id')
+    .argument('[notebook]', 'the notebook')
+    .option('--notebook <path>', 'the notebook')
+    .option('--db <path>', 'database file')
+    .action((cell: string, notebook: string | undefined, flags: TagFlags) => {
+      process.stdout.write(untagCell(cell, resolveNotebookArg(notebook, flags.notebook), flags));
+    });
+  untag
+    .command('var')
+    .argument('<name>', 'variable name')
+    .argument('[notebook]', 'the notebook')
+    .option('--notebook <path>', 'the notebook')
+    .option('--db <path>', 'database file')
+    .action((name: string, notebook: string | undefined, flags: TagFlags) => {
+      process.stdout.write(untagVar(name, resolveNotebookArg(notebook, flags.notebook), flags));
+    });
+
+  program
+    .command('tags')
+    .description("list a notebook's stage and variable tags")
+    .argument('[notebook]', 'the notebook (default: the only .ipynb here)')
+    .option('--json', 'print JSON')
+    .action((notebook: string | undefined, flags: { json?: boolean }) => {
+      process.stdout.write(listTags(resolveNotebookArg(notebook), flags));
+    });
+}
+
+export function tagCell(selector: string, stage: string, notebook: string, flags: TagFlags): string {
+  const doc = openNotebookDocument(notebook);
+  const tagged = setCellStage(doc, selector, stage);
+  const codeHash = sha1(joinSource(doc.json.cells[tagged.index - 1].source) ?? '');
+  saveNotebookDocument(doc);
+  const trials = withDatabase(notebook, flags, (db, key) => backfillCellStage(db, key, codeHash, tagged.stage));
+  return `cell ${tagged.index} tagged ${tagged.stage}${backfilled(trials, 'activation')}\n`;
+}
+
+export function untagCell(selector: string, notebook: string, flags: TagFlags): string {
+  const doc = openNotebookDocument(notebook);
+  const removed = removeCellStage(doc, selector);
+  const codeHash = sha1(joinSource(doc.json.cells[removed.index - 1].source) ?? '');
+  saveNotebookDocument(doc);
+  const rows = withDatabase(notebook, flags, (db, key) => removeCellStageRows(db, key, codeHash, removed.stage));
+  return `cell ${removed.index}: stage ${removed.stage} removed${rows ? ` (and from ${rows} recorded activation${rows === 1 ? '' : 's'})` : ''}\n`;
+}
+
+export function tagVar(name: string, kind: string, notebook: string, flags: TagFlags): string {
+  const doc = openNotebookDocument(notebook);
+  const tagged = setVariableTag(doc, name, kind);
+  saveNotebookDocument(doc);
+  const trials = withDatabase(notebook, flags, (db, key) => backfillVariableTag(db, key, name, tagged));
+  return `variable ${name} tagged ${tagged}${backfilled(trials, 'trial')}\n`;
+}
+
+export function untagVar(name: string, notebook: string, flags: TagFlags): string {
+  const doc = openNotebookDocument(notebook);
+  const kind = removeVariableTag(doc, name);
+  saveNotebookDocument(doc);
+  const rows = withDatabase(notebook, flags, (db, key) => removeVariableTagRows(db, key, name));
+  return `variable ${name}: tag ${kind} removed${rows ? ` (and from ${rows} recorded trial${rows === 1 ? '' : 's'})` : ''}\n`;
+}
+
+export function listTags(notebook: string, flags: { json?: boolean }): string {
+  const nb = loadNotebook(notebook);
+  const stages = cellStages(nb);
+  const cells = nb.codeCells.filter((c) => stages.has(c.index)).map((c) => ({ cell: c.index, id: c.id ?? null, stage: stages.get(c.index)!, firstLine: c.source.split('\n')[0] }));
+  const variables = Object.entries(variableTags(nb)).map(([name, kind]) => ({ name, kind }));
+  if (flags.json) return JSON.stringify({ cells, variables }, null, 2) + '\n';
+  const parts: string[] = [];
+  parts.push(cells.length ? renderTable(['cell', 'stage', 'first line'], cells.map((c) => [c.cell, c.stage, c.firstLine.slice(0, 60)])) : 'no cell stages (tag one: nbprov tag cell N STAGE)');
+  parts.push(variables.length ? renderTable(['variable', 'tag'], variables.map((v) => [v.name, v.kind])) : 'no variable tags (tag one: nbprov tag var NAME metric:max)');
+  return parts.join('\n\n') + '\n';
+}
+
+/** Runs a backfill against the notebook's database when one exists (tagging works before any run). */
+function withDatabase(notebook: string, flags: TagFlags, fn: (db: ReturnType<typeof openDatabase>, notebookKey: string) => number): number {
+  const path = resolveDbPath({ db: flags.db, notebook: resolve(notebook) });
+  if (!existsSync(path)) return 0;
+  const db = openDatabase(path);
+  try {
+    return fn(db, relative(projectRoot(path), resolve(notebook)));
+  } finally {
+    db.close();
+  }
+}
+
+function backfilled(count: number, what: string): string {
+  return count ? ` (and in ${count} recorded ${what}${count === 1 ? '' : 's'})` : '';
+}
