@@ -1,7 +1,7 @@
 import { basename, relative, resolve } from 'node:path';
 import { projectRoot } from '../store/db.js';
 import type { Command } from 'commander';
-import { listTrials, type TrialSummary } from '../store/queries.js';
+import { listTrials, taggedValues, type TrialSummary } from '../store/queries.js';
 import { formatSeconds, renderTable } from '../render/table.js';
 import { openForReading } from './db-options.js';
 
@@ -23,13 +23,29 @@ export function handler(notebook: string | undefined, flags: { db?: string; json
   try {
     // Trials name their notebook relative to the database's project directory.
     const key = notebook ? relative(projectRoot(path), resolve(notebook)) : undefined;
-    const trials = listTrials(db, key);
+    const trials = listTrials(db, key).map((t) => ({ ...t, ...pick(taggedValues(db, t.id)) }));
     if (flags.json) return JSON.stringify(trials, null, 2) + '\n';
     if (trials.length === 0) return notebook ? `no trials of ${notebook} yet\n` : 'no trials yet: record one with `nbprov run NOTEBOOK.ipynb`\n';
-    return renderTable(['#', 'id', 'notebook', 'start', 'duration', 'status', 'cells ok/failed'], trials.map(row)) + '\n';
+    const tagged = trials.some((t) => Object.keys(t.params).length || Object.keys(t.metrics).length);
+    const head = ['#', 'id', 'notebook', 'start', 'duration', 'status', 'cells ok/failed', ...(tagged ? ['params', 'metrics'] : [])];
+    return renderTable(head, trials.map((t) => [...row(t), ...(tagged ? [inline(t.params), inline(t.metrics)] : [])])) + '\n';
   } finally {
     db.close();
   }
+}
+
+function pick(values: ReturnType<typeof taggedValues>) {
+  return { params: values.params, metrics: values.metrics };
+}
+
+/** `name=value` pairs, short enough for a table cell. */
+export function inline(values: Record<string, unknown>): string {
+  const text = Object.entries(values).map(([k, v]) => `${k}=${typeof v === 'number' ? formatNumber(v) : String(v)}`).join(' ');
+  return text.length > 48 ? text.slice(0, 47) + '…' : text || '-';
+}
+
+function formatNumber(n: number): string {
+  return Number.isInteger(n) ? String(n) : String(Number(n.toPrecision(6)));
 }
 
 function row(t: TrialSummary): (string | number)[] {

@@ -1,6 +1,8 @@
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
-import { cellSource, resolveTrial, trialCells, trialEnvironment, trialModules } from '../store/queries.js';
+import { cellSource, decodeValue, resolveTrial, trialCells, trialEnvironment, trialModules } from '../store/queries.js';
+import { trialCellStages, trialVariableTags } from '../store/stage-tags.js';
+import { stageOrder } from '../notebook/stages.js';
 import { formatSeconds, renderTable } from '../render/table.js';
 import { openForReading } from './db-options.js';
 
@@ -31,8 +33,11 @@ export function handler(selector: string, flags: ShowFlags): string {
     const cells = trialCells(db, trial.id);
     const environment = trialEnvironment(db, trial.id);
     const modules = trialModules(db, trial.id);
-    const withSource = cells.map((c) => ({ ...c, source: flags.code || flags.json ? cellSource(dirname(path), c.codeHash) : undefined }));
-    if (flags.json) return JSON.stringify({ trial, environment, modules, cells: withSource }, null, 2) + '\n';
+    const stages = trialCellStages(db, trial.id);
+    const variables = trialVariableTags(db, trial.id);
+    const withSource = cells.map((c) => ({ ...c, stage: (c.activationId !== null && stages.get(c.activationId)) || null, source: flags.code || flags.json ? cellSource(dirname(path), c.codeHash) : undefined }));
+    const tagged = variables.map((v) => ({ name: v.name, kind: v.kind, value: decodeValue(v.value), type: v.type, cell: v.cellIndex, stage: v.stage }));
+    if (flags.json) return JSON.stringify({ trial, environment, modules, variables: tagged, cells: withSource }, null, 2) + '\n';
     const lines = [
       `trial ${trial.sequence}  ${trial.id}  (${trial.tag ?? 'no tag'})`,
       `notebook  ${trial.notebook}`,
@@ -48,10 +53,19 @@ export function handler(selector: string, flags: ShowFlags): string {
     }
     lines.push(
       renderTable(
-        ['cell', 'code hash', 'time', 'status', 'output', 'first line'],
-        cells.map((c) => [c.index, c.codeHash.slice(0, 10), formatSeconds(c.seconds), c.status, truncate(c.errorName ? `${c.errorName}: ${c.errorValue}` : c.outputs ?? '', 40), truncate(c.firstLine, 50)]),
+        ['cell', 'stage', 'code hash', 'time', 'status', 'output', 'first line'],
+        withSource.map((c) => [c.index, c.stage ?? '', c.codeHash.slice(0, 10), formatSeconds(c.seconds), c.status, truncate(c.errorName ? `${c.errorName}: ${c.errorValue}` : c.outputs ?? '', 40), truncate(c.firstLine, 50)]),
       ),
     );
+    if (tagged.length) {
+      lines.push('', renderTable(['tagged', 'kind', 'value', 'cell', 'stage'], tagged.map((v) => [v.name, v.kind, truncate(String(v.value ?? '-'), 40), v.cell ?? '-', v.stage ?? ''])));
+    }
+    const byStage = new Map<string, number[]>();
+    for (const c of withSource) if (c.stage) byStage.set(c.stage, [...(byStage.get(c.stage) ?? []), c.index]);
+    if (byStage.size) {
+      const ordered = [...byStage].sort(([a], [b]) => stageOrder(a) - stageOrder(b) || a.localeCompare(b));
+      lines.push('', `stages    ${ordered.map(([stage, idx]) => `${stage}: ${idx.join(', ')}`).join(' · ')}`);
+    }
     if (flags.code) {
       for (const c of withSource) lines.push('', `── cell ${c.index} (${c.status}) ${'─'.repeat(40)}`, (c.source ?? '(source not in the content store)').trimEnd());
     }

@@ -103,6 +103,31 @@ export function trialCells(db: Database.Database, trialId: string): CellRow[] {
     .all(trialId) as CellRow[];
 }
 
+/** A trial's tagged variables split into parameters and metrics (other kinds under `other`), name → final value. */
+export function taggedValues(db: Database.Database, trialId: string): { params: Record<string, unknown>; metrics: Record<string, unknown>; other: Record<string, unknown> } {
+  const rows = db.prepare('SELECT variable_name AS name, tag_name AS kind, variable_value AS value FROM stage_tags WHERE trial_id = ? AND variable_name IS NOT NULL ORDER BY variable_name').all(trialId) as {
+    name: string;
+    kind: string;
+    value: string | null;
+  }[];
+  const out = { params: {} as Record<string, unknown>, metrics: {} as Record<string, unknown>, other: {} as Record<string, unknown> };
+  for (const r of rows) {
+    const bucket = r.kind === 'param' ? out.params : r.kind.startsWith('metric') ? out.metrics : out.other;
+    bucket[r.name] = decodeValue(r.value);
+  }
+  return out;
+}
+
+/** Stored values are JSON for exact scalars, else a bounded repr kept as text. */
+export function decodeValue(text: string | null): unknown {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
 export function trialEnvironment(db: Database.Database, trialId: string): Record<string, string> {
   const rows = db.prepare('SELECT name, value FROM environment_attr WHERE trial_id = ? ORDER BY id').all(trialId) as { name: string; value: string }[];
   return Object.fromEntries(rows.map((r) => [r.name, r.value]));
