@@ -92,6 +92,9 @@ export function removeCellStage(doc: NotebookDocument, selector: string): { inde
   const stage = stageOf(tags, customStages(doc.json.metadata));
   if (!stage) throw new NbprovError('NBPROV_USAGE', `cell ${index} has no stage`, { hint: 'see `nbprov tags`' });
   setTags(cell, tags.filter((t) => t !== stage));
+  const custom = customStages(doc.json.metadata);
+  const stillUsed = doc.json.cells.some((c) => cellTags(c).includes(stage));
+  if (custom.includes(stage) && !stillUsed) updateNbprovMetadata(doc, 'stages', custom.filter((s) => s !== stage));
   return { index, stage };
 }
 
