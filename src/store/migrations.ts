@@ -76,6 +76,21 @@ export const MIGRATIONS: Migration[] = [
       `);
     },
   },
+  {
+    id: 3,
+    name: 'lineage-indexes',
+    up(db) {
+      // `nbprov deps` walks dependency edges one evaluation at a time, both ways; noWorkflow's own indexes are on
+      // single columns without trial_id. Covering indexes answer each step from the index alone.
+      db.exec(`
+        CREATE INDEX ix_nbprov_dependency_dependent ON dependency (trial_id, dependent_id, dependency_id, type);
+        CREATE INDEX ix_nbprov_dependency_dependency ON dependency (trial_id, dependency_id, dependent_id, type);
+        CREATE INDEX ix_nbprov_value_version ON nbprov_value (trial_id, name, evaluation_id);
+        CREATE INDEX ix_nbprov_value_activation ON nbprov_value (trial_id, activation_id, evaluation_id);
+        CREATE INDEX ix_nbprov_cell_activation ON nbprov_cell (trial_id, activation_id);
+      `);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].id;
