@@ -95,7 +95,7 @@ describe('variable capture through a real kernel: exact lineage in noWorkflow ta
     assert.deepEqual(upstream(db, 'label'), ['cfg', 'scale']);
     assert.deepEqual(upstream(db, 'squares'), ['scale']);
     assert.deepEqual(versions(db, 'n').map((v) => [v.kind, v.value]), [['walrus', '5']]);
-    assert.deepEqual(upstream(db, 'big', ['condition']), ['rows'], 'big depends on the if test through a control edge');
+    assert.deepEqual(upstream(db, 'big', ['condition']), ['data', 'rows'], 'control edges only: big ← if len(rows) ← for x in data');
     assert.deepEqual(upstream(db, 'big', ['dependency', 'bound', 'call']), [], 'and on nothing else');
     db.close();
   });
