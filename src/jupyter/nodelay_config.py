@@ -17,8 +17,9 @@ def _open(self, *args, **kwargs):
 
 ZMQChannelsHandler.open = _open
 
-# When nbprov dies without cleaning up (kill -9), its private server must not outlive it:
-# SIGTERM ourselves, which makes the server shut its kernels down and exit.
+# nbprov does not wait for its private server to finish shutting down, and may die without cleaning up
+# (kill -9): once the parent is gone, SIGTERM ourselves (the server then stops its kernels and exits), and
+# exit hard if that has not happened within a few seconds.
 _parent = int(os.environ.get("NBPROV_PARENT_PID", "0"))
 
 
@@ -30,7 +31,8 @@ def _watch_parent():
             os.kill(_parent, 0)
         except ProcessLookupError:
             os.kill(os.getpid(), signal.SIGTERM)
-            return
+            time.sleep(5)
+            os._exit(1)
         except PermissionError:
             pass
 

@@ -167,10 +167,11 @@ export async function runNotebook(opts: RunOptions): Promise<RunResult> {
     }
     throw err;
   } finally {
-    // A private server stops its kernels as it exits: one step instead of a DELETE then a SIGTERM.
+    // A private server stops its kernels as it exits: one step instead of a DELETE then a SIGTERM, and nothing
+    // in it is left to wait for once the trial is committed.
     if (endpoint?.kind === 'private') kernel?.dispose();
     else await kernel?.shutdown();
-    await endpoint?.close();
+    await endpoint?.close({ wait: false });
   }
 }
 
