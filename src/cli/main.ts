@@ -6,6 +6,7 @@ import { registerList } from './list.js';
 import { registerShow } from './show.js';
 import { registerCells } from './cells.js';
 import { registerTag } from './tag.js';
+import { registerDeps } from './deps.js';
 
 // @jupyterlab/services logs websocket chatter and server tracebacks through console.*, which would land in our
 // stdout/stderr; nbprov itself writes only through process.stdout/stderr.
@@ -26,6 +27,7 @@ registerList(program);
 registerShow(program);
 registerCells(program);
 registerTag(program);
+registerDeps(program);
 
 program.addHelpText(
   'after',
