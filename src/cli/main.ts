@@ -7,6 +7,7 @@ import { registerShow } from './show.js';
 import { registerCells } from './cells.js';
 import { registerTag } from './tag.js';
 import { registerDeps } from './deps.js';
+import { registerSlice } from './slice.js';
 
 // @jupyterlab/services logs websocket chatter and server tracebacks through console.*, which would land in our
 // stdout/stderr; nbprov itself writes only through process.stdout/stderr.
@@ -28,6 +29,7 @@ registerShow(program);
 registerCells(program);
 registerTag(program);
 registerDeps(program);
+registerSlice(program);
 
 program.addHelpText(
   'after',
