@@ -88,7 +88,7 @@ export function handler(variable: string | undefined, flags: DepsFlags): string 
     if (format === 'dot') return renderDot(graph, keys);
     if (format === 'mermaid') return renderMermaid(graph);
     if (flags.stages) return renderStages(graph, keys, { direction, color: flags.color === true });
-    return renderTree(graph, keys, { direction, color: flags.color === true, rootNotes: tags });
+    return renderTree(graph, keys, { direction, color: flags.color === true, rootNotes: tags, depth: flags.depth });
   } finally {
     db.close();
   }

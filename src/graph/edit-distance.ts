@@ -1,12 +1,12 @@
 /**
  * The candidates nearest to `name` by edit distance (insertions, deletions, substitutions and adjacent swaps),
- * closest first, at most `limit`. A case-only difference counts as the nearest possible.
+ * ignoring case, closest first, at most `limit`.
  */
 export function closestNames(name: string, candidates: readonly string[], limit = 3): string[] {
   // Typos of short names would match everything within 2 edits; scale the tolerance with the length.
   const tolerance = Math.max(1, Math.min(3, Math.floor(name.length / 3)));
   return candidates
-    .map((c) => ({ c, d: c.toLowerCase() === name.toLowerCase() ? 0 : editDistance(name, c) }))
+    .map((c) => ({ c, d: editDistance(name.toLowerCase(), c.toLowerCase()) }))
     .filter(({ d }) => d <= tolerance)
     .sort((a, b) => a.d - b.d || a.c.localeCompare(b.c))
     .slice(0, limit)

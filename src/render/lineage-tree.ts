@@ -7,6 +7,8 @@ export interface TreeOptions {
   color: boolean;
   /** A note printed after a root's line, e.g. its tag. */
   rootNotes?: Map<string, string>;
+  /** Levels to expand (`--depth`): a tree path can be longer than the shortest path the walk stopped at. */
+  depth?: number;
   /** Nesting beyond this restarts the subtree as a block of its own, so deep chains do not print quadratic indentation. */
   maxIndent?: number;
 }
@@ -38,6 +40,11 @@ export function renderTree(graph: LineageGraph, roots: string[], opts: TreeOptio
         continue;
       }
       const children = childrenOf(graph, f.key, opts.direction);
+      if (f.level >= (opts.depth ?? Infinity) && (children.length || node.truncated)) {
+        // not marked printed: a shorter path may still expand it
+        out.push(`${head}${label(c, node)}${c.dim(' …')}`);
+        continue;
+      }
       if (f.level >= maxIndent && children.length) {
         out.push(`${head}${label(c, node)} ${c.dim('(continued below)')}`);
         blocks.push(f.key);
