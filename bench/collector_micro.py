@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# Micro-benchmark of the kernel-side collector (src/capture/collector.py) in an in-process
+# Micro-benchmark of the kernel-side collector (src/capture/collector/) in an in-process
 # IPython: each cell is timed with the collector installed (capture "vars", K=3, including
 # the transform, the records and the drain) and without it, interleaved, min of N runs.
 #
@@ -12,15 +12,15 @@ import time
 from IPython.core.interactiveshell import InteractiveShell
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-with open(os.path.join(HERE, "..", "src", "capture", "collector.py")) as f:
-    SOURCE = f.read()
+sys.path.insert(0, os.path.join(HERE, "..", "test", "capture"))
+from test_collector import install_code  # noqa: E402  (the code string collector.ts sends)
 
 sh = InteractiveShell.instance()
 
 
 def install(capture="vars"):
-    exec(SOURCE, sh.user_ns)
-    sh.user_ns["__nbprov_install__"]({"capture": capture, "loop_budget": 3, "repr_limit": 256, "redact": True})
+    code = install_code({"capture": capture, "loop_budget": 3, "repr_limit": 256, "redact": True})
+    sh.run_cell(code, store_history=False, silent=True).raise_error()
 
 
 def uninstall():

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -56,17 +56,31 @@ export interface CapturePayload {
   truncated: boolean;
 }
 
-const COLLECTOR_PATH = join(dirname(fileURLToPath(import.meta.url)), '../../../src/capture/collector.py');
+const COLLECTOR_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../../src/capture/collector/');
+const BOOTSTRAP = 'bootstrap.py';
 
 /** The user expression that drains the collector after each cell (evaluated, never transformed). */
 export const DRAIN_EXPRESSION = '__nbprov__.drain()';
 export const ENVIRONMENT_EXPRESSION = '__nbprov__.environment()';
 
-/** The silent code that installs the collector in a fresh kernel. */
+/**
+ * The silent code that installs the collector in a fresh kernel: `bootstrap.py`, run in a globals dict of its own
+ * (so no name lands in the user namespace), with the source of every other module of the collector package, since a
+ * remote kernel cannot import from our directory. Reads the files on each call.
+ */
 export function installCode(opts: CollectorOptions): string {
   const config = JSON.stringify({ capture: opts.capture, loop_budget: opts.loopBudget, repr_limit: opts.reprLimit, redact: opts.redact });
-  // JSON text parsed in Python: JSON's true/false/null are not Python literals.
-  return `${readFileSync(COLLECTOR_PATH, 'utf8')}\n__nbprov_install__(__import__('json').loads(${JSON.stringify(config)}))\n`;
+  const sources: Record<string, string> = {};
+  for (const file of readdirSync(COLLECTOR_DIR).filter((f) => f.endsWith('.py') && f !== BOOTSTRAP).sort()) {
+    sources[file.slice(0, -'.py'.length)] = readFileSync(join(COLLECTOR_DIR, file), 'utf8');
+  }
+  const bootstrap = readFileSync(join(COLLECTOR_DIR, BOOTSTRAP), 'utf8');
+  // JSON strings and objects of strings are also Python literals; the config stays JSON text that the bootstrap
+  // parses, since JSON's true/false/null are not Python literals.
+  return (
+    `exec(compile(${JSON.stringify(bootstrap)}, "<nbprov-bootstrap>", "exec", dont_inherit=True), ` +
+    `{"SOURCES": ${JSON.stringify(sources)}, "CONFIG": ${JSON.stringify(config)}})\n`
+  );
 }
 
 /**

@@ -1,6 +1,6 @@
-# Tests of the kernel-side collector (src/capture/collector.py), driving a real in-process
-# IPython exactly as the TypeScript runner drives a kernel: exec the collector source, call
-# __nbprov_install__, run each cell with store_history=True, then drain.
+# Tests of the kernel-side collector (src/capture/collector/), driving a real in-process
+# IPython exactly as the TypeScript runner drives a kernel: run the install code as a silent
+# cell, run each cell with store_history=True, then drain.
 #
 #   /usr/bin/python3 -m unittest discover -s test/capture -p 'test_*.py'
 
@@ -19,9 +19,24 @@ from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-COLLECTOR = os.path.normpath(os.path.join(HERE, "..", "..", "src", "capture", "collector.py"))
-with open(COLLECTOR) as _f:
-    SOURCE = _f.read()
+COLLECTOR = os.path.normpath(os.path.join(HERE, "..", "..", "src", "capture", "collector"))
+
+
+def install_code(config):
+    """The code installCode() in src/capture/collector.ts sends: bootstrap.py, run in a globals
+    dict of its own with the sources of the package's other modules and the config as JSON."""
+    def read(name):
+        with open(os.path.join(COLLECTOR, name), encoding="utf-8") as f:
+            return f.read()
+
+    def js(x):      # JSON.stringify's spacing: byte for byte the text collector.ts sends
+        return json.dumps(x, separators=(",", ":"))
+
+    sources = {f[:-3]: read(f) for f in sorted(os.listdir(COLLECTOR))
+               if f.endswith(".py") and f != "bootstrap.py"}
+    return ('exec(compile(%s, "<nbprov-bootstrap>", "exec", dont_inherit=True), '
+            '{"SOURCES": %s, "CONFIG": %s})\n') % (js(read("bootstrap.py")), js(sources), js(js(config)))
+
 
 VERSION_KEYS = {"v", "name", "kind", "line", "col", "end_line", "end_col", "type", "repr",
                 "value", "summary", "iterations", "t"}
@@ -35,10 +50,10 @@ class Session:
     def __init__(self, capture="vars", loop_budget=3, redact=True, repr_limit=256):
         self.sh = InteractiveShell.instance()
         self.sh.reset(new_session=False)
-        exec(SOURCE, self.sh.user_ns)
-        self.sh.user_ns["__nbprov_install__"](
+        res = self.sh.run_cell(install_code(
             {"capture": capture, "loop_budget": loop_budget, "repr_limit": repr_limit,
-             "redact": redact})
+             "redact": redact}), store_history=False, silent=True)
+        res.raise_error()
         self.rec = builtins.__nbprov__
         self.versions = {}          # v -> version
         self.order = []             # versions in record order
@@ -124,6 +139,15 @@ class TestInstallAndPayload(CollectorTest):
             self.s.sh.run_line_magic("who", "")
         self.assertNotIn("nbprov", cap.stdout)
         self.assertNotIn("__nbprov_install__", self.s.sh.user_ns)
+        self.assertIn("_nbprov_collector.recorder", sys.modules)
+
+    def test_user_names_do_not_reach_the_collector(self):
+        # the collector's globals are its modules', not the user namespace: a notebook's
+        # `id = 5` used to break every later record
+        self.run_ok("id = 5\nlen = None\nisinstance = 0\ntype = repr = 1\nsys = ast = None\nxs = [1]")
+        self.run_ok("xs.append(2)\nys = [x for x in xs]")
+        self.assertEqual(self.s.last("xs")["kind"], "mutate")
+        self.assertEqual(self.s.last("ys")["summary"], {"len": 2})
 
     def test_payload_shape_and_cell_id(self):
         self.run_ok("a = 1", cell_id="cell-a")

@@ -1,0 +1,170 @@
+"""Notebook functions at run time: the per-cell call budget and the globals they touch.
+
+A peeled function body reads `if __nbprov__.fon[fs]: <instrumented> else: <original>`.
+Its first K calls in a cell run the instrumented copy (each starts with
+`__nbprov__.fe(fs)`); after that the function object gets the plain code of the user's
+own def, and the statements that call it version, through _repair, the globals it may
+have changed.
+"""
+import __future__
+import ast
+import functools
+import operator
+import types
+import weakref
+
+from .values import MISSING
+
+FUTURE_FLAGS = functools.reduce(
+    operator.or_, (getattr(__future__, n).compiler_flag for n in __future__.all_feature_names), 0)
+
+
+class FunctionHooks:
+    """The function entry points of `__nbprov__`: a mixin of the Recorder, whose state
+    (K, ns, last) and record methods it uses."""
+
+    def _init_functions(self, carried):
+        self.fns = {}                    # id(code) -> (code, FuncInfo), plain and instrumented
+        self.fon, self.fcount = [], []   # per function site: instrumented copy on; calls this cell
+        self.ftouched = set()            # function sites called in this cell
+        self.ldeps = {}                  # fs -> {local name -> deps}, for the current call
+        self.ffuncs, self.fcodes = {}, {}     # fs -> [weakref(function)], fs -> [instr, plain]
+        if carried:     # Inert keeps the old guards indexable: new sites continue after them
+            self.fon = [False] * carried["nfon"]
+            self.fcount = [0] * carried["nfon"]
+
+    def new_cell(self):
+        # the function budget is per cell
+        on = self.K > 0
+        for fs in self.ftouched:
+            self.fon[fs] = on
+            self.fcount[fs] = 0
+            if on:
+                self._swap(fs, True)
+        self.ftouched.clear()
+        self.ldeps.clear()
+
+    def add_fsite(self):
+        self.fon.append(self.K > 0)
+        self.fcount.append(0)
+        return len(self.fon) - 1
+
+    def fe(self, fs):
+        try:
+            c = self.fcount[fs] + 1
+            self.fcount[fs] = c
+            self.ftouched.add(fs)
+            if c >= self.K:
+                self.fon[fs] = False
+                self._swap(fs, False)
+            self.ldeps[fs] = {}
+        except Exception as e:
+            self._fail(e)
+
+    def _swap(self, fs, instrumented):
+        # Past its budget a function gets the plain code of the user's own def, so the
+        # remaining calls pay nothing (the fon guard stays as the fallback for
+        # functions hidden behind decorators without __wrapped__).
+        codes = self.fcodes.get(fs)
+        if not codes:
+            return
+        if codes[1] is None:
+            codes[1] = self._plain_code(fs, codes[0])
+            if codes[1] is None:
+                return
+        old, new = (codes[1], codes[0]) if instrumented else (codes[0], codes[1])
+        for ref in self.ffuncs.get(fs, ()):
+            f = ref()
+            if f is not None and f.__code__ is old:
+                f.__code__ = new
+
+    def _plain_code(self, fs, instr):
+        fi = self.fns.get(id(instr), (None, None))[1]
+        if fi is None:
+            return None
+        flags = instr.co_flags & FUTURE_FLAGS
+        mod = compile(ast.Module(body=[fi.node], type_ignores=[]), instr.co_filename, "exec",
+                      flags, dont_inherit=True)
+        for c in mod.co_consts:
+            if isinstance(c, types.CodeType) and c.co_name == fi.name:
+                if c.co_freevars != instr.co_freevars:
+                    return None
+                self.fns[id(c)] = (c, fi)
+                return c
+        return None
+
+    def _register(self, f, fi):
+        for _ in range(4):
+            code = getattr(f, "__code__", None)
+            if code is not None:
+                self.fns[id(code)] = (code, fi)
+                if fi.fs is not None and code.co_name == fi.name:
+                    codes = self.fcodes.get(fi.fs)
+                    if codes is None or codes[0] is not code:
+                        self.fcodes[fi.fs] = [code, None]
+                        self.ffuncs[fi.fs] = []
+                    self.ffuncs[fi.fs].append(weakref.ref(f))
+                    if not self.fon[fi.fs]:
+                        self._swap(fi.fs, False)
+                return
+            f = getattr(f, "__wrapped__", None)
+
+    def _fi(self, value):
+        # FuncInfo of a notebook function (through functools.wraps decorators)
+        for _ in range(4):
+            if value is None or value is MISSING:
+                return None
+            code = getattr(value, "__code__", None)
+            if code is not None:
+                e = self.fns.get(id(code))
+                return e[1] if e is not None and e[0] is code else None
+            value = getattr(value, "__wrapped__", None)
+        return None
+
+    def _call_deps(self, calls, loc, out):
+        # globals read by called notebook functions, transitively through the
+        # notebook functions they read, resolved now through the last-writer map
+        if not calls or not self.fns:
+            return
+        ns, last = self.ns, self.last
+        seen = set()
+        stack = [c for c in calls if c not in loc]
+        while stack:
+            c = stack.pop()
+            if c in seen:
+                continue
+            seen.add(c)
+            try:
+                fi = self._fi(ns.get(c))
+            except Exception:
+                fi = None
+            if fi is None:
+                continue
+            for g in fi.reads:
+                v = last.get(g)
+                if v is not None:
+                    out.append((g, v, "call"))
+                if g not in seen:
+                    stack.append(g)
+
+    def _repair(self, calls, loc, done, at, base, iterations=None, kind=None):
+        # a notebook function past its budget ran uninstrumented: version the globals
+        # it may write whose value no longer matches their last recorded version
+        if not calls or not self.fns:
+            return
+        ns = self.ns
+        for c in calls:
+            if c in loc:
+                continue
+            fi = self._fi(ns.get(c))
+            if fi is None:
+                continue
+            for g in fi.writes + fi.gmuts:
+                if g in done or g in loc:
+                    continue
+                x = ns.get(g, MISSING)
+                if x is MISSING or isinstance(x, types.ModuleType) or not self._changed(g, x):
+                    continue
+                done.add(g)
+                self._mutation(g, at, x, base,
+                               kind or ("global" if g in fi.writes else "mutate"), iterations)

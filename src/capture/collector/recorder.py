@@ -1,0 +1,277 @@
+"""The runtime recorder behind `__nbprov__`: version ids, the last-writer map, dependencies.
+
+Each record resolves its dependencies at once through `last` (name -> id of the version
+that last wrote it, across cells), so no value or event is kept past the drain. The
+runner drains once per cell through `user_expressions` (`__nbprov__.drain()`).
+"""
+import builtins
+import sys
+import time
+import types
+
+from IPython.display import JSON
+
+from .environment import ModuleLog, kernel_environment
+from .files import FileLog
+from .functions import FunctionHooks
+from .loops import LoopHooks
+from .rewriter import ME, ImportsOnly, Rewriter
+from .scan import EMPTY
+from .values import MISSING, NOSCALAR, Summaries
+
+MAX_VERSIONS = 20000                 # per drain; the rest of the cell is not versioned
+MAX_DEPS = 5 * MAX_VERSIONS
+
+
+class Recorder(LoopHooks, FunctionHooks):
+    """`__nbprov__`: rewritten code calls r / rx after statements, fe / fon in peeled
+    functions and the loop hooks around peeled loops; the runner calls drain and
+    environment. Entry points never raise: failures are counted and reported in the
+    payload (errors, first_error)."""
+
+    def __init__(self, shell, opts, carried):
+        self.shell = shell
+        self.ns = shell.user_ns
+        self.mode = opts["capture"]
+        budget = max(0, int(opts["loop_budget"]))
+        self.K = sys.maxsize if self.mode == "full" else budget
+        self.sum = Summaries(int(opts["repr_limit"]), bool(opts["redact"]))
+        self.sites = {}
+        self.next_sid, self.next_v = 1, 1
+        if carried:     # ids are never reused within a kernel
+            self.next_sid, self.next_v = carried["next_sid"], carried["next_v"]
+        self._init_loops()
+        self._init_functions(carried)
+        self.last, self.snap = {}, {}    # name -> version id; name -> (id, meta, scalar, type)
+        self.versions, self.deps = [], []
+        self.errors, self.first_error, self.truncated = 0, None, False
+        self.cell_id = None
+        self.modules = ModuleLog()
+        self.files = FileLog(self)
+        self.rewriter = None
+
+    # -- lifecycle
+
+    def activate(self):
+        sh = self.shell
+        self.rewriter = Rewriter(self) if self.mode != "cells" else ImportsOnly(self)
+        sh.ast_transformers.append(self.rewriter)
+        sh.events.register("pre_run_cell", self.pre_run_cell)
+        self.files.activate()
+
+    def uninstall(self):
+        sh = self.shell
+        if self.rewriter in sh.ast_transformers:
+            sh.ast_transformers.remove(self.rewriter)
+        try:
+            sh.events.unregister("pre_run_cell", self.pre_run_cell)
+        except ValueError:
+            pass
+        self.files.restore()
+        if getattr(builtins, ME, None) is self:
+            setattr(builtins, ME, Inert({"next_sid": self.next_sid, "next_v": self.next_v,
+                                         "nfon": len(self.fon)}))
+
+    def pre_run_cell(self, info=None):
+        self.cell_id = getattr(info, "cell_id", None)
+
+    def add_site(self, site):
+        sid = self.next_sid
+        self.next_sid = sid + 1
+        self.sites[sid] = site
+        return sid
+
+    def _fail(self, e):
+        self.errors += 1
+        if self.first_error is None:
+            tb = e.__traceback__
+            while tb is not None and tb.tb_next is not None:
+                tb = tb.tb_next
+            where = " (line %d)" % tb.tb_lineno if tb is not None else ""
+            self.first_error = "%s: %s%s" % (type(e).__name__, e, where)
+
+    # -- entry points called by rewritten code (never raise)
+
+    def r(self, sid):
+        try:
+            self._record(self.sites[sid], MISSING)
+        except Exception as e:
+            self._fail(e)
+
+    def rx(self, sid, value):
+        try:
+            self._record(self.sites[sid], value)
+        except Exception as e:
+            self._fail(e)
+        return value
+
+    # -- recording
+
+    def _resolve(self, names, typ, loc, ld, out):
+        last = self.last
+        for n in names:
+            if n in loc:
+                for v, t in ld.get(n, ()):
+                    out.append((n, v, "condition" if typ == "condition" else t))
+            else:
+                v = last.get(n)
+                if v is not None:
+                    out.append((n, v, typ))
+
+    def _changed(self, name, x):
+        s = self.snap.get(name)
+        if s is None:
+            return True
+        old = s[2]
+        if old is not NOSCALAR:
+            if type(x) is not type(old):
+                return True
+            return not (x == old or (x != x and old != old))
+        if id(x) != s[0]:
+            return True
+        try:
+            return self.sum.meta(x) != s[1]
+        except Exception:
+            return False
+
+    def _emit(self, name, kind, at, x, deps, iterations=None):
+        if len(self.versions) >= MAX_VERSIONS or len(self.deps) >= MAX_DEPS:
+            self.truncated = True
+            return
+        v = self.next_v
+        self.next_v = v + 1
+        if x is MISSING:
+            old = self.snap.pop(name, None)
+            tn, rp, val, summ = (old[3] if old else "NoneType"), "<deleted>", None, None
+        else:
+            tn, rp, val, summ, snap = self.sum.describe(name, x)
+            self.snap[name] = snap
+        self.versions.append({
+            "v": v, "name": name, "kind": kind, "line": at[0], "col": at[1],
+            "end_line": at[2], "end_col": at[3], "type": tn, "repr": rp, "value": val,
+            "summary": summ, "iterations": iterations, "t": time.perf_counter()})
+        seen = {v}
+        out = self.deps
+        for dv, typ in deps:      # first occurrence wins: bound, assignment, call, condition
+            if dv not in seen:
+                seen.add(dv)
+                out.append([v, dv, typ])
+        self.last[name] = v
+
+    def _mutation(self, name, at, x, base, kind="mutate", iterations=None):
+        deps = [(self.last[name], "bound")] if name in self.last else []
+        deps.extend((v, t) for n, v, t in base if n != name)
+        self._emit(name, kind, at, x, deps, iterations)
+
+    def _record(self, site, result):
+        ns = self.ns
+        ctx = site.ctx
+        if ctx is None:
+            loc, ld = EMPTY, None
+        else:
+            loc = ctx.locals
+            ld = self.ldeps.setdefault(ctx.fs, {})
+        base = []
+        self._resolve(site.loads, "assignment", loc, ld, base)
+        self._call_deps(site.calls, loc, base)
+        self._resolve(site.cond, "condition", loc, ld, base)
+        flat = [(v, t) for _, v, t in base]
+        done = set()
+        for name, kind, at in site.targets:
+            done.add(name)
+            if name in loc:
+                ld[name] = flat
+                continue
+            if kind == "del":
+                if name not in ns:
+                    self._emit(name, "del", at, MISSING,
+                               [(self.last[name], "bound")] if name in self.last else [])
+                continue
+            x = ns.get(name, MISSING)
+            if x is not MISSING:
+                self._emit(name, "global" if ctx is not None else kind, at, x, flat)
+        for name, at, inner in site.walrus:
+            if name in loc:
+                ld[name] = flat
+                continue
+            x = ns.get(name, MISSING)
+            if x is not MISSING:
+                wl = []
+                self._resolve(inner, "assignment", loc, ld, wl)
+                self._resolve(site.cond, "condition", loc, ld, wl)
+                self._emit(name, "walrus", at, x, [(v, t) for _, v, t in wl])
+                done.add(name)
+        for name, at, how in site.muts:
+            if name in done:
+                continue
+            if name in loc:
+                ld[name] = ld.get(name, []) + [(v, t) for n, v, t in base if n != name]
+                continue
+            x = ns.get(name, MISSING)
+            if x is MISSING or isinstance(x, types.ModuleType):
+                continue
+            if how == "ret" and not (result is None or result is x):
+                continue
+            done.add(name)
+            self._mutation(name, at, x, base)
+        if site.check:
+            snap = self.snap
+            for n in site.loads:
+                if n in done or n in loc:
+                    continue
+                s = snap.get(n)
+                if s is None or s[1] is None:
+                    continue
+                x = ns.get(n, MISSING)
+                if x is not MISSING and id(x) == s[0] and self.sum.meta(x) != s[1]:
+                    done.add(n)
+                    self._mutation(n, site.pos, x, base)
+            self._repair(site.calls, loc, done, site.pos, base)
+        if site.mods:
+            self.modules.imported.update(site.mods)
+        if site.fn is not None and ctx is None:
+            self._register(ns.get(site.targets[0][0]), site.fn)
+
+    # -- reporting
+
+    def drain(self):
+        """Events since the last drain, as IPython.display.JSON:
+        {cell_id, versions, deps, files, modules, errors, first_error, truncated}."""
+        self.files.busy = True        # metadata lookups open files: not the notebook's
+        try:
+            files = self.files.drain()
+        except Exception as e:
+            self._fail(e)
+            files = []
+        try:
+            modules = self.modules.drain()
+        except Exception as e:
+            self._fail(e)
+            modules = []
+        finally:
+            self.files.busy = False
+        payload = {
+            "cell_id": self.cell_id, "versions": self.versions, "deps": self.deps,
+            "files": files, "modules": modules, "errors": self.errors,
+            "first_error": self.first_error, "truncated": self.truncated}
+        self.versions, self.deps = [], []
+        self.errors, self.first_error, self.truncated = 0, None, False
+        return JSON(payload)
+
+    def environment(self):
+        env = kernel_environment()
+        env["capture"] = self.mode
+        env["loop_budget"] = self.K if self.mode == "vars" else None
+        return JSON(env)
+
+
+class Inert:
+    # Left in builtins by uninstall(): functions peeled earlier still index
+    # __nbprov__.fon and must then run their original body; a later install
+    # continues the id counters from `carried`.
+    def __init__(self, carried):
+        self.carried = carried
+        self.fon = [False] * carried["nfon"]
+
+    def __getattr__(self, name):
+        return lambda *a: a[-1] if a else None

@@ -1,0 +1,207 @@
+"""What a version says about its value: type name, bounded repr, JSON value and a sampled summary.
+
+Everything here runs on every recorded version, so it must cost microseconds whatever the
+value's size: reprs are bounded by reprlib, numpy and pandas objects are summarised from a
+fixed sample of elements, and nothing is ever copied.
+"""
+import math
+import re
+import reprlib
+import sys
+import zlib
+
+VALUE_STR_MAX = 256
+MISSING = object()          # a name that is not bound (deleted, or never assigned)
+NOSCALAR = object()         # a snapshot compared by identity and size, not by value
+SECRET = re.compile(r"token|password|passwd|secret|api_key|apikey|key", re.I)
+LEN_TYPES = (list, tuple, dict, set, frozenset, str, bytes, bytearray)
+NoneType = type(None)
+
+TYPE_NAMES = {}
+
+
+def clean(s):
+    # a lone surrogate would make the kernel's JSON message unencodable
+    if s.isascii():
+        return s
+    try:
+        s.encode("utf-8")
+        return s
+    except UnicodeEncodeError:
+        return s.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def type_name(t):
+    n = TYPE_NAMES.get(t)
+    if n is None:
+        m = getattr(t, "__module__", None)
+        q = getattr(t, "__qualname__", t.__name__)
+        n = TYPE_NAMES[t] = q if m in (None, "builtins") else m + "." + q
+    return n
+
+
+class Summaries:
+    """Type, bounded repr, JSON value and sampled summary; never copies data."""
+
+    def __init__(self, limit, redact):
+        self.limit, self.redact = limit, redact
+        self.np = self.pd = None
+        r = self.reprs = reprlib.Repr()
+        r.maxstring = r.maxother = r.maxlong = limit
+        r.maxlevel = 3
+        summaries = self
+
+        def repr_instance(x, level):
+            s = summaries.cheap_repr(x)
+            if s is None:
+                s = repr(x)               # may raise: the caller reports <unreprable T>
+            return s if len(s) <= limit else s[:limit - 3] + "..."
+
+        def repr1(x, level):
+            # dict/list subclasses with the inherited repr (sklearn's Bunch holds whole
+            # DataFrames) are walked by reprlib instead of calling their full repr
+            t = type(x)
+            if t.__repr__ is dict.__repr__ and isinstance(x, dict):
+                return reprlib.Repr.repr_dict(r, x, level)
+            if t.__repr__ is list.__repr__ and isinstance(x, list):
+                return reprlib.Repr.repr_list(r, x, level)
+            return reprlib.Repr.repr1(r, x, level)
+
+        r.repr_instance = repr_instance
+        r.repr1 = repr1
+
+    def libs(self):
+        # numpy and pandas are looked up, never imported: a notebook that does not use
+        # them must not pay for their import
+        if self.np is None:
+            m = sys.modules.get("numpy")
+            if m is not None:
+                self.np = (m.ndarray, m.generic)
+        if self.pd is None:
+            m = sys.modules.get("pandas")
+            if m is not None and hasattr(m, "DataFrame"):
+                self.pd = (m.DataFrame, m.Series)
+
+    def meta(self, x):
+        # cheap size signature used to notice in-place changes
+        t = type(x)
+        if t in LEN_TYPES:
+            return len(x)
+        self.libs()
+        if self.np is not None and isinstance(x, self.np[0]):
+            return x.shape
+        if self.pd is not None and isinstance(x, self.pd):
+            return x.shape
+        return None
+
+    def cheap_repr(self, x):
+        self.libs()
+        np_, pd_ = self.np, self.pd
+        if np_ is not None and isinstance(x, np_[0]):
+            # numpy's own repr formats every element of arrays up to 1000 items (ms)
+            n = x.size
+            if n <= 6:
+                parts = [repr(v) for v in x.flat[:n].tolist()]
+            else:
+                parts = [repr(v) for v in x.flat[:3].tolist()] + ["..."] + \
+                        [repr(v) for v in x.flat[n - 3:n].tolist()]
+            return "array([%s], shape=%s, dtype=%s)" % (", ".join(parts), tuple(x.shape), x.dtype)
+        if pd_ is not None:
+            if isinstance(x, pd_[0]):
+                return "DataFrame(shape=%s, columns=%r)" % (x.shape, [str(c) for c in x.columns[:20]])
+            if isinstance(x, pd_[1]):
+                return "Series(name=%r, len=%d, dtype=%s)" % (x.name, len(x), x.dtype)
+        return None
+
+    def repr(self, x, tn):
+        try:
+            s = self.reprs.repr(x)
+        except Exception:
+            return "<unreprable %s>" % tn
+        return clean(s if len(s) <= self.limit else s[:self.limit - 3] + "...")
+
+    @staticmethod
+    def json_value(x):
+        t = type(x)
+        if t is bool or x is None:
+            return x
+        if t is int:
+            return x if -(1 << 63) <= x < (1 << 63) else None
+        if t is float:
+            if math.isfinite(x):
+                return x
+            return "nan" if x != x else ("inf" if x > 0 else "-inf")
+        if t is str:
+            return clean(x) if len(x) <= VALUE_STR_MAX else None
+        return None
+
+    def fp_array(self, a):
+        n = a.size
+        idx = list(range(n)) if n <= 16 else [i * (n - 1) // 15 for i in range(16)]
+        sample = a.flat[idx] if n else a.reshape(-1)
+        data = repr(sample.tolist()).encode() if a.dtype.hasobject else sample.tobytes()
+        return "%08x" % zlib.crc32(data, zlib.crc32(repr((a.shape, str(a.dtype))).encode()))
+
+    def fp_values(self, arr, rows, seed):
+        if not rows:
+            return seed
+        s = arr[rows]
+        if self.np is not None and isinstance(s, self.np[0]) and not s.dtype.hasobject:
+            return zlib.crc32(s.tobytes(), seed)
+        return zlib.crc32(repr(list(s)).encode(), seed)
+
+    def summary(self, x):
+        t = type(x)
+        if t in (list, tuple, dict, set, frozenset):
+            return {"len": len(x)}
+        self.libs()
+        if self.np is not None and isinstance(x, self.np[0]):
+            return {"shape": list(x.shape), "dtype": str(x.dtype), "fp": self.fp_array(x)}
+        if self.pd is not None:
+            if isinstance(x, self.pd[0]):
+                r, c = x.shape
+                cols = [str(k) for k in x.columns[:20]]
+                seed = zlib.crc32(repr((x.shape, [str(k) for k in x.columns])).encode())
+                rows = [i * (r - 1) // 3 for i in range(4)] if r > 4 else list(range(r))
+                get = getattr(x, "_get_column_array", None)
+                for j in ([i * (c - 1) // 3 for i in range(4)] if c > 4 else range(c)):
+                    col = get(j) if get is not None else x.iloc[:, j].array
+                    seed = self.fp_values(col, rows, seed)
+                return {"shape": [r, c], "columns": cols, "fp": "%08x" % seed}
+            if isinstance(x, self.pd[1]):
+                n = len(x)
+                rows = [i * (n - 1) // 15 for i in range(16)] if n > 16 else list(range(n))
+                vals = getattr(x, "_values", None)
+                if vals is None:
+                    vals = x.array
+                seed = zlib.crc32(repr((n, str(x.dtype))).encode())
+                return {"len": n, "dtype": str(x.dtype), "fp": "%08x" % self.fp_values(vals, rows, seed)}
+        return None
+
+    def describe(self, name, x):
+        """(type, repr, value, summary, snapshot) for one version."""
+        t = type(x)
+        tn = type_name(t)
+        if t is str and self.redact and SECRET.search(name):
+            return tn, "'<redacted>'", "<redacted>", None, (id(x), None, x, tn)
+        if t in (int, float, bool, NoneType) or (t is str and len(x) <= VALUE_STR_MAX):
+            return tn, self.repr(x, tn), self.json_value(x), None, (id(x), None, x, tn)
+        self.libs()
+        value, scalar = None, NOSCALAR
+        if self.np is not None and isinstance(x, self.np[1]):
+            try:
+                item = x.item()
+                value = self.json_value(item)
+                if value is not None:
+                    scalar = item
+            except Exception:
+                pass
+        try:
+            summ = self.summary(x)
+        except Exception:
+            summ = None
+        try:
+            meta = self.meta(x)
+        except Exception:
+            meta = None
+        return tn, self.repr(x, tn), value, summ, (id(x), meta, scalar, tn)
