@@ -42,13 +42,16 @@ const defaultExit: Record<ErrorCode, ExitCode> = {
 export class NbprovError extends Error {
   readonly code: ErrorCode;
   readonly hint?: string;
+  /** Lines of context printed under the message, e.g. the tail of a server's log. */
+  details?: string;
   readonly exitCode: ExitCode;
 
-  constructor(code: ErrorCode, message: string, opts: { hint?: string; cause?: unknown; exitCode?: ExitCode } = {}) {
+  constructor(code: ErrorCode, message: string, opts: { hint?: string; cause?: unknown; exitCode?: ExitCode; details?: string } = {}) {
     super(message, { cause: opts.cause });
     this.name = 'NbprovError';
     this.code = code;
     this.hint = opts.hint;
+    this.details = opts.details;
     this.exitCode = opts.exitCode ?? defaultExit[code];
   }
 }

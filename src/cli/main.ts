@@ -47,6 +47,9 @@ try {
 } catch (err) {
   process.exitCode = report(err, program.opts().debug === true || process.argv.includes('--debug'));
 }
+// Exit now rather than when the event loop drains: after a lost server, @jupyterlab/services keeps retrying the
+// websocket for up to ~30 s even once disposed. (stdout/stderr writes are synchronous for files, pipes and TTYs on Linux.)
+process.exit(process.exitCode ?? 0);
 
 /** The single place errors become messages and exit codes. */
 function report(err: unknown, debug: boolean): number {
@@ -57,8 +60,7 @@ function report(err: unknown, debug: boolean): number {
   if (err instanceof NbprovError) {
     process.stderr.write(`nbprov: ${err.message}\n`);
     if (err.hint) process.stderr.write(`  hint: ${err.hint}\n`);
-    const log = (err as { log?: string }).log;
-    if (log) process.stderr.write(`  server log (last lines):\n${log.split('\n').slice(-8).map((l) => `    ${l}`).join('\n')}\n`);
+    if (err.details) process.stderr.write(`${err.details.split('\n').map((l) => `    ${l}`).join('\n')}\n`);
     if (debug && err.cause) process.stderr.write(`${(err.cause as Error).stack ?? err.cause}\n`);
     return err.exitCode;
   }

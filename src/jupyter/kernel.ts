@@ -56,6 +56,12 @@ export class KernelSession {
     kernel.statusChanged.connect((_, status) => {
       if (status === 'restarting' || status === 'autorestarting' || status === 'dead') this.#die(`kernel ${status === 'dead' ? 'died' : 'died and the server restarted it'}`);
     });
+    // The library gives up reconnecting after a few attempts and reports `disconnected`: the server is gone.
+    kernel.connectionStatusChanged.connect((_, status) => {
+      if (status === 'disconnected' && !kernel.isDisposed) {
+        this.fail(new NbprovError('NBPROV_SERVER', 'lost the connection to the Jupyter server', { hint: 'is the server still running and reachable?' }));
+      }
+    });
     this.info = kernel.info;
   }
 
@@ -172,10 +178,15 @@ export class KernelSession {
     this.#kernel.dispose();
   }
 
-  #die(message: string): void {
+  /** Fails the running execution (and every later one) with `err`: the kernel or its server is gone. */
+  fail(err: NbprovError): void {
     if (this.#death) return;
-    this.#death = new NbprovError('NBPROV_KERNEL_DIED', message, { hint: 'the cell may have crashed the interpreter or run out of memory' });
-    for (const listener of this.#onDeath) listener(this.#death);
+    this.#death = err;
+    for (const listener of this.#onDeath) listener(err);
+  }
+
+  #die(message: string): void {
+    this.fail(new NbprovError('NBPROV_KERNEL_DIED', message, { hint: 'the cell may have crashed the interpreter or run out of memory' }));
   }
 
   #whenDead(listener: (err: NbprovError) => void): () => void {

@@ -18,8 +18,8 @@ export interface JupyterEndpoint {
   readonly url: string;
   /** Server version from GET /api, when the server tells. */
   version?: string;
-  /** The last lines the server logged (private servers only), token removed. */
-  logTail(): string;
+  /** Calls back when the server process exits before `close()` (private servers only), with its last log lines. */
+  onUnexpectedExit(callback: (err: NbprovError) => void): void;
   /**
    * Stops what nbprov started (a no-op for remote servers). With `wait: false` it only asks: the server stops its
    * kernels and exits on its own (and exits hard should it hang, see nodelay_config.py), which spares a CLI run
@@ -89,7 +89,14 @@ export async function startPrivateServer(opts: PrivateServerOptions): Promise<Ju
   const log = new LogTail(token);
   child.stderr!.on('data', (chunk: Buffer) => log.push(chunk.toString('utf8')));
   let exited = false;
+  let closing = false;
   const exitPromise = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
+  const unexpectedExit = (callback: (err: NbprovError) => void) =>
+    child.once('exit', (code, signal) => {
+      if (closing) return;
+      const details = log.text() ? `server log (last lines):\n${log.text().split('\n').slice(-8).join('\n')}` : undefined;
+      callback(new NbprovError('NBPROV_SERVER', `the Jupyter server exited unexpectedly (${signal ?? `code ${code}`})`, { details }));
+    });
   child.once('error', (err) => log.push(`spawn error: ${err.message}\n`));
 
   const url = `http://127.0.0.1:${port}`;
@@ -98,15 +105,14 @@ export async function startPrivateServer(opts: PrivateServerOptions): Promise<Ju
     settings,
     kind: 'private',
     url,
-    logTail: () => log.text(),
+    onUnexpectedExit: unexpectedExit,
     close: async ({ wait = true } = {}) => {
-      if (!wait && !exited && child.pid !== undefined) {
-        child.kill('SIGTERM');
-        child.stderr?.destroy();
-        child.unref();
-      } else {
-        await stopProcess(child, exitPromise, () => exited);
-      }
+      closing = true;
+      if (wait) await stopProcess(child, exitPromise, () => exited);
+      else if (!exited) child.kill('SIGTERM');
+      // The stderr pipe is shared with the server's kernels: an orphaned kernel must not keep us alive.
+      child.stderr?.destroy();
+      child.unref();
       await rm(base, { recursive: true, force: true });
     },
   };
@@ -115,6 +121,7 @@ export async function startPrivateServer(opts: PrivateServerOptions): Promise<Ju
     endpoint.version = await serverVersion(settings);
   } catch (err) {
     await endpoint.close();
+    if (err instanceof NbprovError && !err.details && log.text()) err.details = `server log (last lines):\n${log.text().split('\n').slice(-8).join('\n')}`;
     throw err;
   }
   return endpoint;
@@ -139,7 +146,7 @@ export async function connectServer(opts: RemoteServerOptions): Promise<JupyterE
     kind: 'remote',
     url,
     version: await serverVersion(settings),
-    logTail: () => '',
+    onUnexpectedExit: () => {},
     close: async () => {},
   };
 }
@@ -213,7 +220,7 @@ async function waitUntilReady(
   while (Date.now() < deadline) {
     if (hasExited()) {
       throw new NbprovError('NBPROV_SERVER', `the Jupyter server exited during start-up (code ${child.exitCode}): ${log.lastLine()}`, {
-        hint: 'run with --debug to see its log',
+        hint: 'check the jupyter installation and its configuration; its log follows',
       });
     }
     try {

@@ -73,6 +73,7 @@ const STATUS_BY_ERROR: Partial<Record<string, Exclude<TrialStatus, 'running'>>> 
   NBPROV_KERNEL_DIED: 'kernel-died',
   NBPROV_TIMEOUT: 'timed-out',
   NBPROV_INTERRUPTED: 'interrupted',
+  NBPROV_SERVER: 'server-lost',
 };
 const INTERRUPT_GRACE_MS = 5_000;
 
@@ -100,6 +101,13 @@ export async function runNotebook(opts: RunOptions): Promise<RunResult> {
       path: endpoint.kind === 'remote' && opts.cwd ? opts.cwd : endpoint.kind === 'private' ? '' : undefined,
       startupTimeoutMs: opts.startupTimeoutSec * 1000,
     });
+    const session = kernel;
+    let kernelPid: number | undefined;
+    endpoint.onUnexpectedExit((err) => {
+      session.fail(err);
+      // A kernel runs in its own session, so the dead server's process group does not take it along.
+      if (kernelPid) killQuietly(kernelPid);
+    });
     const install = await kernel.execute(installCode({ capture: opts.capture, loopBudget: opts.loopBudget, reprLimit: 256, redact: opts.redact }), {
       silent: true,
       userExpressions: { env: ENVIRONMENT_EXPRESSION },
@@ -107,6 +115,7 @@ export async function runNotebook(opts: RunOptions): Promise<RunResult> {
     });
     if (install.status !== 'ok') throw new NbprovError('NBPROV_KERNEL_DIED', `the kernel could not load nbprov's collector: ${install.error?.ename}: ${install.error?.evalue}`, { hint: 'the kernel must be an IPython kernel (python3)' });
     const kernelEnv = decodeExpression<Record<string, unknown>>(install.userExpressions, 'env') ?? {};
+    if (endpoint.kind === 'private' && typeof kernelEnv.pid === 'number') kernelPid = kernelEnv.pid;
     const info = await kernel.info;
 
     const dbPath = resolveDbPath({ db: opts.db, notebook: notebookPath });
@@ -160,12 +169,6 @@ export async function runNotebook(opts: RunOptions): Promise<RunResult> {
     } finally {
       db.close();
     }
-  } catch (err) {
-    if (err instanceof NbprovError && err.code === 'NBPROV_SERVER' && endpoint?.kind === 'private') {
-      const tail = endpoint.logTail();
-      if (tail) (err as NbprovError & { log?: string }).log = tail;
-    }
-    throw err;
   } finally {
     // A private server stops its kernels as it exits: one step instead of a DELETE then a SIGTERM, and nothing
     // in it is left to wait for once the trial is committed.
@@ -314,6 +317,14 @@ async function chooseKernel(endpoint: JupyterEndpoint, nb: LoadedNotebook, reque
     });
   }
   return name;
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
 }
 
 function interrupted(outputs: IOutput[]): NbprovError {

@@ -7,7 +7,7 @@ import { nowTimestamp } from './time.js';
 import { autoTag } from './auto-tag.js';
 import { insertCellStage, insertVariableTag } from './stage-tags.js';
 
-export type TrialStatus = 'running' | 'finished' | 'failed' | 'kernel-died' | 'timed-out' | 'interrupted' | 'error';
+export type TrialStatus = 'running' | 'finished' | 'failed' | 'kernel-died' | 'timed-out' | 'interrupted' | 'server-lost';
 export type CellStatus = 'pending' | 'ok' | 'error' | 'skipped' | 'not-run';
 
 export interface TrialStart {

@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { chmodSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { nbprov, openDb, project, removeProject } from '../helpers/cli.js';
+
+describe('the private server: failures and secrets', () => {
+  test('jupyter missing: exit 3 saying what to install', async () => {
+    const dir = project('fails.ipynb');
+    try {
+      const r = await nbprov(['run', 'fails.ipynb', '--jupyter', '/nonexistent/jupyter'], { cwd: dir });
+      assert.equal(r.code, 3);
+      assert.equal(r.stderr, 'nbprov: jupyter not found at /nonexistent/jupyter\n  hint: install it (apt-get install jupyter-server python3-ipykernel) or pass --jupyter PATH / set NBPROV_JUPYTER\n');
+    } finally {
+      removeProject(dir);
+    }
+  });
+
+  test('a server that fails to start: exit 3 with its own last log lines', async () => {
+    const dir = project('fails.ipynb');
+    try {
+      const fake = join(dir, 'broken-jupyter');
+      writeFileSync(fake, '#!/bin/sh\necho "[E ServerApp] bad config: no such option --frobnicate" >&2\nexit 1\n');
+      chmodSync(fake, 0o755);
+      const r = await nbprov(['run', 'fails.ipynb', '--jupyter', fake], { cwd: dir });
+      assert.equal(r.code, 3);
+      assert.match(r.stderr, /^nbprov: the Jupyter server exited during start-up \(code 1\): \[E ServerApp\] bad config: no such option --frobnicate\n/);
+      assert.match(r.stderr, /server log \(last lines\):\n {4}\[E ServerApp\] bad config/);
+    } finally {
+      removeProject(dir);
+    }
+  });
+
+  test('the private server dies mid-run: exit 3, server-lost, finished cells kept', async () => {
+    const dir = project();
+    try {
+      const cells = ['a = 1', "import time\nopen('ready', 'w').close()\ntime.sleep(30)", 'b = 2'].map((source, i) => ({ cell_type: 'code', execution_count: null, id: `k${i}`, metadata: {}, outputs: [], source }));
+      writeFileSync(join(dir, 'k.ipynb'), JSON.stringify({ cells, metadata: { kernelspec: { name: 'python3', display_name: 'P' } }, nbformat: 4, nbformat_minor: 5 }));
+      const started = Date.now();
+      const r = await nbprov(['run', 'k.ipynb'], {
+        cwd: dir,
+        onSpawn: () => {
+          const poll = setInterval(() => {
+            try {
+              readFileSync(join(dir, 'ready'));
+            } catch {
+              return;
+            }
+            const server = findServer(dir);
+            if (!server) return;
+            clearInterval(poll);
+            process.kill(server.pid, 'SIGKILL');
+          }, 50);
+        },
+      });
+      assert.equal(r.code, 3, r.stderr);
+      assert.ok(Date.now() - started < 20_000, 'noticed before the cell would have ended');
+      assert.match(r.stderr, /^nbprov: the Jupyter server exited unexpectedly \(SIGKILL\)\n/);
+      const db = openDb(dir);
+      assert.deepEqual(db.prepare('SELECT status FROM nbprov_trial').get(), { status: 'server-lost' });
+      assert.deepEqual(db.prepare('SELECT status FROM nbprov_cell ORDER BY cell_index').all(), [{ status: 'ok' }, { status: 'error' }, { status: 'not-run' }]);
+      db.close();
+    } finally {
+      removeProject(dir);
+    }
+  });
+
+  test('the token is never on argv, in output, the database or the executed notebook; the server binds 127.0.0.1', async () => {
+    const dir = project();
+    try {
+      const cells = ["import os, time\nopen('ready', 'w').close()\ntime.sleep(3)", 'x = 1'].map((source, i) => ({ cell_type: 'code', execution_count: null, id: `t${i}`, metadata: {}, outputs: [], source }));
+      writeFileSync(join(dir, 't.ipynb'), JSON.stringify({ cells, metadata: { kernelspec: { name: 'python3', display_name: 'P' } }, nbformat: 4, nbformat_minor: 5 }));
+      let server: { pid: number; cmdline: string; token: string } | undefined;
+      const r = await nbprov(['run', 't.ipynb', '-o', 'out.ipynb'], {
+        cwd: dir,
+        onSpawn: () => {
+          const poll = setInterval(() => {
+            try {
+              readFileSync(join(dir, 'ready'));
+            } catch {
+              return;
+            }
+            clearInterval(poll);
+            server = findServer(dir);
+          }, 50);
+        },
+      });
+      assert.equal(r.code, 0, r.stderr);
+      assert.ok(server, 'found the private server while it ran');
+      assert.match(server.token, /^[0-9a-f]{48}$/);
+      assert.match(server.cmdline, /--ip=127\.0\.0\.1/);
+      assert.ok(!server.cmdline.includes(server.token), 'not on argv');
+      const everything = [r.stdout, r.stderr, readFileSync(join(dir, 'out.ipynb'), 'utf8'), dumpDatabase(dir)].join('\n');
+      assert.ok(!everything.includes(server.token));
+    } finally {
+      removeProject(dir);
+    }
+  });
+});
+
+/** The jupyter-server process serving `dir`, with its command line and the token from its environment. */
+function findServer(dir: string): { pid: number; cmdline: string; token: string } | undefined {
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+      if (!cmdline.includes('jupyter') || !cmdline.includes(`--ServerApp.root_dir=${dir}`) || readlinkSync(`/proc/${pid}/cwd`) !== dir) continue;
+      const env = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+      const token = env.find((e) => e.startsWith('JUPYTER_TOKEN='))?.slice('JUPYTER_TOKEN='.length);
+      if (token) return { pid: Number(pid), cmdline, token };
+    } catch {
+      /* gone */
+    }
+  }
+  return undefined;
+}
+
+function dumpDatabase(dir: string): string {
+  const db = openDb(dir);
+  try {
+    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((t) => t.name);
+    return tables.map((t) => JSON.stringify(db.prepare(`SELECT * FROM "${t}"`).all())).join('\n');
+  } finally {
+    db.close();
+  }
+}
