@@ -827,51 +827,31 @@ class TestOutputsIdentical(unittest.TestCase):
         self.assertTrue(all(p["errors"] == 0 for p in var_payloads))
 
 
-class TestPerformance(unittest.TestCase):
-    # Loose bounds here (shared CI machines are noisy); bench/collector_micro.py measures
-    # the real ratios with more repetitions.
-    def time_cell(self, s, code, reps=5):
-        best = 1e9
-        for _ in range(reps):
-            t = time.perf_counter()
-            s.sh.run_cell(code, store_history=True)
-            builtins.__nbprov__.drain()
-            best = min(best, time.perf_counter() - t)
-        return best
-
-    def ratio(self, setup, code, reps=5):
-        with_, without = 1e9, 1e9
-        for _ in range(reps):
-            s = Session("vars")
-            s.sh.run_cell(setup)
-            with_ = min(with_, self.time_cell(s, code, 1))
-            s.close()
-            s.sh.run_cell(setup)
-            t = time.perf_counter()
-            s.sh.run_cell(code, store_history=True)
-            without = min(without, time.perf_counter() - t)
-        return with_ / without, with_, without
-
-    def test_loop_and_function_overhead(self):
-        r1, w1, o1 = self.ratio("total = 0", "for i in range(10**6):\n    total += i % 7")
-        r2, w2, o2 = self.ratio("c = 3\ndef f(x):\n    return x * c\ns = 0",
-                                "for i in range(300000):\n    s += f(i)")
-        sys.stderr.write("\n[perf] 1e6 loop %.1f/%.1f ms = %.3fx; 300k calls %.1f/%.1f ms = %.3fx\n"
-                         % (w1 * 1e3, o1 * 1e3, r1, w2 * 1e3, o2 * 1e3, r2))
-        self.assertLess(r1, 1.3)
-        self.assertLess(r2, 1.5)
-
-    def test_small_cell_cost(self):
+class TestBoundedRecording(unittest.TestCase):
+    # What keeps capture cheap, asserted without timing (timings are noisy on shared machines; they live in
+    # bench/collector_micro.py and bench/capture.mjs): loop and call peeling record a bounded number of
+    # versions however many iterations or calls run.
+    def versions_for(self, setup, code):
         s = Session("vars")
         try:
-            s.sh.run_cell("a = 1\nb = [1, 2]")
-            code = "c = a + 1\nd = b + [c]\ne = {'k': d}"
-            with_ = self.time_cell(s, code, 30)
+            s.sh.run_cell(setup)
+            s.drain()
+            s.sh.run_cell(code, store_history=True)
+            return s.drain()["versions"]
         finally:
             s.close()
-        without = self.time_cell(s, code, 30)
-        sys.stderr.write("[perf] small cell %.3f ms with, %.3f ms without\n" % (with_ * 1e3, without * 1e3))
-        self.assertLess(with_ - without, 0.004)
+
+    def test_a_million_iterations_record_a_handful_of_versions(self):
+        small = self.versions_for("total = 0", "for i in range(10):\n    total += i % 7")
+        large = self.versions_for("total = 0", "for i in range(10**6):\n    total += i % 7")
+        self.assertEqual(len(large), len(small))
+        self.assertLessEqual(len(large), 2 * 3 + 2)
+
+    def test_300k_calls_record_as_many_versions_as_ten(self):
+        setup = "c = 3\ndef f(x):\n    return x * c\ns = 0"
+        small = self.versions_for(setup, "for i in range(10):\n    s += f(i)")
+        large = self.versions_for(setup, "for i in range(300000):\n    s += f(i)")
+        self.assertEqual(len(large), len(small))
 
 
 if __name__ == "__main__":
