@@ -5,9 +5,12 @@ value's size: reprs are bounded by reprlib, numpy and pandas objects are summari
 fixed sample of elements, and nothing is ever copied.
 """
 import math
+import os
 import re
 import reprlib
+import signal
 import sys
+import threading
 import zlib
 
 VALUE_STR_MAX = 256
@@ -15,6 +18,7 @@ MISSING = object()          # a name that is not bound (deleted, or never assign
 NOSCALAR = object()         # a snapshot compared by identity and size, not by value
 SECRET = re.compile(r"token|password|passwd|secret|api_key|apikey|key", re.I)
 LEN_TYPES = (list, tuple, dict, set, frozenset, str, bytes, bytearray)
+REPR_SECONDS = 0.05         # a user __repr__ that sleeps or loops is cut short after this
 NoneType = type(None)
 
 TYPE_NAMES = {}
@@ -31,6 +35,29 @@ def clean(s):
         return s.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
+class ReprTimeout(Exception):
+    pass
+
+
+def _on_alarm(signum, frame):
+    raise ReprTimeout()
+
+
+def with_deadline(fn, x):
+    """fn(x), interrupted by SIGALRM after REPR_SECONDS when on the main thread (where cells run)."""
+    if threading.current_thread() is not threading.main_thread():
+        return fn(x)
+    previous_handler = signal.signal(signal.SIGALRM, _on_alarm)
+    previous_timer = signal.setitimer(signal.ITIMER_REAL, REPR_SECONDS)
+    try:
+        return fn(x)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous_handler)
+        if previous_timer[0]:
+            signal.setitimer(signal.ITIMER_REAL, *previous_timer)   # the notebook's own alarm, if any
+
+
 def type_name(t):
     n = TYPE_NAMES.get(t)
     if n is None:
@@ -45,6 +72,8 @@ class Summaries:
 
     def __init__(self, limit, redact):
         self.limit, self.redact = limit, redact
+        # a value equal to an environment variable's (a path, a credential read with os.environ) is redacted too
+        self.env_values = frozenset(v for v in os.environ.values() if len(v) >= 4) if redact else frozenset()
         self.np = self.pd = None
         r = self.reprs = reprlib.Repr()
         r.maxstring = r.maxother = r.maxlong = limit
@@ -54,7 +83,7 @@ class Summaries:
         def repr_instance(x, level):
             s = summaries.cheap_repr(x)
             if s is None:
-                s = repr(x)               # may raise: the caller reports <unreprable T>
+                s = with_deadline(repr, x)   # may raise: the caller reports <unreprable T>
             return s if len(s) <= limit else s[:limit - 3] + "..."
 
         def repr1(x, level):
@@ -182,7 +211,7 @@ class Summaries:
         """(type, repr, value, summary, snapshot) for one version."""
         t = type(x)
         tn = type_name(t)
-        if t is str and self.redact and SECRET.search(name):
+        if t is str and self.redact and (SECRET.search(name) or x in self.env_values):
             return tn, "'<redacted>'", "<redacted>", None, (id(x), None, x, tn)
         if t in (int, float, bool, NoneType) or (t is str and len(x) <= VALUE_STR_MAX):
             return tn, self.repr(x, tn), self.json_value(x), None, (id(x), None, x, tn)
