@@ -91,6 +91,18 @@ export const MIGRATIONS: Migration[] = [
       `);
     },
   },
+  {
+    id: 4,
+    name: 'compare-indexes',
+    up(db) {
+      // `nbprov compare` reads every trial's tagged values, and `nbprov diff` a trial's imports: partial indexes
+      // keep both to the few rows they need instead of scanning stage_tags or the trial's versions.
+      db.exec(`
+        CREATE INDEX ix_nbprov_stage_tags_variable ON stage_tags (trial_id, variable_name, tag_name, variable_value) WHERE variable_name IS NOT NULL;
+        CREATE INDEX ix_nbprov_value_import ON nbprov_value (trial_id, evaluation_id) WHERE kind = 'import';
+      `);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].id;
