@@ -2,6 +2,8 @@
 export const ExitCode = {
   ok: 0,
   cellFailed: 1,
+  /** `--fail-on-regression`: a directed metric got worse. */
+  regression: 1,
   usage: 2,
   kernel: 3,
   interrupted: 130,
@@ -21,7 +23,8 @@ export type ErrorCode =
   | 'NBPROV_KERNEL_DIED'
   | 'NBPROV_TIMEOUT'
   | 'NBPROV_INTERRUPTED'
-  | 'NBPROV_CELL_FAILED';
+  | 'NBPROV_CELL_FAILED'
+  | 'NBPROV_REGRESSION';
 
 const defaultExit: Record<ErrorCode, ExitCode> = {
   NBPROV_USAGE: ExitCode.usage,
@@ -36,6 +39,7 @@ const defaultExit: Record<ErrorCode, ExitCode> = {
   NBPROV_TIMEOUT: ExitCode.kernel,
   NBPROV_INTERRUPTED: ExitCode.interrupted,
   NBPROV_CELL_FAILED: ExitCode.cellFailed,
+  NBPROV_REGRESSION: ExitCode.regression,
 };
 
 /** The one error type users see: a code, a one-line message, and a hint naming what to do. */

@@ -8,6 +8,7 @@ import { registerCells } from './cells.js';
 import { registerTag } from './tag.js';
 import { registerDeps } from './deps.js';
 import { registerSlice } from './slice.js';
+import { registerDiff } from './diff.js';
 
 // @jupyterlab/services logs websocket chatter and server tracebacks through console.*, which would land in our
 // stdout/stderr; nbprov itself writes only through process.stdout/stderr.
@@ -30,6 +31,7 @@ registerCells(program);
 registerTag(program);
 registerDeps(program);
 registerSlice(program);
+registerDiff(program);
 
 program.addHelpText(
   'after',

@@ -1,0 +1,212 @@
+import type Database from 'better-sqlite3';
+import { NbprovError } from '../errors.js';
+import type { TrialSummary } from '../store/queries.js';
+import { stageOrder } from '../notebook/stages.js';
+import { matchCells } from './cell-match.js';
+import { codeChanges, type CodeChange } from './code-diff.js';
+import { SnapshotReader, type TrialSnapshot } from './trial-snapshot.js';
+import { changedEntries, explainMetric, isRead, WhyReader, type WhyReport } from './why.js';
+import { directionOf, numericChange, recordedValue, sameValue, valueView, verdictOf, type Direction, type RecordedValue, type ValueView, type Verdict } from './values.js';
+
+export const SECTIONS = ['params', 'metrics', 'why', 'code', 'environment', 'files', 'time'] as const;
+export type Section = (typeof SECTIONS)[number];
+
+export interface TrialRef {
+  sequence: number;
+  id: string;
+  notebook: string;
+  start: string;
+  status: string;
+}
+
+export interface ParamChange {
+  name: string;
+  a: ValueView | null;
+  b: ValueView | null;
+  /** Which trials got this value from -p / -r / -f. */
+  injected: { a: boolean; b: boolean };
+}
+
+export interface MetricChange {
+  name: string;
+  kind: string;
+  direction: Direction;
+  a: ValueView | null;
+  b: ValueView | null;
+  delta: number | null;
+  relative: number | null;
+  verdict: Verdict;
+}
+
+export interface NameChange {
+  name: string;
+  a: string | null;
+  b: string | null;
+}
+
+export interface FileChange extends NameChange {
+  role: 'input' | 'output';
+}
+
+export interface StageTime {
+  stage: string;
+  a: number | null;
+  b: number | null;
+}
+
+/** What differs between two trials; a section is present when asked for, and empty when nothing differs. */
+export interface TrialDiff {
+  a: TrialRef;
+  b: TrialRef;
+  warnings: string[];
+  params?: ParamChange[];
+  metrics?: MetricChange[];
+  why?: WhyReport[];
+  code?: CodeChange[];
+  environment?: { attributes: NameChange[]; modules: NameChange[] };
+  files?: FileChange[];
+  time?: StageTime[];
+}
+
+/** Environment attributes that differ on every run and say nothing about the result. */
+const VOLATILE_ATTRIBUTES = new Set(['pid']);
+export const NO_STAGE = '(no stage)';
+
+/** Parses `--only params,metrics,...`; throws NBPROV_USAGE naming the valid sections. */
+export function parseSections(only: string | undefined): Set<Section> {
+  if (!only) return new Set(SECTIONS);
+  const names = only.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = names.filter((n) => !(SECTIONS as readonly string[]).includes(n));
+  if (bad.length || names.length === 0) {
+    throw new NbprovError('NBPROV_USAGE', `--only: unknown section${bad.length === 1 ? '' : 's'} ${bad.map((b) => `'${b}'`).join(', ') || "''"}`, {
+      hint: `sections are ${SECTIONS.join(', ')}`,
+    });
+  }
+  return new Set(names as Section[]);
+}
+
+/** Compares trial `a` (the baseline) with trial `b`. */
+export function diffTrials(db: Database.Database, dbDir: string, a: TrialSummary, b: TrialSummary, sections: Set<Section>): TrialDiff {
+  const reader = new SnapshotReader(db);
+  const sa = reader.read(a);
+  const sb = reader.read(b);
+  const out: TrialDiff = { a: trialRef(a), b: trialRef(b), warnings: [] };
+  if (a.notebook !== b.notebook) out.warnings.push(`trials ${a.sequence} and ${b.sequence} ran different notebooks (${a.notebook}, ${b.notebook}); cells are paired by id, source and position`);
+  if (!a.nbprov || !b.nbprov) out.warnings.push('a trial recorded by noWorkflow itself has no cells, tags or values to compare');
+  const pairs = matchCells(sa.cells, sb.cells);
+  const metrics = metricChanges(sa, sb);
+  if (sections.has('params')) out.params = paramChanges(sa, sb);
+  if (sections.has('metrics')) out.metrics = metrics;
+  if (sections.has('why')) {
+    const names = paramNames(sa, sb);
+    const why = new WhyReader(db, dbDir);
+    const sideA = why.read(sa, names);
+    const sideB = why.read(sb, names);
+    out.why = metrics.filter((m) => m.verdict !== 'unchanged').map((m) => explainMetric(m, sideA, sideB, pairs, names));
+  }
+  if (sections.has('code')) out.code = codeChanges(pairs, dbDir, { a: `trial ${a.sequence}`, b: `trial ${b.sequence}` });
+  if (sections.has('environment')) out.environment = environmentChanges(sa, sb);
+  if (sections.has('files')) out.files = fileChanges(sa, sb);
+  if (sections.has('time')) out.time = stageTimes(sa, sb);
+  return out;
+}
+
+/** Directed metrics that got worse from a to b. */
+export function regressions(diff: TrialDiff): MetricChange[] {
+  return (diff.metrics ?? []).filter((m) => m.verdict === 'worse');
+}
+
+function trialRef(t: TrialSummary): TrialRef {
+  return { sequence: t.sequence, id: t.id, notebook: t.notebook, start: t.start, status: t.status };
+}
+
+/** Tagged parameters plus every injected name (a -p value may name a variable nobody tagged). */
+function paramNames(a: TrialSnapshot, b: TrialSnapshot): string[] {
+  const names = new Set<string>();
+  for (const s of [a, b]) {
+    for (const t of s.tags.values()) if (t.kind === 'param') names.add(t.name);
+    for (const name of Object.keys(s.parameters ?? {})) names.add(name);
+  }
+  return [...names].sort();
+}
+
+function paramValue(s: TrialSnapshot, name: string): RecordedValue | undefined {
+  const tag = s.tags.get(name);
+  if (tag) return tag.value;
+  if (s.parameters && name in s.parameters) return recordedValue(JSON.stringify(s.parameters[name]), null, null);
+  return undefined;
+}
+
+function paramChanges(a: TrialSnapshot, b: TrialSnapshot): ParamChange[] {
+  return paramNames(a, b).flatMap((name) => {
+    const va = paramValue(a, name);
+    const vb = paramValue(b, name);
+    if (sameValue(va, vb)) return [];
+    return [{ name, a: valueView(va), b: valueView(vb), injected: { a: name in (a.parameters ?? {}), b: name in (b.parameters ?? {}) } }];
+  });
+}
+
+function metricChanges(a: TrialSnapshot, b: TrialSnapshot): MetricChange[] {
+  const names = [...new Set([...a.tags.values(), ...b.tags.values()].filter((t) => t.kind.startsWith('metric')).map((t) => t.name))].sort();
+  return names.map((name) => {
+    const ta = a.tags.get(name);
+    const tb = b.tags.get(name);
+    const kind = (tb ?? ta)!.kind;
+    const direction = directionOf(kind);
+    const change = numericChange(ta?.value, tb?.value);
+    return {
+      name,
+      kind,
+      direction,
+      a: valueView(ta?.value),
+      b: valueView(tb?.value),
+      delta: change?.delta ?? null,
+      relative: change?.relative ?? null,
+      verdict: verdictOf(ta?.value, tb?.value, direction),
+    };
+  });
+}
+
+function environmentChanges(a: TrialSnapshot, b: TrialSnapshot): TrialDiff['environment'] {
+  const stable = (m: Map<string, string>) => new Map([...m].filter(([k]) => !VOLATILE_ATTRIBUTES.has(k)));
+  return { attributes: changedEntries(stable(a.environment), stable(b.environment)), modules: changedEntries(a.modules, b.modules) };
+}
+
+/** Inputs compare the content first read, outputs the content last written. */
+function fileChanges(a: TrialSnapshot, b: TrialSnapshot): FileChange[] {
+  const roles = (s: TrialSnapshot) => {
+    const inputs = new Map<string, string | null>();
+    const outputs = new Map<string, string | null>();
+    for (const f of s.files) {
+      if (isRead(f.mode) && !inputs.has(f.name)) inputs.set(f.name, f.before);
+      if (/[wax+]/.test(f.mode)) outputs.set(f.name, f.after);
+    }
+    return { inputs, outputs };
+  };
+  const ra = roles(a);
+  const rb = roles(b);
+  return [
+    ...changedEntries(ra.inputs, rb.inputs).map((c) => ({ ...c, role: 'input' as const })),
+    ...changedEntries(ra.outputs, rb.outputs).map((c) => ({ ...c, role: 'output' as const })),
+  ];
+}
+
+/** Seconds per stage in pipeline order, then unstaged cells, then the total. */
+function stageTimes(a: TrialSnapshot, b: TrialSnapshot): StageTime[] {
+  const sum = (s: TrialSnapshot) => {
+    const m = new Map<string, number>();
+    for (const c of s.cells) if (c.seconds !== null) m.set(c.stage ?? NO_STAGE, (m.get(c.stage ?? NO_STAGE) ?? 0) + c.seconds);
+    return m;
+  };
+  const ta = sum(a);
+  const tb = sum(b);
+  const stages = [...new Set([...ta.keys(), ...tb.keys()])].sort((x, y) => rank(x) - rank(y) || x.localeCompare(y));
+  if (stages.length === 0) return [];
+  const total = (m: Map<string, number>) => (m.size ? [...m.values()].reduce((x, y) => x + y, 0) : null);
+  const rows = stages.length === 1 && stages[0] === NO_STAGE ? [] : stages.map((stage) => ({ stage, a: ta.get(stage) ?? null, b: tb.get(stage) ?? null }));
+  return [...rows, { stage: 'total', a: total(ta), b: total(tb) }];
+}
+
+function rank(stage: string): number {
+  return stage === NO_STAGE ? 100 : stageOrder(stage);
+}

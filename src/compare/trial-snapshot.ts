@@ -1,0 +1,134 @@
+import type Database from 'better-sqlite3';
+import type { TrialSummary } from '../store/queries.js';
+import { recordedValue, type RecordedValue } from './values.js';
+
+/** One executed (or planned) cell of a trial, with its stage. */
+export interface SnapshotCell {
+  index: number;
+  cellId: string | null;
+  codeHash: string;
+  firstLine: string;
+  activationId: number | null;
+  status: string;
+  seconds: number | null;
+  stage: string | null;
+  /** The papermill `injected-parameters` cell nbprov added for -p values: not part of the notebook file. */
+  injected: boolean;
+}
+
+export interface TaggedVariable {
+  name: string;
+  kind: string;
+  value: RecordedValue;
+  /** The final version's evaluation; null when the trial recorded no versions (noWorkflow's own trials). */
+  evaluationId: number | null;
+  activationId: number | null;
+}
+
+export interface FileAccess {
+  name: string;
+  mode: string;
+  before: string | null;
+  after: string | null;
+  activationId: number | null;
+}
+
+/** Everything `nbprov diff` compares about one trial except its lineage. */
+export interface TrialSnapshot {
+  trial: TrialSummary;
+  /** -p / -r / -f values injected into this run, or null. */
+  parameters: Record<string, unknown> | null;
+  cells: SnapshotCell[];
+  tags: Map<string, TaggedVariable>;
+  environment: Map<string, string>;
+  modules: Map<string, string | null>;
+  files: FileAccess[];
+}
+
+/** The first line of the cell nbprov injects for -p values (src/notebook/parameters.ts), as papermill writes it. */
+const INJECTED_FIRST_LINE = '# Parameters';
+
+/** Reads trial snapshots; statements are prepared once per database. */
+export class SnapshotReader {
+  readonly #parameters: Database.Statement;
+  readonly #cells: Database.Statement;
+  readonly #stages: Database.Statement;
+  readonly #tags: Database.Statement;
+  readonly #environment: Database.Statement;
+  readonly #modules: Database.Statement;
+  readonly #files: Database.Statement;
+
+  constructor(db: Database.Database) {
+    this.#parameters = db.prepare('SELECT parameters FROM nbprov_trial WHERE trial_id = ?').pluck();
+    this.#cells = db.prepare(
+      `SELECT cell_index AS "index", cell_id AS cellId, code_hash AS codeHash, first_line AS firstLine, activation_id AS activationId,
+              status, duration AS seconds
+       FROM nbprov_cell WHERE trial_id = ? ORDER BY cell_index`,
+    );
+    this.#stages = db.prepare('SELECT activation_id AS activationId, tag_name AS stage FROM stage_tags WHERE trial_id = ? AND variable_name IS NULL AND activation_id IS NOT NULL ORDER BY id');
+    // The tag's own value is the exact scalar or a repr cut at 256 chars; nbprov_value keeps the summary too.
+    this.#tags = db.prepare(
+      `SELECT s.variable_name AS name, s.tag_name AS kind, s.variable_value AS tagValue, s.activation_id AS activationId,
+              v.evaluation_id AS evaluationId, v.value AS json, v.summary
+       FROM stage_tags s
+       LEFT JOIN nbprov_value v ON v.trial_id = s.trial_id
+         AND v.evaluation_id = (SELECT MAX(evaluation_id) FROM nbprov_value WHERE trial_id = s.trial_id AND name = s.variable_name)
+       WHERE s.trial_id = ? AND s.variable_name IS NOT NULL ORDER BY s.variable_name`,
+    );
+    this.#environment = db.prepare('SELECT name, value FROM environment_attr WHERE trial_id = ? ORDER BY id').raw();
+    this.#modules = db.prepare('SELECT name, version FROM module WHERE trial_id = ? ORDER BY name').raw();
+    this.#files = db.prepare(
+      'SELECT name, mode, content_hash_before AS before, content_hash_after AS after, activation_id AS activationId FROM file_access WHERE trial_id = ? ORDER BY id',
+    );
+  }
+
+  read(trial: TrialSummary): TrialSnapshot {
+    const parametersText = this.#parameters.get(trial.id) as string | null | undefined;
+    const parameters = parametersText ? (JSON.parse(parametersText) as Record<string, unknown>) : null;
+    const stages = new Map((this.#stages.all(trial.id) as { activationId: number; stage: string }[]).map((r) => [r.activationId, r.stage]));
+    const cells = (this.#cells.all(trial.id) as Omit<SnapshotCell, 'stage' | 'injected'>[]).map((c) => ({
+      ...c,
+      stage: (c.activationId !== null && stages.get(c.activationId)) || null,
+      injected: parameters !== null && c.firstLine === INJECTED_FIRST_LINE,
+    }));
+    const tags = new Map<string, TaggedVariable>();
+    for (const r of this.#tags.all(trial.id) as TagRow[]) {
+      tags.set(r.name, { name: r.name, kind: r.kind, value: tagValue(r), evaluationId: r.evaluationId, activationId: r.activationId });
+    }
+    return {
+      trial,
+      parameters,
+      cells,
+      tags,
+      environment: new Map(this.#environment.all(trial.id) as [string, string][]),
+      modules: new Map(this.#modules.all(trial.id) as [string, string | null][]),
+      files: this.#files.all(trial.id) as FileAccess[],
+    };
+  }
+}
+
+interface TagRow {
+  name: string;
+  kind: string;
+  tagValue: string | null;
+  activationId: number | null;
+  evaluationId: number | null;
+  json: string | null;
+  summary: string | null;
+}
+
+function tagValue(r: TagRow): RecordedValue {
+  if (r.evaluationId !== null) return recordedValue(r.json, r.summary, r.json === null ? r.tagValue : null);
+  // No version row (a tag written by noWorkflow itself): the tag's text is all there is.
+  return isJson(r.tagValue) ? recordedValue(r.tagValue, null, null) : recordedValue(null, null, r.tagValue);
+}
+
+function isJson(text: string | null): text is string {
+  if (text === null) return false;
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}

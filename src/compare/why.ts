@@ -1,0 +1,246 @@
+import type Database from 'better-sqlite3';
+import { cellSource } from '../store/queries.js';
+import { codeChange, pairIndex, type CellPair } from './cell-match.js';
+import { TrialLineage, type Ancestry } from './lineage.js';
+import type { SnapshotCell, TrialSnapshot } from './trial-snapshot.js';
+import { recordedValue, sameValue, valueView, type RecordedValue, type ValueView, type Verdict } from './values.js';
+
+export interface CellRef {
+  index: number;
+  id: string | null;
+}
+
+export interface CellCause {
+  a: CellRef | null;
+  b: CellRef | null;
+  stage: string | null;
+  change: 'edited' | 'added' | 'removed';
+  firstLine: string;
+}
+
+/** The changed ancestors of one changed metric; unchanged ancestors are not listed. */
+export interface WhyReport {
+  metric: string;
+  verdict: Verdict;
+  a: ValueView | null;
+  b: ValueView | null;
+  params: { name: string; a: ValueView | null; b: ValueView | null }[];
+  cells: CellCause[];
+  files: { name: string; a: string | null; b: string | null }[];
+  modules: { name: string; a: string | null; b: string | null }[];
+}
+
+/** One trial's side of the analysis: its snapshot plus its lineage, parameter versions and imports. */
+export interface WhySide {
+  snapshot: TrialSnapshot;
+  lineage: TrialLineage;
+  /** Every version of each parameter name, oldest first. */
+  paramVersions: Map<string, { evaluationId: number; value: RecordedValue }[]>;
+  /** Import versions and the top-level module each imported from. */
+  imports: { evaluationId: number; module: string }[];
+}
+
+/** Reads the lineage-side facts of trials; statements prepared once. */
+export class WhyReader {
+  readonly #edges: Database.Statement;
+  readonly #versions: Database.Statement;
+  readonly #imports: Database.Statement;
+  readonly #dbDir: string;
+
+  constructor(db: Database.Database, dbDir: string) {
+    this.#dbDir = dbDir;
+    this.#edges = TrialLineage.edgesStatement(db);
+    this.#versions = db.prepare(
+      `SELECT v.evaluation_id AS evaluationId, v.name, v.value AS json, v.summary, e.repr
+       FROM nbprov_value v LEFT JOIN evaluation e ON e.trial_id = v.trial_id AND e.id = v.evaluation_id
+       WHERE v.trial_id = ? AND v.name IN (SELECT value FROM json_each(?))`,
+    );
+    this.#imports = db.prepare(
+      `SELECT v.evaluation_id AS evaluationId, v.activation_id AS activationId, v.name, cc.first_char_line AS line
+       FROM nbprov_value v
+       JOIN evaluation e ON e.trial_id = v.trial_id AND e.id = v.evaluation_id
+       JOIN code_component cc ON cc.trial_id = e.trial_id AND cc.id = e.code_component_id
+       WHERE v.trial_id = ? AND v.kind = 'import'`,
+    );
+  }
+
+  read(snapshot: TrialSnapshot, paramNames: string[]): WhySide {
+    const id = snapshot.trial.id;
+    const activations = snapshot.cells.flatMap((c) => (c.activationId === null ? [] : [c.activationId]));
+    const paramVersions = new Map<string, { evaluationId: number; value: RecordedValue }[]>();
+    // Ordered here: ORDER BY in SQL makes SQLite walk the whole trial in primary-key order instead of the name index.
+    const rows = (this.#versions.all(id, JSON.stringify(paramNames)) as VersionRow[]).sort((x, y) => x.evaluationId - y.evaluationId);
+    for (const r of rows) {
+      const list = paramVersions.get(r.name) ?? [];
+      list.push({ evaluationId: r.evaluationId, value: recordedValue(r.json, r.summary, r.json === null ? r.repr : null) });
+      paramVersions.set(r.name, list);
+    }
+    const cellByActivation = new Map(snapshot.cells.map((c) => [c.activationId, c]));
+    const sources = new Map<number, string | undefined>();
+    const imports: WhySide['imports'] = [];
+    for (const r of this.#imports.all(id) as ImportRow[]) {
+      const cell = cellByActivation.get(r.activationId);
+      if (!cell || r.line === null) continue;
+      if (!sources.has(r.activationId)) sources.set(r.activationId, cellSource(this.#dbDir, cell.codeHash));
+      const module = importedModule(sources.get(r.activationId), r.line, r.name);
+      if (module) imports.push({ evaluationId: r.evaluationId, module });
+    }
+    return { snapshot, lineage: TrialLineage.read(this.#edges, id, activations), paramVersions, imports };
+  }
+}
+
+/**
+ * Why a metric moved: walks the final version's ancestors in both trials and keeps the parameters whose values
+ * differ, the ancestor cells whose code differs (paired across trials), the files those cells read whose content
+ * differs, and the imported modules whose version differs.
+ */
+export function explainMetric(
+  change: { name: string; verdict: Verdict; a: ValueView | null; b: ValueView | null },
+  a: WhySide,
+  b: WhySide,
+  pairs: CellPair[],
+  paramNames: string[],
+): WhyReport {
+  const ancestryA = ancestryOf(a, change.name);
+  const ancestryB = ancestryOf(b, change.name);
+  return {
+    metric: change.name,
+    verdict: change.verdict,
+    a: change.a,
+    b: change.b,
+    params: changedParams(paramNames, a, ancestryA, b, ancestryB),
+    cells: changedCells(pairs, a, ancestryA, b, ancestryB),
+    files: changedEntries(readFiles(a, ancestryA), readFiles(b, ancestryB)),
+    modules: changedModules(a, ancestryA, b, ancestryB),
+  };
+}
+
+function ancestryOf(side: WhySide, metric: string): Ancestry | undefined {
+  const tag = side.snapshot.tags.get(metric);
+  if (!tag || tag.evaluationId === null) return undefined;
+  const ancestry = side.lineage.ancestors(tag.evaluationId);
+  if (tag.activationId !== null) ancestry.activations.add(tag.activationId);
+  return ancestry;
+}
+
+function changedParams(names: string[], a: WhySide, ancestryA: Ancestry | undefined, b: WhySide, ancestryB: Ancestry | undefined): WhyReport['params'] {
+  const out: WhyReport['params'] = [];
+  for (const name of names) {
+    const inA = ancestorVersion(a, ancestryA, name);
+    const inB = ancestorVersion(b, ancestryB, name);
+    if (!inA && !inB) continue;
+    // A parameter on only one side's lineage is compared with the other side's final value.
+    const va = inA ?? finalValue(a, name);
+    const vb = inB ?? finalValue(b, name);
+    if (!sameValue(va, vb)) out.push({ name, a: valueView(va), b: valueView(vb) });
+  }
+  return out;
+}
+
+function ancestorVersion(side: WhySide, ancestry: Ancestry | undefined, name: string): RecordedValue | undefined {
+  if (!ancestry) return undefined;
+  const versions = side.paramVersions.get(name) ?? [];
+  for (let i = versions.length - 1; i >= 0; i--) if (ancestry.has(versions[i].evaluationId)) return versions[i].value;
+  return undefined;
+}
+
+function finalValue(side: WhySide, name: string): RecordedValue | undefined {
+  const versions = side.paramVersions.get(name);
+  return side.snapshot.tags.get(name)?.value ?? versions?.[versions.length - 1]?.value;
+}
+
+function changedCells(pairs: CellPair[], a: WhySide, ancestryA: Ancestry | undefined, b: WhySide, ancestryB: Ancestry | undefined): CellCause[] {
+  const index = pairIndex(pairs);
+  const touched = new Set<CellPair>();
+  for (const c of ancestorCells(a, ancestryA)) touched.add(index.a.get(c)!);
+  for (const c of ancestorCells(b, ancestryB)) touched.add(index.b.get(c)!);
+  const out: CellCause[] = [];
+  for (const p of pairs) {
+    const change = touched.has(p) ? codeChange(p) : undefined;
+    if (!change) continue;
+    const cell = (p.b ?? p.a)!;
+    out.push({ a: cellRef(p.a), b: cellRef(p.b), stage: p.b?.stage ?? p.a?.stage ?? null, change, firstLine: cell.firstLine });
+  }
+  return out;
+}
+
+function ancestorCells(side: WhySide, ancestry: Ancestry | undefined): SnapshotCell[] {
+  if (!ancestry) return [];
+  return side.snapshot.cells.filter((c) => !c.injected && c.activationId !== null && ancestry.activations.has(c.activationId));
+}
+
+export function cellRef(c: SnapshotCell | undefined): CellRef | null {
+  return c ? { index: c.index, id: c.cellId } : null;
+}
+
+/** Files read by the ancestor cells: name → content hash when first read. */
+function readFiles(side: WhySide, ancestry: Ancestry | undefined): Map<string, string | null> {
+  const out = new Map<string, string | null>();
+  if (!ancestry) return out;
+  for (const f of side.snapshot.files) {
+    if (f.activationId === null || !ancestry.activations.has(f.activationId) || !isRead(f.mode) || out.has(f.name)) continue;
+    out.set(f.name, f.before);
+  }
+  return out;
+}
+
+export function isRead(mode: string): boolean {
+  return mode.includes('r') || mode.includes('+');
+}
+
+function changedModules(a: WhySide, ancestryA: Ancestry | undefined, b: WhySide, ancestryB: Ancestry | undefined): WhyReport['modules'] {
+  const names = new Set([...importedBy(a, ancestryA), ...importedBy(b, ancestryB)]);
+  const versions = (side: WhySide) => new Map([...names].map((n) => [n, side.snapshot.modules.get(n) ?? null]));
+  return changedEntries(versions(a), versions(b));
+}
+
+function importedBy(side: WhySide, ancestry: Ancestry | undefined): string[] {
+  return ancestry ? side.imports.filter((i) => ancestry.has(i.evaluationId)).map((i) => i.module) : [];
+}
+
+/** Keys whose values differ between two maps (a key missing on one side counts as null), in sorted order. */
+export function changedEntries(a: Map<string, string | null>, b: Map<string, string | null>): { name: string; a: string | null; b: string | null }[] {
+  const names = [...new Set([...a.keys(), ...b.keys()])].sort();
+  return names.flatMap((name) => {
+    const x = a.get(name) ?? null;
+    const y = b.get(name) ?? null;
+    return x === y ? [] : [{ name, a: x, b: y }];
+  });
+}
+
+/**
+ * The top-level module an import bound `name` from, read off the cell's source at the name's line (or the
+ * statement that line continues): `from sklearn.metrics import f` → sklearn, `import numpy as np` → numpy.
+ */
+export function importedModule(source: string | undefined, line: number, name: string): string | undefined {
+  if (!source) return undefined;
+  const lines = source.split('\n');
+  for (let i = Math.min(line, lines.length) - 1; i >= 0 && i >= line - 20; i--) {
+    const from = /^\s*from\s+([A-Za-z_][\w.]*)\s+import\b/.exec(lines[i]);
+    if (from) return from[1].split('.')[0];
+    const plain = /^\s*import\s+(.+)$/.exec(lines[i]);
+    if (plain) {
+      for (const part of plain[1].split(',')) {
+        const m = /^\s*([A-Za-z_][\w.]*)(?:\s+as\s+(\w+))?/.exec(part);
+        if (m && (m[2] ?? m[1].split('.')[0]) === name) return m[1].split('.')[0];
+      }
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+interface VersionRow {
+  evaluationId: number;
+  name: string;
+  json: string | null;
+  summary: string | null;
+  repr: string | null;
+}
+
+interface ImportRow {
+  evaluationId: number;
+  activationId: number;
+  name: string;
+  line: number | null;
+}

@@ -1,0 +1,113 @@
+import { Chalk, type ChalkInstance } from 'chalk';
+import type { CellRef, WhyReport } from '../compare/why.js';
+import type { MetricChange, TrialDiff, TrialRef } from '../compare/trial-diff.js';
+import { formatSigned, type ValueView } from '../compare/values.js';
+import { formatSeconds } from './table.js';
+import { renderColumns } from './columns.js';
+
+const INDENT = '  ';
+
+/** The text report of a trial diff: one titled section per non-empty part, in the order of TrialDiff. */
+export function renderDiffText(diff: TrialDiff, opts: { color?: boolean } = {}): string {
+  const c = new Chalk({ level: opts.color ? 1 : 0 });
+  const out = [`${trialLabel(diff.a)} → ${trialLabel(diff.b)}   ${diff.a.notebook === diff.b.notebook ? diff.a.notebook : `${diff.a.notebook} → ${diff.b.notebook}`}`];
+  const add = (title: string, lines: string[]) => {
+    if (lines.length) out.push('', c.bold(title), ...lines);
+  };
+  add('Parameters', aligned((diff.params ?? []).map((p) => [p.name, arrow(p.a, p.b), injectedNote(p.injected, diff)])));
+  add('Metrics', aligned((diff.metrics ?? []).map((m) => metricRow(c, m))));
+  add('Why', (diff.why ?? []).flatMap((w) => whyLines(c, w)));
+  add('Code', (diff.code ?? []).flatMap((ch) => [
+    `${INDENT}${cellLabel(ch.a, ch.b, ch.stage)} ${ch.change}`,
+    ...ch.patch.trimEnd().split('\n').map((l) => `${INDENT}${INDENT}${colorPatchLine(c, l)}`),
+  ]));
+  const env = diff.environment;
+  add('Environment', aligned([...(env?.attributes ?? []).map((e) => [e.name, `${e.a ?? '-'} → ${e.b ?? '-'}`]), ...(env?.modules ?? []).map((m) => [`module ${m.name}`, `${m.a ?? '(absent)'} → ${m.b ?? '(absent)'}`])]));
+  add('Files', aligned((diff.files ?? []).map((f) => [f.role, f.name, `${hash(f.a)} → ${hash(f.b)}`])));
+  if (diff.time?.length) {
+    const head = ['stage', `trial ${diff.a.sequence}`, `trial ${diff.b.sequence}`, 'change'];
+    const rows = diff.time.map((t) => [t.stage, formatSeconds(t.a), formatSeconds(t.b), t.a !== null && t.b !== null ? signedSeconds(t.b - t.a) : '-']);
+    add('Time', indent(renderColumns(head, rows).split('\n')));
+  }
+  return out.join('\n') + '\n';
+}
+
+function whyLines(c: ChalkInstance, w: WhyReport): string[] {
+  const head = `${INDENT}${c.bold(w.metric)} ${VERDICT_PHRASE[w.verdict]} (${arrow(w.a, w.b)})`;
+  const rows = [
+    ...w.params.map((p) => ['param', p.name, arrow(p.a, p.b)]),
+    ...w.cells.map((cell) => ['cell', cellLabel(cell.a, cell.b, cell.stage).slice('cell '.length), `${cell.change}: ${cell.firstLine}`]),
+    ...w.files.map((f) => ['file', f.name, `${hash(f.a)} → ${hash(f.b)}`]),
+    ...w.modules.map((mod) => ['module', mod.name, `${mod.a ?? '(absent)'} → ${mod.b ?? '(absent)'}`]),
+  ];
+  if (rows.length === 0) return [head, `${INDENT}${INDENT}no recorded ancestor changed (randomness, the clock or an input nbprov does not see)`];
+  return [head, ...indent(aligned(rows))];
+}
+
+const VERDICT_PHRASE: Record<WhyReport['verdict'], string> = {
+  better: 'got better',
+  worse: 'got worse',
+  changed: 'changed',
+  unchanged: 'did not change',
+  added: 'is new',
+  removed: 'is gone',
+};
+
+function metricRow(c: ChalkInstance, m: MetricChange): string[] {
+  const verdict = m.verdict === 'better' ? c.green(m.verdict) : m.verdict === 'worse' ? c.red(m.verdict) : m.verdict === 'added' ? 'new' : m.verdict;
+  return [
+    m.name,
+    arrow(m.a, m.b),
+    m.delta === null || m.delta === 0 ? '' : formatSigned(m.delta),
+    m.relative === null || m.relative === 0 ? '' : `${formatSigned(Number((m.relative * 100).toFixed(2)))}%`,
+    verdict,
+    m.direction ? `(${m.kind})` : '',
+  ];
+}
+
+export function trialLabel(t: TrialRef): string {
+  return `trial ${t.sequence} (${t.id.slice(0, 8)})`;
+}
+
+/** `cell 6`, `cell 6 → 7` when the pair moved, with the cell id and stage in parentheses. */
+export function cellLabel(a: CellRef | null, b: CellRef | null, stage: string | null): string {
+  const where = a && b ? (a.index === b.index ? `cell ${b.index}` : `cell ${a.index} → ${b.index}`) : `cell ${(b ?? a)!.index}`;
+  const about = [(b ?? a)!.id, stage].filter(Boolean);
+  return about.length ? `${where} (${about.join(', ')})` : where;
+}
+
+function arrow(a: ValueView | null, b: ValueView | null): string {
+  return `${a?.text ?? '(absent)'} → ${b?.text ?? '(absent)'}`;
+}
+
+function injectedNote(injected: { a: boolean; b: boolean }, diff: TrialDiff): string {
+  if (injected.a && injected.b) return '-p in both';
+  if (injected.a) return `-p in trial ${diff.a.sequence}`;
+  if (injected.b) return `-p in trial ${diff.b.sequence}`;
+  return '';
+}
+
+function hash(h: string | null): string {
+  return h ? h.slice(0, 10) : '-';
+}
+
+function signedSeconds(s: number): string {
+  const text = formatSeconds(Math.abs(s));
+  return s < 0 ? `-${text}` : `+${text}`;
+}
+
+function colorPatchLine(c: ChalkInstance, line: string): string {
+  if (line.startsWith('+++') || line.startsWith('---')) return c.bold(line);
+  if (line.startsWith('+')) return c.green(line);
+  if (line.startsWith('-')) return c.red(line);
+  if (line.startsWith('@@')) return c.cyan(line);
+  return line;
+}
+
+function aligned(rows: string[][]): string[] {
+  return rows.length ? indent(renderColumns(null, rows).split('\n')) : [];
+}
+
+function indent(lines: string[]): string[] {
+  return lines.map((l) => INDENT + l);
+}
