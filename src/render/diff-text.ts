@@ -15,7 +15,9 @@ export function renderDiffText(diff: TrialDiff, opts: { color?: boolean } = {}):
     if (lines.length) out.push('', c.bold(title), ...lines);
   };
   add('Parameters', aligned((diff.params ?? []).map((p) => [p.name, arrow(p.a, p.b), injectedNote(p.injected, diff)])));
-  add('Metrics', aligned((diff.metrics ?? []).map((m) => metricRow(c, m))));
+  const metrics = diff.metrics ?? [];
+  const verdictColor = { better: c.green, worse: c.red } as Partial<Record<MetricChange['verdict'], (s: string) => string>>;
+  add('Metrics', aligned(metrics.map(metricRow), (padded, r, col) => (col === 2 ? verdictColor[metrics[r].verdict]?.(padded) ?? padded : padded)));
   add('Why', (diff.why ?? []).flatMap((w) => whyLines(c, w)));
   add('Code', (diff.code ?? []).flatMap((ch) => [
     `${INDENT}${cellLabel(ch.a, ch.b, ch.stage)} ${ch.change}`,
@@ -53,16 +55,12 @@ const VERDICT_PHRASE: Record<WhyReport['verdict'], string> = {
   removed: 'is gone',
 };
 
-function metricRow(c: ChalkInstance, m: MetricChange): string[] {
-  const verdict = m.verdict === 'better' ? c.green(m.verdict) : m.verdict === 'worse' ? c.red(m.verdict) : m.verdict === 'added' ? 'new' : m.verdict;
-  return [
-    m.name,
-    arrow(m.a, m.b),
-    m.delta === null || m.delta === 0 ? '' : formatSigned(m.delta),
-    m.relative === null || m.relative === 0 ? '' : `${formatSigned(Number((m.relative * 100).toFixed(2)))}%`,
-    verdict,
-    m.direction ? `(${m.kind})` : '',
-  ];
+/** name, old → new, verdict (with the direction it was judged by), change: empty cells only at the end. */
+function metricRow(m: MetricChange): string[] {
+  const judged = m.verdict === 'better' || m.verdict === 'worse';
+  const verdict = judged ? `${m.verdict} (${m.kind})` : m.verdict === 'added' ? 'new' : m.verdict;
+  const relative = m.relative === null ? '' : ` (${formatSigned(Number((m.relative * 100).toFixed(2)))}%)`;
+  return [m.name, arrow(m.a, m.b), verdict, m.delta === null || m.delta === 0 ? '' : `${formatSigned(m.delta)}${relative}`];
 }
 
 export function trialLabel(t: TrialRef): string {
@@ -104,8 +102,8 @@ function colorPatchLine(c: ChalkInstance, line: string): string {
   return line;
 }
 
-function aligned(rows: string[][]): string[] {
-  return rows.length ? indent(renderColumns(null, rows).split('\n')) : [];
+function aligned(rows: string[][], decorate?: (padded: string, row: number, column: number) => string): string[] {
+  return rows.length ? indent(renderColumns(null, rows, { decorate }).split('\n')) : [];
 }
 
 function indent(lines: string[]): string[] {
