@@ -1,11 +1,13 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import type { IOutput } from '@jupyterlab/nbformat';
 import { NbprovError } from '../errors.js';
 import { loadNotebook, notebookKernelName, type CodeCellRef, type LoadedNotebook } from '../notebook/load.js';
 import { connectServer, getKernelSpecs, startPrivateServer, type JupyterEndpoint } from '../jupyter/server.js';
 import { KernelSession, type ExecuteResult } from '../jupyter/kernel.js';
-import { openDatabase, projectRoot, resolveDbPath } from '../store/db.js';
+import type { KernelMessage } from '@jupyterlab/services';
+import type Database from 'better-sqlite3';
+import { openDatabase, projectRoot, resolveDbPath, storageError } from '../store/db.js';
 import { TrialWriter, type TrialStatus } from '../store/trial-writer.js';
 import { CaptureWriter } from '../store/capture-writer.js';
 import {
@@ -87,6 +89,10 @@ export async function runNotebook(opts: RunOptions): Promise<RunResult> {
   for (const warning of injection?.warnings ?? []) opts.events?.onWarning?.(warning);
   const nb = injection?.notebook ?? loadNotebook(notebookPath);
   const cwd = resolve(opts.cwd ?? dirname(notebookPath));
+  if (opts.output && !existsSync(dirname(resolve(opts.output)))) {
+    throw new NbprovError('NBPROV_USAGE', `-o ${opts.output}: directory ${dirname(resolve(opts.output))} does not exist`);
+  }
+  if (!existsSync(cwd)) throw new NbprovError('NBPROV_USAGE', `--cwd ${cwd} does not exist`);
   const started = performance.now();
   let endpoint: JupyterEndpoint | undefined;
   let kernel: KernelSession | undefined;
@@ -121,51 +127,9 @@ export async function runNotebook(opts: RunOptions): Promise<RunResult> {
     const dbPath = resolveDbPath({ db: opts.db, notebook: notebookPath });
     const db = openDatabase(dbPath, { create: true });
     try {
-      const writer = TrialWriter.begin(db, dbPath, {
-        notebook: relative(projectRoot(dbPath), notebookPath),
-        notebookBytes: readFileSync(notebookPath),
-        command: opts.command,
-        cwd,
-        kernel: kernelName,
-        serverKind: endpoint.kind,
-        serverUrl: endpoint.url,
-        capture: opts.capture,
-        parameters: injection?.parameters,
-        cells: nb.codeCells.map((c) => ({ index: c.index, id: c.id, codeHash: c.codeHash, source: c.source })),
-      });
-      writer.recordEnvironment({
-        python_version: String(kernelEnv.python ?? '').split(' ')[0] || undefined,
-        ...kernelEnv,
-        kernel_name: kernelName,
-        kernel_implementation: `${info.implementation} ${info.implementation_version}`,
-        language: `${info.language_info.name} ${info.language_info.version ?? ''}`.trim(),
-        jupyter_server: endpoint.version,
-        server_kind: endpoint.kind,
-        nbprov: NBPROV_VERSION,
-        node: process.version,
-      });
-      opts.events?.onStart?.({ trial: writer.sequence, cells: nb.codeCells.length, kernel: kernelName, server: endpoint.kind === 'private' ? 'private server' : endpoint.url });
-      const outcome = await executeCells(nb, kernel, writer, opts);
-      const untagged = recordVariableTags(writer, nb, outcome.executed);
-      if (untagged.length && opts.capture !== 'cells') opts.events?.onWarning?.(`tagged variable${untagged.length > 1 ? 's' : ''} never assigned in this run: ${untagged.join(', ')}`);
-      if (opts.output) writeExecutedNotebook(nb, outcome.executed, info.language_info, resolve(opts.output));
-      const error = outcome.error;
-      const status = error ? STATUS_BY_ERROR[error.code] ?? 'failed' : 'finished';
-      writer.finish(status, { error: error ? `${error.code}: ${error.message}` : undefined, recorderErrors: outcome.recorderErrors });
-      return {
-        trialId: writer.id,
-        sequence: writer.sequence,
-        status,
-        cellsOk: outcome.ok,
-        cellsFailed: outcome.failed,
-        cellsFailedExpected: outcome.failedExpected,
-        cellsSkipped: outcome.skipped,
-        cellsTotal: nb.codeCells.length,
-        seconds: (performance.now() - started) / 1000,
-        dbPath,
-        error,
-        recorderErrors: outcome.recorderErrors,
-      };
+      return await recordTrial({ db, dbPath, notebookPath, nb, cwd, kernel, kernelName, kernelEnv, info, endpoint, parameters: injection?.parameters, started }, opts);
+    } catch (err) {
+      throw storageError(err, dbPath) ?? err;
     } finally {
       db.close();
     }
@@ -176,6 +140,77 @@ export async function runNotebook(opts: RunOptions): Promise<RunResult> {
     else await kernel?.shutdown();
     await endpoint?.close({ wait: false });
   }
+}
+
+interface TrialContext {
+  db: Database.Database;
+  dbPath: string;
+  notebookPath: string;
+  nb: LoadedNotebook;
+  cwd: string;
+  kernel: KernelSession;
+  kernelName: string;
+  kernelEnv: Record<string, unknown>;
+  info: KernelMessage.IInfoReply;
+  endpoint: JupyterEndpoint;
+  parameters?: Record<string, unknown>;
+  started: number;
+}
+
+/** Opens the trial, runs every cell into it, tags its variables, writes `-o`, and closes it with its status. */
+async function recordTrial(ctx: TrialContext, opts: RunOptions): Promise<RunResult> {
+  const { db, dbPath, nb, kernel, kernelName, kernelEnv, info, endpoint } = ctx;
+  const writer = TrialWriter.begin(db, dbPath, {
+    notebook: relative(projectRoot(dbPath), ctx.notebookPath),
+    notebookBytes: readFileSync(ctx.notebookPath),
+    command: opts.command,
+    cwd: ctx.cwd,
+    kernel: kernelName,
+    serverKind: endpoint.kind,
+    serverUrl: endpoint.url,
+    capture: opts.capture,
+    parameters: ctx.parameters,
+    cells: nb.codeCells.map((c) => ({ index: c.index, id: c.id, codeHash: c.codeHash, source: c.source })),
+  });
+  writer.recordEnvironment({
+    python_version: String(kernelEnv.python ?? '').split(' ')[0] || undefined,
+    ...kernelEnv,
+    kernel_name: kernelName,
+    kernel_implementation: `${info.implementation} ${info.implementation_version}`,
+    language: `${info.language_info.name} ${info.language_info.version ?? ''}`.trim(),
+    jupyter_server: endpoint.version,
+    server_kind: endpoint.kind,
+    nbprov: NBPROV_VERSION,
+    node: process.version,
+  });
+  opts.events?.onStart?.({ trial: writer.sequence, cells: nb.codeCells.length, kernel: kernelName, server: endpoint.kind === 'private' ? 'private server' : endpoint.url });
+  const outcome = await executeCells(nb, kernel, writer, opts);
+  const untagged = recordVariableTags(writer, nb, outcome.executed);
+  if (untagged.length && opts.capture !== 'cells') opts.events?.onWarning?.(`tagged variable${untagged.length > 1 ? 's' : ''} never assigned in this run: ${untagged.join(', ')}`);
+  const error = outcome.error;
+  const status = error ? STATUS_BY_ERROR[error.code] ?? 'failed' : 'finished';
+  writer.finish(status, { error: error ? `${error.code}: ${error.message}` : undefined, recorderErrors: outcome.recorderErrors });
+  if (opts.output) {
+    try {
+      writeExecutedNotebook(nb, outcome.executed, info.language_info, resolve(opts.output));
+    } catch (err) {
+      throw new NbprovError('NBPROV_USAGE', `trial ${writer.sequence} is recorded, but the executed notebook could not be written to ${opts.output}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+    }
+  }
+  return {
+    trialId: writer.id,
+    sequence: writer.sequence,
+    status,
+    cellsOk: outcome.ok,
+    cellsFailed: outcome.failed,
+    cellsFailedExpected: outcome.failedExpected,
+    cellsSkipped: outcome.skipped,
+    cellsTotal: nb.codeCells.length,
+    seconds: (performance.now() - ctx.started) / 1000,
+    dbPath,
+    error,
+    recorderErrors: outcome.recorderErrors,
+  };
 }
 
 interface CellsOutcome {

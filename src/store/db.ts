@@ -48,9 +48,32 @@ export function openDatabase(path: string, { create = false, readonly = false } 
     migrate(db);
   } catch (err) {
     if (err instanceof NbprovError) throw err;
-    throw new NbprovError('NBPROV_BAD_DATABASE', `cannot open ${path}: ${(err as Error).message}`, { hint: 'check permissions and free disk space', cause: err });
+    throw storageError(err, path) ?? new NbprovError('NBPROV_BAD_DATABASE', `cannot open ${path}: ${(err as Error).message}`, { hint: 'check permissions and free disk space', cause: err });
   }
   return db;
+}
+
+/**
+ * Turns a storage failure (disk full, read-only file system or directory, I/O error) into a user-facing error;
+ * returns undefined for anything else. SQLite has rolled the failed transaction back: no half-written rows.
+ */
+export function storageError(err: unknown, path: string): NbprovError | undefined {
+  const code = (err as { code?: string }).code ?? '';
+  const reason: Record<string, string> = {
+    SQLITE_FULL: 'the disk is full',
+    ENOSPC: 'the disk is full',
+    SQLITE_READONLY: 'it is read-only',
+    EROFS: 'it is on a read-only file system',
+    EACCES: 'permission denied',
+    SQLITE_CANTOPEN: 'it cannot be opened',
+  };
+  const why = reason[code] ?? (code.startsWith('SQLITE_IOERR') || code === 'EIO' ? 'an I/O error' : undefined);
+  if (!why) return undefined;
+  return new NbprovError('NBPROV_BAD_DATABASE', `cannot write the trial to ${path}: ${why}`, {
+    hint: 'free some space or choose a writable place with --db PATH; finished cells stay recorded',
+    exitCode: 3,
+    cause: err,
+  });
 }
 
 function migrate(db: Database.Database): void {
