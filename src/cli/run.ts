@@ -78,7 +78,7 @@ Exit codes: 0 all cells ok · 1 a cell raised · 2 bad notebook/options · 3 ker
 export async function handler(notebook: string, flags: RunFlags): Promise<number> {
   const token = flags.server ? readToken(flags.tokenFile) : undefined;
   const headers = parseHeaders(flags.header);
-  if (flags.server && !/^https:|^http:\/\/(127\.|localhost|\[::1\])/.test(flags.server)) {
+  if (flags.server && /^http:\/\//.test(flags.server) && !/^http:\/\/(127\.|localhost[:/]|localhost$|\[::1\])/.test(flags.server)) {
     process.stderr.write(`nbprov: warning: ${flags.server} is not TLS; the token travels in clear text\n`);
   }
   const parameters = [
