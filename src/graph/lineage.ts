@@ -55,71 +55,82 @@ interface CellInfo {
   stage: string | null;
 }
 
+const NO_CELL: CellInfo = { cell: null, cellId: null, cellStatus: null, stage: null };
+
+// The whole unlimited walk runs inside SQLite: one recursive query yields every edge of the reachable part (UNION
+// visits each version once, so a cycle in damaged data ends the recursion), the next one their attributes.
+// CROSS JOIN pins the small side outside: otherwise SQLite may scan the trial's edges and probe `reach` per edge.
+const REACH = (from: 'dependent_id' | 'dependency_id', to: 'dependent_id' | 'dependency_id') => `
+  WITH RECURSIVE reach(id) AS (
+    SELECT value FROM json_each(@roots)
+    UNION
+    SELECT d.${to} FROM reach CROSS JOIN dependency d ON d.trial_id = @trial AND d.${from} = reach.id WHERE @control OR d.type <> 'condition'
+  )
+  SELECT d.dependent_id, d.dependency_id, d.type FROM reach CROSS JOIN dependency d ON d.trial_id = @trial AND d.${from} = reach.id
+  WHERE @control OR d.type <> 'condition'`;
+
 /**
- * Reads the part of one trial's provenance reachable from some versions, one indexed step at a time (migration 3
+ * Reads the part of one trial's provenance reachable from some versions, through indexed steps only (migration 3
  * covers every step), so the cost follows the size of the answer and never the size of the database.
  */
 export class LineageReader {
   readonly #trialId: string;
+  readonly #reachBackward: Database.Statement;
+  readonly #reachForward: Database.Statement;
   readonly #dependencies: Database.Statement;
   readonly #dependents: Database.Statement;
-  readonly #node: Database.Statement;
-  readonly #cell: Database.Statement;
-  readonly #stage: Database.Statement;
+  readonly #nodes: Database.Statement;
+  readonly #cells: Database.Statement;
+  readonly #stages: Database.Statement;
+  readonly #activationOf: Database.Statement;
   readonly #versionsBefore: Database.Statement;
   readonly #versionsBetween: Database.Statement;
   readonly #inActivation: Database.Statement;
-  readonly #cells = new Map<number, CellInfo>();
 
   constructor(db: Database.Database, trialId: string) {
     this.#trialId = trialId;
-    this.#dependencies = db.prepare('SELECT dependency_id AS other, type FROM dependency WHERE trial_id = ? AND dependent_id = ?');
-    this.#dependents = db.prepare('SELECT dependent_id AS other, type FROM dependency WHERE trial_id = ? AND dependency_id = ?');
-    this.#node = db.prepare(
-      `SELECT COALESCE(v.name, cc.name) AS name, v.kind, v.type, v.value, v.summary, v.iterations, e.activation_id AS activationId, e.repr,
+    this.#reachBackward = db.prepare(REACH('dependent_id', 'dependency_id'));
+    this.#reachForward = db.prepare(REACH('dependency_id', 'dependent_id'));
+    this.#dependencies = db.prepare('SELECT dependent_id, dependency_id, type FROM dependency WHERE trial_id = ? AND dependent_id = ?');
+    this.#dependents = db.prepare('SELECT dependent_id, dependency_id, type FROM dependency WHERE trial_id = ? AND dependency_id = ?');
+    this.#nodes = db.prepare(
+      `SELECT e.id, COALESCE(v.name, cc.name) AS name, v.kind, v.type, v.value, v.summary, v.iterations, e.activation_id AS activationId, e.repr,
               cc.first_char_line AS line
-       FROM evaluation e
+       FROM json_each(@ids) j
+       CROSS JOIN evaluation e ON e.trial_id = @trial AND e.id = j.value
        LEFT JOIN nbprov_value v ON v.trial_id = e.trial_id AND v.evaluation_id = e.id
-       LEFT JOIN code_component cc ON cc.trial_id = e.trial_id AND cc.id = e.code_component_id
-       WHERE e.trial_id = ? AND e.id = ?`,
+       LEFT JOIN code_component cc ON cc.trial_id = e.trial_id AND cc.id = e.code_component_id`,
     );
-    this.#cell = db.prepare('SELECT cell_index AS cell, cell_id AS cellId, status AS cellStatus FROM nbprov_cell WHERE trial_id = ? AND activation_id = ?');
-    this.#stage = db.prepare('SELECT tag_name AS stage FROM stage_tags WHERE trial_id = ? AND activation_id = ? AND variable_name IS NULL ORDER BY id LIMIT 1');
-    this.#versionsBefore = db.prepare('SELECT COUNT(*) AS n FROM nbprov_value WHERE trial_id = ? AND name = ? AND evaluation_id < ?');
-    this.#versionsBetween = db.prepare('SELECT evaluation_id AS id FROM nbprov_value WHERE trial_id = ? AND name = ? AND evaluation_id BETWEEN ? AND ? ORDER BY evaluation_id');
-    this.#inActivation = db.prepare('SELECT evaluation_id AS id FROM nbprov_value WHERE trial_id = ? AND activation_id = ?');
-    for (const st of [this.#dependencies, this.#dependents, this.#versionsBetween, this.#inActivation]) st.raw(true);
+    this.#cells = db.prepare(
+      `SELECT c.activation_id AS activationId, c.cell_index AS cell, c.cell_id AS cellId, c.status AS cellStatus
+       FROM json_each(@ids) j CROSS JOIN nbprov_cell c ON c.trial_id = @trial AND c.activation_id = j.value`,
+    );
+    this.#stages = db.prepare('SELECT activation_id AS activationId, tag_name AS stage FROM stage_tags WHERE trial_id = ? AND variable_name IS NULL ORDER BY id DESC');
+    this.#activationOf = db.prepare('SELECT activation_id FROM evaluation WHERE trial_id = ? AND id = ?').pluck();
+    this.#versionsBefore = db.prepare('SELECT COUNT(*) FROM nbprov_value WHERE trial_id = ? AND name = ? AND evaluation_id < ?').pluck();
+    this.#versionsBetween = db.prepare('SELECT evaluation_id FROM nbprov_value WHERE trial_id = ? AND name = ? AND evaluation_id BETWEEN ? AND ? ORDER BY evaluation_id').pluck();
+    this.#inActivation = db.prepare('SELECT evaluation_id FROM nbprov_value WHERE trial_id = ? AND activation_id = ?').pluck();
+    for (const st of [this.#reachBackward, this.#reachForward, this.#dependencies, this.#dependents]) st.raw(true);
   }
 
   /**
    * The versions reachable from `roots` (evaluation ids) against or along the data flow, as a graph. Each version is
-   * visited once, so cycles in damaged data end the walk instead of looping; dangling edges are skipped.
+   * visited once, so cycles in damaged data end the walk instead of looping; edges to missing evaluations are skipped.
    */
   walk(roots: number[], opts: WalkOptions): LineageGraph {
     const graph: LineageGraph = new DirectedGraph();
-    const step = opts.direction === 'backward' ? this.#dependencies : this.#dependents;
-    const maxDepth = opts.depth ?? Infinity;
-    let frontier: number[] = [];
-    for (const id of roots) if (this.#addNode(graph, id, 0)) frontier.push(id);
-    for (let depth = 0; frontier.length; depth++) {
-      const next: number[] = [];
-      for (const id of frontier) {
-        const edges = step.all(this.#trialId, id) as [number, string][];
-        const kept = opts.control === false ? edges.filter(([, type]) => type !== 'condition') : edges;
-        if (depth >= maxDepth) {
-          if (kept.length) graph.setNodeAttribute(String(id), 'truncated', true);
-          continue;
-        }
-        for (const [other, type] of kept) {
-          const known = graph.hasNode(String(other));
-          if (!known && !this.#addNode(graph, other, depth + 1)) continue;
-          if (!known) next.push(other);
-          const [from, to] = opts.direction === 'backward' ? [other, id] : [id, other];
-          addEdge(graph, String(from), String(to), KIND_OF_TYPE[type] ?? 'data');
-        }
-      }
-      frontier = next;
+    const control = opts.control !== false;
+    this.#addNodes(graph, roots);
+    if (opts.depth === undefined) {
+      const reach = opts.direction === 'backward' ? this.#reachBackward : this.#reachForward;
+      const edges = reach.all({ roots: JSON.stringify(roots), trial: this.#trialId, control: control ? 1 : 0 }) as EdgeRow[];
+      this.#addNodes(graph, edges.flatMap(([dependent, dependency]) => [dependent, dependency]));
+      for (const edge of edges) addEdge(graph, edge);
+      setDepths(graph, roots, opts.direction);
+    } else {
+      this.#walkLevels(graph, roots, opts.direction, opts.depth, control);
     }
+    this.#describeCells(graph);
     this.#numberVersions(graph);
     return graph;
   }
@@ -136,49 +147,79 @@ export class LineageReader {
       const id = stack.pop()!;
       if (seen.has(id)) continue;
       seen.add(id);
-      const row = this.#node.get(this.#trialId, id) as { activationId: number | null } | undefined;
-      if (!row) continue;
-      if (row.activationId !== null && !activations.has(row.activationId)) {
-        activations.add(row.activationId);
-        for (const [other] of this.#inActivation.all(this.#trialId, row.activationId) as [number][]) stack.push(other);
+      const activation = this.#activationOf.get(this.#trialId, id) as number | null | undefined;
+      if (activation === undefined) continue;
+      if (activation !== null && !activations.has(activation)) {
+        activations.add(activation);
+        stack.push(...(this.#inActivation.all(this.#trialId, activation) as number[]));
       }
-      for (const [other] of this.#dependencies.all(this.#trialId, id) as [number][]) stack.push(other);
+      for (const [, dependency] of this.#dependencies.all(this.#trialId, id) as EdgeRow[]) stack.push(dependency);
     }
     return activations;
   }
 
-  #addNode(graph: LineageGraph, id: number, depth: number): boolean {
-    const row = this.#node.get(this.#trialId, id) as NodeRow | undefined;
-    if (!row) return false;
-    graph.addNode(String(id), {
-      id,
-      name: row.name ?? '?',
-      version: 0,
-      kind: row.kind ?? 'unknown',
-      type: row.type,
-      value: row.value,
-      summary: parseSummary(row.summary),
-      repr: row.repr,
-      iterations: row.iterations,
-      activationId: row.activationId,
-      ...this.#cellOf(row.activationId),
-      line: row.line,
-      depth,
-      truncated: false,
-    });
-    return true;
+  /** Breadth-first, one level at a time, for `--depth`: a limited walk stops where the user asked. */
+  #walkLevels(graph: LineageGraph, roots: number[], direction: Direction, maxDepth: number, control: boolean): void {
+    const step = direction === 'backward' ? this.#dependencies : this.#dependents;
+    let frontier = roots.filter((id) => graph.hasNode(String(id)));
+    for (let depth = 0; frontier.length; depth++) {
+      const found: EdgeRow[] = [];
+      for (const id of frontier) {
+        const edges = (step.all(this.#trialId, id) as EdgeRow[]).filter(([, , type]) => control || type !== 'condition');
+        if (depth < maxDepth) found.push(...edges);
+        else if (edges.length) graph.setNodeAttribute(String(id), 'truncated', true);
+      }
+      const fresh = found.map(([dependent, dependency]) => (direction === 'backward' ? dependency : dependent)).filter((id) => !graph.hasNode(String(id)));
+      this.#addNodes(graph, fresh, depth + 1);
+      for (const edge of found) addEdge(graph, edge);
+      frontier = [...new Set(fresh)].filter((id) => graph.hasNode(String(id)));
+    }
   }
 
-  #cellOf(activationId: number | null): CellInfo {
-    if (activationId === null) return { cell: null, cellId: null, cellStatus: null, stage: null };
-    let info = this.#cells.get(activationId);
-    if (!info) {
-      const cell = this.#cell.get(this.#trialId, activationId) as Omit<CellInfo, 'stage'> | undefined;
-      const stage = (this.#stage.get(this.#trialId, activationId) as { stage: string } | undefined)?.stage ?? null;
-      info = { cell: cell?.cell ?? null, cellId: cell?.cellId ?? null, cellStatus: cell?.cellStatus ?? null, stage };
-      this.#cells.set(activationId, info);
+  #addNodes(graph: LineageGraph, ids: number[], depth = 0): void {
+    const unique = [...new Set(ids)].filter((id) => !graph.hasNode(String(id)));
+    if (unique.length === 0) return;
+    for (const row of this.#nodes.all({ ids: JSON.stringify(unique), trial: this.#trialId }) as NodeRow[]) {
+      graph.addNode(String(row.id), {
+        id: row.id,
+        name: row.name ?? '?',
+        version: 0,
+        kind: row.kind ?? 'unknown',
+        type: row.type,
+        value: row.value,
+        summary: parseSummary(row.summary),
+        repr: row.repr,
+        iterations: row.iterations,
+        activationId: row.activationId,
+        ...NO_CELL,
+        line: row.line,
+        depth,
+        truncated: false,
+      });
     }
-    return info;
+  }
+
+  /** Cell index, id, status and stage of every node, from one query per table for the activations present. */
+  #describeCells(graph: LineageGraph): void {
+    const activations = new Set<number>();
+    graph.forEachNode((_, n) => {
+      if (n.activationId !== null) activations.add(n.activationId);
+    });
+    if (activations.size === 0) return;
+    const cells = new Map<number, CellInfo>();
+    for (const row of this.#cells.all({ ids: JSON.stringify([...activations]), trial: this.#trialId }) as (CellInfo & { activationId: number })[]) {
+      cells.set(row.activationId, { cell: row.cell, cellId: row.cellId, cellStatus: row.cellStatus, stage: null });
+    }
+    // A trial has a stage row per tagged cell at most: fewer rows than cells. The oldest row wins, as in `nbprov show`.
+    for (const row of this.#stages.all(this.#trialId) as { activationId: number | null; stage: string }[]) {
+      if (row.activationId === null || !activations.has(row.activationId)) continue;
+      const info = cells.get(row.activationId) ?? { ...NO_CELL };
+      cells.set(row.activationId, { ...info, stage: row.stage });
+    }
+    graph.forEachNode((key, n) => {
+      const info = n.activationId === null ? undefined : cells.get(n.activationId);
+      if (info) graph.mergeNodeAttributes(key, info);
+    });
   }
 
   /** Ranks each node among its name's versions: one count below the lowest loaded id, then one range per name. */
@@ -191,17 +232,16 @@ export class LineageReader {
     });
     for (const [name, ids] of byName) {
       ids.sort((a, b) => a - b);
-      const low = ids[0];
-      const high = ids[ids.length - 1];
-      const before = (this.#versionsBefore.get(this.#trialId, name, low) as { n: number }).n;
+      const before = this.#versionsBefore.get(this.#trialId, name, ids[0]) as number;
       const rank = new Map<number, number>();
-      (this.#versionsBetween.all(this.#trialId, name, low, high) as [number][]).forEach(([id], i) => rank.set(id, before + i + 1));
+      (this.#versionsBetween.all(this.#trialId, name, ids[0], ids[ids.length - 1]) as number[]).forEach((id, i) => rank.set(id, before + i + 1));
       for (const id of ids) graph.setNodeAttribute(String(id), 'version', rank.get(id) ?? 0);
     }
   }
 }
 
 interface NodeRow {
+  id: number;
   name: string | null;
   kind: string | null;
   type: string | null;
@@ -213,10 +253,38 @@ interface NodeRow {
   line: number | null;
 }
 
-function addEdge(graph: LineageGraph, from: string, to: string, kind: EdgeKind): void {
+/** dependent_id, dependency_id, type, as the dependency table stores them. */
+type EdgeRow = [number, number, string];
+
+function addEdge(graph: LineageGraph, [dependent, dependency, type]: EdgeRow): void {
+  const from = String(dependency);
+  const to = String(dependent);
+  if (!graph.hasNode(from) || !graph.hasNode(to)) return;
+  const kind = KIND_OF_TYPE[type] ?? 'data';
   const edge = graph.edge(from, to);
   if (edge === undefined) graph.addDirectedEdge(from, to, { kinds: [kind] });
   else if (!graph.getEdgeAttribute(edge, 'kinds').includes(kind)) graph.updateEdgeAttribute(edge, 'kinds', (k) => [...k!, kind]);
+}
+
+/** Shortest distance of every node from the roots, following the walk's direction. */
+function setDepths(graph: LineageGraph, roots: number[], direction: Direction): void {
+  let frontier = roots.map(String).filter((k) => graph.hasNode(k));
+  const seen = new Set(frontier);
+  for (let depth = 0; frontier.length; depth++) {
+    const next: string[] = [];
+    for (const key of frontier) {
+      graph.setNodeAttribute(key, 'depth', depth);
+      const visit = (other: string) => {
+        if (!seen.has(other)) {
+          seen.add(other);
+          next.push(other);
+        }
+      };
+      if (direction === 'backward') graph.forEachInNeighbor(key, visit);
+      else graph.forEachOutNeighbor(key, visit);
+    }
+    frontier = next;
+  }
 }
 
 function parseSummary(text: string | null): Record<string, unknown> | null {

@@ -64,7 +64,7 @@ export function resolveVariable(db: Database.Database, trial: TrialSummary, spec
     if (!row) {
       const cells = db
         .prepare(
-          `SELECT DISTINCT c.cell_index AS cell FROM nbprov_value v JOIN nbprov_cell c ON c.trial_id = v.trial_id AND c.activation_id = v.activation_id
+          `SELECT DISTINCT c.cell_index AS cell FROM nbprov_value v CROSS JOIN nbprov_cell c ON c.trial_id = v.trial_id AND c.activation_id = v.activation_id
            WHERE v.trial_id = ? AND v.name = ? ORDER BY c.cell_index`,
         )
         .all(trial.id, spec.name) as { cell: number }[];
@@ -90,8 +90,9 @@ export function resolveVariable(db: Database.Database, trial: TrialSummary, spec
 function onlyInFailedCells(db: Database.Database, trial: TrialSummary, name: string): string | undefined {
   const rows = db
     .prepare(
-      `SELECT c.cell_index AS cell, c.status FROM nbprov_value v JOIN nbprov_cell c ON c.trial_id = v.trial_id AND c.activation_id = v.activation_id
-       WHERE v.trial_id = ? AND v.name = ? GROUP BY c.cell_index, c.status ORDER BY c.cell_index`,
+      // CROSS JOIN keeps SQLite from scanning every cell and probing the name's versions for each.
+      `SELECT DISTINCT c.cell_index AS cell, c.status FROM nbprov_value v CROSS JOIN nbprov_cell c ON c.trial_id = v.trial_id AND c.activation_id = v.activation_id
+       WHERE v.trial_id = ? AND v.name = ? ORDER BY c.cell_index`,
     )
     .all(trial.id, name) as { cell: number; status: string }[];
   if (rows.length === 0 || rows.some((r) => r.status !== 'error')) return undefined;
