@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type Database from 'better-sqlite3';
-import { nbprov, openDb, project, removeProject } from './helpers/cli.js';
+import { nbprov, openDb, project, removeProject, writeNotebook } from './helpers/cli.js';
 
 /** Names of every version upstream of `name`'s last version (data, control, mutation and call edges). */
 function upstream(db: Database.Database, name: string, types = ['dependency', 'condition', 'bound', 'call']): string[] {
@@ -144,9 +144,7 @@ describe('variable capture through a real kernel: exact lineage in noWorkflow ta
   test('a syntax error fails the cell as in Jupyter: exit 1, earlier cells kept', async () => {
     const dir = project();
     try {
-      const cells = ['x = 1', 'def broken(:\n    pass', 'y = 2'].map((source, i) => ({ cell_type: 'code', execution_count: null, id: `s${i}`, metadata: {}, outputs: [], source }));
-      const { writeFileSync } = await import('node:fs');
-      writeFileSync(join(dir, 's.ipynb'), JSON.stringify({ cells, metadata: { kernelspec: { name: 'python3', display_name: 'P' } }, nbformat: 4, nbformat_minor: 5 }));
+      writeNotebook(dir, 's.ipynb', ['x = 1', 'def broken(:\n    pass', 'y = 2']);
       const r = await nbprov(['run', 's.ipynb', '-q'], { cwd: dir });
       assert.equal(r.code, 1);
       assert.match(r.stderr, /^nbprov: cell 2 raised SyntaxError: /);

@@ -1,13 +1,8 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { nbprov, openDb, project, removeProject, waitNoProcesses } from './helpers/cli.js';
-
-function notebook(dir: string, name: string, sources: string[]): void {
-  const cells = sources.map((s, i) => ({ cell_type: 'code', execution_count: null, id: `f${i + 1}`, metadata: {}, outputs: [], source: s }));
-  writeFileSync(join(dir, name), JSON.stringify({ cells, metadata: { kernelspec: { name: 'python3', display_name: 'Python 3' } }, nbformat: 4, nbformat_minor: 5 }));
-}
+import { nbprov, openDb, project, removeProject, waitNoProcesses, whenExists, writeNotebook } from './helpers/cli.js';
 
 const statuses = (dir: string) => {
   const db = openDb(dir);
@@ -25,7 +20,7 @@ describe('faults: the trial survives, marked', () => {
   test('a cell that kills the kernel: exit 3, kernel-died, no later cell runs in a restarted kernel', async () => {
     const dir = project();
     try {
-      notebook(dir, 'die.ipynb', ['a = 1', 'import os\nos._exit(1)', "open('ran-after-death', 'w').write('x')"]);
+      writeNotebook(dir, 'die.ipynb', ['a = 1', 'import os\nos._exit(1)', "open('ran-after-death', 'w').write('x')"]);
       const r = await nbprov(['run', 'die.ipynb', '-o', 'out.ipynb'], { cwd: dir });
       assert.equal(r.code, 3, r.stderr);
       assert.match(r.stderr, /^nbprov: kernel died/m);
@@ -41,7 +36,7 @@ describe('faults: the trial survives, marked', () => {
   test('--timeout interrupts the cell: exit 3, timed-out, earlier cells kept', async () => {
     const dir = project();
     try {
-      notebook(dir, 'slow.ipynb', ['a = 1', 'import time\ntime.sleep(60)', 'b = 2']);
+      writeNotebook(dir, 'slow.ipynb', ['a = 1', 'import time\ntime.sleep(60)', 'b = 2']);
       const started = Date.now();
       const r = await nbprov(['run', 'slow.ipynb', '--timeout', '1'], { cwd: dir });
       assert.equal(r.code, 3, r.stderr);
@@ -57,21 +52,10 @@ describe('faults: the trial survives, marked', () => {
   test('SIGINT interrupts the kernel: exit 130, interrupted, finished cells kept', async () => {
     const dir = project();
     try {
-      notebook(dir, 'long.ipynb', ['a = 1', "import time\nopen('started', 'w').close()\ntime.sleep(60)", 'b = 2']);
+      writeNotebook(dir, 'long.ipynb', ['a = 1', "import time\nopen('started', 'w').close()\ntime.sleep(60)", 'b = 2']);
       const r = await nbprov(['run', 'long.ipynb'], {
         cwd: dir,
-        onSpawn: (child) => {
-          const poll = setInterval(() => {
-            try {
-              readFileSync(join(dir, 'started'));
-              clearInterval(poll);
-              child.kill('SIGINT');
-            } catch {
-              /* cell not started yet */
-            }
-          }, 50);
-          child.on('exit', () => clearInterval(poll));
-        },
+        onSpawn: (child) => child.on('exit', whenExists(join(dir, 'started'), () => child.kill('SIGINT'))),
       });
       assert.equal(r.code, 130, r.stderr);
       assert.deepEqual(statuses(dir), { trial: 'interrupted', cells: ['ok', 'error', 'not-run'] });
@@ -84,20 +68,10 @@ describe('faults: the trial survives, marked', () => {
   test('kill -9 of nbprov: the trial stays with its finished cells, reads as unfinished, the server goes away', async () => {
     const dir = project();
     try {
-      notebook(dir, 'long.ipynb', ['a = 1', "import time\nopen('started', 'w').close()\ntime.sleep(60)"]);
+      writeNotebook(dir, 'long.ipynb', ['a = 1', "import time\nopen('started', 'w').close()\ntime.sleep(60)"]);
       const r = await nbprov(['run', 'long.ipynb'], {
         cwd: dir,
-        onSpawn: (child) => {
-          const poll = setInterval(() => {
-            try {
-              readFileSync(join(dir, 'started'));
-              clearInterval(poll);
-              child.kill('SIGKILL');
-            } catch {
-              /* not yet */
-            }
-          }, 50);
-        },
+        onSpawn: (child) => child.on('exit', whenExists(join(dir, 'started'), () => child.kill('SIGKILL'))),
       });
       assert.equal(r.signal, 'SIGKILL');
       assert.deepEqual(statuses(dir), { trial: 'running', cells: ['ok', 'pending'] });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { nbprov, openDb, project, removeProject } from './helpers/cli.js';
+import { nbprov, openDb, project, removeProject, writeNotebook } from './helpers/cli.js';
 
 const read = (dir: string, file = 'wine.ipynb') => readFileSync(join(dir, file), 'utf8');
 const stageRows = (dir: string) => {
@@ -246,9 +246,7 @@ describe('papermill-style parameters', () => {
   test('inline `# nbprov: KIND` comments tag variables; a tagged variable never assigned warns', async () => {
     const inline = project();
     try {
-      const cells = ['x = 1  # nbprov: param', 'score = x * 2  # nbprov: metric:max\nscore'].map((source, i) => ({ cell_type: 'code', execution_count: null, id: `i${i}`, metadata: {}, outputs: [], source }));
-      const nb = { cells, metadata: { kernelspec: { name: 'python3', display_name: 'P' }, nbprov: { variables: { ghost: 'metric' } } }, nbformat: 4, nbformat_minor: 5 };
-      writeFileSync(join(inline, 'inline.ipynb'), JSON.stringify(nb));
+      writeNotebook(inline, 'inline.ipynb', ['x = 1  # nbprov: param', 'score = x * 2  # nbprov: metric:max\nscore'], { nbprov: { variables: { ghost: 'metric' } } });
       const r = await nbprov(['run', 'inline.ipynb', '-q'], { cwd: inline });
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stderr, 'nbprov: warning: tagged variable never assigned in this run: ghost\n');

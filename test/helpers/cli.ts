@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,3 +74,20 @@ export async function waitNoProcesses(dir: string, ms = 5000): Promise<string[]>
 }
 
 export const TIMESTAMP = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}$/;
+
+/** Writes a notebook of code cells (ids `c0`, `c1`, ...) with the python3 kernelspec. */
+export function writeNotebook(dir: string, name: string, sources: string[], metadata: Record<string, unknown> = {}): void {
+  const cells = sources.map((source, i) => ({ cell_type: 'code', execution_count: null, id: `c${i}`, metadata: {}, outputs: [], source }));
+  writeFileSync(join(dir, name), JSON.stringify({ cells, metadata: { kernelspec: { name: 'python3', display_name: 'Python 3' }, ...metadata }, nbformat: 4, nbformat_minor: 5 }));
+}
+
+/**
+ * Calls `action` once `path` exists (a cell creates it to say it is running), polling every 50 ms; `action`
+ * returns false to be called again on the next poll. Returns a function that stops polling.
+ */
+export function whenExists(path: string, action: () => boolean | void): () => void {
+  const poll = setInterval(() => {
+    if (existsSync(path) && action() !== false) clearInterval(poll);
+  }, 50);
+  return () => clearInterval(poll);
+}

@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { nbprov, openDb, project, removeProject, waitNoProcesses } from '../helpers/cli.js';
+import { nbprov, openDb, project, removeProject, waitNoProcesses, writeNotebook } from '../helpers/cli.js';
 
 const RUNS = 8;
 
@@ -12,8 +10,7 @@ describe('8 concurrent runs on one notebook and one database', () => {
   let readerCodes: (number | null)[] = [];
   before(async () => {
     dir = project();
-    const cells = ['import time\nx = 1', 'y = x + 1\ntime.sleep(0.5)', 'z = y * 2\nz'].map((source, i) => ({ cell_type: 'code', execution_count: null, id: `c${i}`, metadata: {}, outputs: [], source }));
-    writeFileSync(join(dir, 'c.ipynb'), JSON.stringify({ cells, metadata: { kernelspec: { name: 'python3', display_name: 'P' } }, nbformat: 4, nbformat_minor: 5 }));
+    writeNotebook(dir, 'c.ipynb', ['import time\nx = 1', 'y = x + 1\ntime.sleep(0.5)', 'z = y * 2\nz']);
     let running = true;
     const runs = Promise.all(Array.from({ length: RUNS }, () => nbprov(['run', 'c.ipynb', '-q'], { cwd: dir })));
     // Readers while the writers write: every answer must be a consistent list (or "no database yet").

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { nbprov, openDb, project, removeProject } from '../helpers/cli.js';
+import { nbprov, openDb, project, removeProject, whenExists, writeNotebook } from '../helpers/cli.js';
 
 describe('the private server: failures and secrets', () => {
   test('jupyter missing: exit 3 saying what to install', async () => {
@@ -34,24 +34,19 @@ describe('the private server: failures and secrets', () => {
   test('the private server dies mid-run: exit 3, server-lost, finished cells kept', async () => {
     const dir = project();
     try {
-      const cells = ['a = 1', "import time\nopen('ready', 'w').close()\ntime.sleep(30)", 'b = 2'].map((source, i) => ({ cell_type: 'code', execution_count: null, id: `k${i}`, metadata: {}, outputs: [], source }));
-      writeFileSync(join(dir, 'k.ipynb'), JSON.stringify({ cells, metadata: { kernelspec: { name: 'python3', display_name: 'P' } }, nbformat: 4, nbformat_minor: 5 }));
+      writeNotebook(dir, 'k.ipynb', ['a = 1', "import time\nopen('ready', 'w').close()\ntime.sleep(30)", 'b = 2']);
       const started = Date.now();
       const r = await nbprov(['run', 'k.ipynb'], {
         cwd: dir,
-        onSpawn: () => {
-          const poll = setInterval(() => {
-            try {
-              readFileSync(join(dir, 'ready'));
-            } catch {
-              return;
-            }
-            const server = findServer(dir);
-            if (!server) return;
-            clearInterval(poll);
-            process.kill(server.pid, 'SIGKILL');
-          }, 50);
-        },
+        onSpawn: (child) =>
+          child.on(
+            'exit',
+            whenExists(join(dir, 'ready'), () => {
+              const server = findServer(dir);
+              if (!server) return false;
+              process.kill(server.pid, 'SIGKILL');
+            }),
+          ),
       });
       assert.equal(r.code, 3, r.stderr);
       assert.ok(Date.now() - started < 20_000, 'noticed before the cell would have ended');
@@ -68,22 +63,11 @@ describe('the private server: failures and secrets', () => {
   test('the token is never on argv, in output, the database or the executed notebook; the server binds 127.0.0.1', async () => {
     const dir = project();
     try {
-      const cells = ["import os, time\nopen('ready', 'w').close()\ntime.sleep(3)", 'x = 1'].map((source, i) => ({ cell_type: 'code', execution_count: null, id: `t${i}`, metadata: {}, outputs: [], source }));
-      writeFileSync(join(dir, 't.ipynb'), JSON.stringify({ cells, metadata: { kernelspec: { name: 'python3', display_name: 'P' } }, nbformat: 4, nbformat_minor: 5 }));
+      writeNotebook(dir, 't.ipynb', ["import os, time\nopen('ready', 'w').close()\ntime.sleep(3)", 'x = 1']);
       let server: { pid: number; cmdline: string; token: string } | undefined;
       const r = await nbprov(['run', 't.ipynb', '-o', 'out.ipynb'], {
         cwd: dir,
-        onSpawn: () => {
-          const poll = setInterval(() => {
-            try {
-              readFileSync(join(dir, 'ready'));
-            } catch {
-              return;
-            }
-            clearInterval(poll);
-            server = findServer(dir);
-          }, 50);
-        },
+        onSpawn: (child) => child.on('exit', whenExists(join(dir, 'ready'), () => Boolean((server = findServer(dir))))),
       });
       assert.equal(r.code, 0, r.stderr);
       assert.ok(server, 'found the private server while it ran');

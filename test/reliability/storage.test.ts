@@ -4,13 +4,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSyn
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { ROOT, nbprov, openDb, project, removeProject } from '../helpers/cli.js';
-
-const notebook = (dir: string, name: string, sources: string[]) =>
-  writeFileSync(
-    join(dir, name),
-    JSON.stringify({ cells: sources.map((source, i) => ({ cell_type: 'code', execution_count: null, id: `s${i}`, metadata: {}, outputs: [], source })), metadata: { kernelspec: { name: 'python3', display_name: 'P' } }, nbformat: 4, nbformat_minor: 5 }),
-  );
+import { ROOT, nbprov, openDb, project, removeProject, writeNotebook } from '../helpers/cli.js';
 
 /** A tiny tmpfs to fill up; undefined where mounting is not allowed (not root, no CAP_SYS_ADMIN). */
 function tinyDisk(dir: string, size: string): string | undefined {
@@ -26,7 +20,7 @@ describe('storage failures and foreign databases', () => {
     const disk = tinyDisk(dir, '1200k');
     if (!disk) return t.skip('cannot mount a tmpfs here (needs root): disk-full NOT checked');
     try {
-      notebook(disk, 'd.ipynb', ['a = 1', 'for i in range(3000):\n    b = i * 2', 'c = 3']);
+      writeNotebook(disk, 'd.ipynb', ['a = 1', 'for i in range(3000):\n    b = i * 2', 'c = 3']);
       const before = readFileSync(join(disk, 'd.ipynb'));
       const r = await nbprov(['run', 'd.ipynb', '--capture', 'full', '-q'], { cwd: disk });
       assert.equal(r.code, 3);

@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { nbprov, openDb, project, removeProject } from '../helpers/cli.js';
+import { nbprov, openDb, project, removeProject, writeNotebook } from '../helpers/cli.js';
 
 const SOURCES = [
   'import time, os\nclass Slow:\n    def __repr__(self):\n        time.sleep(30)\n        return "slow"\nclass Bad:\n    def __repr__(self):\n        raise RuntimeError("no repr")\nslow = Slow()\nbad = Bad()',
@@ -17,8 +15,7 @@ describe('hostile values: bounded summaries, the run goes on; secrets redacted',
   let code: number | null;
   before(async () => {
     dir = project();
-    const cells = SOURCES.map((source, i) => ({ cell_type: 'code', execution_count: null, id: `v${i}`, metadata: {}, outputs: [], source }));
-    writeFileSync(join(dir, 'v.ipynb'), JSON.stringify({ cells, metadata: { kernelspec: { name: 'python3', display_name: 'P' } }, nbformat: 4, nbformat_minor: 5 }));
+    writeNotebook(dir, 'v.ipynb', SOURCES);
     const started = Date.now();
     const r = await nbprov(['run', 'v.ipynb', '-q'], { cwd: dir });
     seconds = (Date.now() - started) / 1000;
