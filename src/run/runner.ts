@@ -93,6 +93,9 @@ export async function runNotebook(opts: RunOptions): Promise<RunResult> {
     throw new NbprovError('NBPROV_USAGE', `-o ${opts.output}: directory ${dirname(resolve(opts.output))} does not exist`);
   }
   if (!existsSync(cwd)) throw new NbprovError('NBPROV_USAGE', `--cwd ${cwd} does not exist`);
+  const dbPath = resolveDbPath({ db: opts.db, notebook: notebookPath });
+  // A database that is not SQLite or comes from a newer nbprov is refused before a server starts.
+  if (existsSync(dbPath)) openDatabase(dbPath).close();
   const started = performance.now();
   let endpoint: JupyterEndpoint | undefined;
   let kernel: KernelSession | undefined;
@@ -124,7 +127,6 @@ export async function runNotebook(opts: RunOptions): Promise<RunResult> {
     if (endpoint.kind === 'private' && typeof kernelEnv.pid === 'number') kernelPid = kernelEnv.pid;
     const info = await kernel.info;
 
-    const dbPath = resolveDbPath({ db: opts.db, notebook: notebookPath });
     const db = openDatabase(dbPath, { create: true });
     try {
       return await recordTrial({ db, dbPath, notebookPath, nb, cwd, kernel, kernelName, kernelEnv, info, endpoint, parameters: injection?.parameters, started }, opts);
