@@ -9,6 +9,7 @@ import { registerTag } from './tag.js';
 import { registerDeps } from './deps.js';
 import { registerSlice } from './slice.js';
 import { registerDiff } from './diff.js';
+import { registerCompare } from './compare.js';
 
 // @jupyterlab/services logs websocket chatter and server tracebacks through console.*, which would land in our
 // stdout/stderr; nbprov itself writes only through process.stdout/stderr.
@@ -32,6 +33,7 @@ registerTag(program);
 registerDeps(program);
 registerSlice(program);
 registerDiff(program);
+registerCompare(program);
 
 program.addHelpText(
   'after',

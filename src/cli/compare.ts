@@ -1,0 +1,102 @@
+import { relative, resolve } from 'node:path';
+import type { Command } from 'commander';
+import type Database from 'better-sqlite3';
+import { NbprovError } from '../errors.js';
+import { projectRoot } from '../store/db.js';
+import { resolveTrial } from '../store/queries.js';
+import { compareTrials, regressionsOf, TRIAL_COLUMNS, type Selection } from '../compare/comparison.js';
+import { renderComparisonCsv, renderComparisonJson, renderComparisonText } from '../render/comparison-table.js';
+import { openForReading } from './db-options.js';
+
+export interface CompareFlags {
+  db?: string;
+  notebook?: string;
+  all?: boolean;
+  where?: string;
+  sort?: string;
+  columns?: string;
+  json?: boolean;
+  csv?: boolean;
+  failOnRegression?: boolean;
+  /** Colors in the table; the CLI turns them on for a terminal without NO_COLOR. */
+  color?: boolean;
+}
+
+export function registerCompare(program: Command): void {
+  program
+    .command('compare')
+    .description('one row per trial with its tagged params and metrics: filter, sort, and the best value of each metric highlighted')
+    .argument('[trials...]', 'trial selectors (number, id prefix, last, last~N); default: every trial of the newest trial\'s notebook')
+    .option('--notebook <path>', 'every trial of this notebook')
+    .option('--all', 'every trial in the database')
+    .option('--where <expr>', 'keep the trials matching EXPR, e.g. "n_trees >= 50 and status = finished"')
+    .option('--sort <column>', 'sort by a column, descending with a leading - (e.g. -accuracy)')
+    .option('--columns <list>', `comma-separated columns: ${TRIAL_COLUMNS.join(', ')} and tagged params and metrics`)
+    .option('--json', 'print JSON')
+    .option('--csv', 'print CSV')
+    .option('--fail-on-regression', 'exit 1 when the newest trial shown is worse than the one before it in a metric:max / metric:min metric')
+    .option('--db <path>', 'database file (default: .noworkflow/db.sqlite here, or $NBPROV_DB)')
+    .addHelpText(
+      'after',
+      `
+--where: comparisons = != < <= > >= between numbers, 'quoted strings' and names (tagged params and metrics, or
+trial, id, notebook, start, status, duration), joined by and / or / not, with parentheses. A bare word compared
+with a name is a string: status = finished. Nothing is evaluated as code.
+
+Columns of metric:max / metric:min metrics show ↑ / ↓; their best values are highlighted (marked * without colors).
+JSON: {columns: [{name, kind, direction}], rows: [{COLUMN: value}], best: {METRIC: {direction, value, trials}}}.
+
+Examples:
+  $ nbprov compare
+  $ nbprov compare --all --sort -accuracy
+  $ nbprov compare --where "n_trees >= 50 and status = finished" --columns trial,n_trees,accuracy
+  $ nbprov compare 3 7 9 --csv > runs.csv`,
+    )
+    .action((trials: string[], flags: CompareFlags) => {
+      const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
+      const result = runCompare(trials, { ...flags, color });
+      process.stdout.write(result.output);
+      if (flags.failOnRegression && result.regressions.length) {
+        throw new NbprovError('NBPROV_REGRESSION', `regression: ${result.regressions.join('; ')}`, { hint: 'see `nbprov diff` for why a metric moved' });
+      }
+    });
+}
+
+/** The rendered comparison. */
+export function handler(trials: string[], flags: CompareFlags): string {
+  return runCompare(trials, flags).output;
+}
+
+/** The rendered comparison plus one line per directed metric the newest trial shown is worse in. */
+export function runCompare(trials: string[], flags: CompareFlags): { output: string; regressions: string[] } {
+  if (flags.json && flags.csv) throw new NbprovError('NBPROV_USAGE', '--json and --csv exclude each other');
+  const chosen = [trials.length > 0 && 'TRIAL arguments', flags.notebook && '--notebook', flags.all && '--all'].filter(Boolean);
+  if (chosen.length > 1) throw new NbprovError('NBPROV_USAGE', `${chosen.join(' and ')} exclude each other`, { hint: 'name trials, or one notebook, or --all' });
+  const { db, path } = openForReading({ db: flags.db, notebook: flags.notebook });
+  try {
+    const selection = select(db, path, trials, flags);
+    if (!selection) return { output: flags.json ? renderComparisonJson({ columns: [], rows: [], best: new Map() }) : flags.csv ? '' : 'no trials yet: record one with `nbprov run NOTEBOOK.ipynb`\n', regressions: [] };
+    const comparison = compareTrials(db, selection, flags);
+    const output = flags.json
+      ? renderComparisonJson(comparison)
+      : flags.csv
+        ? renderComparisonCsv(comparison)
+        : comparison.rows.length === 0
+          ? flags.where === undefined
+            ? 'no trials to compare\n'
+            : `no trial matches --where ${JSON.stringify(flags.where)}\n`
+          : renderComparisonText(comparison, { color: flags.color });
+    return { output, regressions: regressionsOf(comparison) };
+  } finally {
+    db.close();
+  }
+}
+
+function select(db: Database.Database, dbPath: string, trials: string[], flags: CompareFlags): Selection | undefined {
+  if (trials.length) return { kind: 'trials', ids: trials.map((t) => resolveTrial(db, t).id) };
+  if (flags.all) return { kind: 'all' };
+  // Trials name their notebook relative to the database's project directory.
+  if (flags.notebook) return { kind: 'notebook', notebook: relative(projectRoot(dbPath), resolve(flags.notebook)) };
+  const count = db.prepare('SELECT COUNT(*) FROM trial').pluck().get() as number;
+  return count === 0 ? undefined : { kind: 'notebook', notebook: resolveTrial(db, 'last').notebook };
+}

@@ -1,0 +1,64 @@
+import { Chalk } from 'chalk';
+import { lookup, type Column, type Comparison, type ComparisonRow } from '../compare/comparison.js';
+import { describeSummary, formatNumber, type ValueSummary } from '../compare/values.js';
+import { renderColumns } from './columns.js';
+import { formatSeconds } from './table.js';
+
+const TEXT_WIDTH = 40;
+const BEST_MARK = '*';
+
+/**
+ * The comparison as a table, one row per trial. The best value of each metric:max / metric:min column is bold
+ * green with colors, else marked with `*` and explained under the table.
+ */
+export function renderComparisonText(c: Comparison, opts: { color?: boolean } = {}): string {
+  const color = new Chalk({ level: opts.color ? 1 : 0 });
+  const bestTrials = c.columns.map((col) => new Set(c.best.get(col.name)?.trials ?? []));
+  const isBest = (r: number, col: number) => bestTrials[col].has(c.rows[r].trial);
+  const mark = opts.color ? '' : BEST_MARK;
+  const rows = c.rows.map((r, i) => c.columns.map((col, j) => (isBest(i, j) ? textOf(r, col) + mark : textOf(r, col))));
+  const head = c.columns.map((col) => (col.direction ? `${col.name} ${col.direction === 'max' ? '↑' : '↓'}` : col.name));
+  const table = renderColumns(head, rows, {
+    bold: opts.color ? (s) => color.bold(s) : undefined,
+    decorate: opts.color ? (padded, r, col) => (isBest(r, col) ? color.bold.green(padded) : padded) : undefined,
+  });
+  const legend = !opts.color && c.best.size ? `\n${BEST_MARK} best value of each metric:max / metric:min column` : '';
+  return `${table}${legend}\n`;
+}
+
+/** RFC 4180 CSV of the chosen columns, raw values (full ids and timestamps, unrounded numbers). */
+export function renderComparisonCsv(c: Comparison): string {
+  const lines = [c.columns.map((col) => csvField(col.name)).join(',')];
+  for (const r of c.rows) lines.push(c.columns.map((col) => csvField(rawOf(r, col))).join(','));
+  return lines.join('\r\n') + '\r\n';
+}
+
+/** {columns: [{name, kind, direction}], rows: [{column: value}], best: {metric: {direction, value, trials}}} */
+export function renderComparisonJson(c: Comparison): string {
+  const rows = c.rows.map((r) => Object.fromEntries(c.columns.map((col) => [col.name, rawOf(r, col) ?? null])));
+  return JSON.stringify({ columns: c.columns, rows, best: Object.fromEntries(c.best) }, null, 2) + '\n';
+}
+
+function rawOf(r: ComparisonRow, col: Column): unknown {
+  return lookup(r, col.name);
+}
+
+function textOf(r: ComparisonRow, col: Column): string {
+  const v = lookup(r, col.name);
+  if (col.kind === 'trial') {
+    if (col.name === 'id') return r.id.slice(0, 8);
+    if (col.name === 'start') return r.start.slice(0, 19);
+    if (col.name === 'duration') return formatSeconds(v as number | undefined);
+  }
+  if (v === undefined || v === null) return '-';
+  if (typeof v === 'number') return formatNumber(v);
+  if (typeof v === 'object') return describeSummary(v as ValueSummary);
+  const text = String(v).split('\n')[0];
+  return text.length > TEXT_WIDTH ? text.slice(0, TEXT_WIDTH - 1) + '…' : text;
+}
+
+function csvField(v: unknown): string {
+  if (v === undefined || v === null) return '';
+  const text = typeof v === 'object' ? JSON.stringify(v) : String(v);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
