@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import cliProgress from 'cli-progress';
+import type { SingleBar } from 'cli-progress';
 import { ExitCode, NbprovError } from '../errors.js';
-import { runNotebook, type RunEvents, type RunResult } from '../run/runner.js';
+// The runner (and @jupyterlab/services under it) loads only when `run` runs: other commands start faster.
+import type { RunEvents, RunResult } from '../run/runner.js';
 import { CAPTURE_MODES, type CaptureMode } from '../capture/collector.js';
 import { parsePositive, collect } from './options.js';
-import { readParametersFile } from '../notebook/parameters.js';
 
 interface RunFlags {
   output?: string;
@@ -76,6 +76,11 @@ Exit codes: 0 all cells ok · 1 a cell raised · 2 bad notebook/options · 3 ker
 
 /** Runs the notebook, reports, and returns the exit code. */
 export async function handler(notebook: string, flags: RunFlags): Promise<number> {
+  const [{ runNotebook }, { readParametersFile }, cliProgress] = await Promise.all([
+    import('../run/runner.js'),
+    import('../notebook/parameters.js'),
+    import('cli-progress'),
+  ]);
   const token = flags.server ? readToken(flags.tokenFile) : undefined;
   const headers = parseHeaders(flags.header);
   if (flags.server && /^http:\/\//.test(flags.server) && !/^http:\/\/(127\.|localhost[:/]|localhost$|\[::1\])/.test(flags.server)) {
@@ -99,7 +104,10 @@ export async function handler(notebook: string, flags: RunFlags): Promise<number
     }
   };
   process.on('SIGINT', onSigint);
-  const progress = flags.quiet || flags.json || !process.stderr.isTTY ? undefined : new ProgressReporter();
+  const progress = flags.quiet || flags.json || !process.stderr.isTTY ? undefined : new ProgressReporter(new cliProgress.default.SingleBar(
+    { format: ' {bar} {value}/{total} cells | {duration_formatted} | {line}', stream: process.stderr, hideCursor: true, clearOnComplete: true },
+    cliProgress.default.Presets.shades_classic,
+  ));
   try {
     const result = await runNotebook({
       notebook,
@@ -213,11 +221,11 @@ function recordedCommand(): string {
 
 /** A cli-progress bar on stderr: cell n/N, the cell's first line, elapsed time. */
 class ProgressReporter {
-  readonly #bar = new cliProgress.SingleBar(
-    { format: ' {bar} {value}/{total} cells | {duration_formatted} | {line}', stream: process.stderr, hideCursor: true, clearOnComplete: true },
-    cliProgress.Presets.shades_classic,
-  );
+  readonly #bar: SingleBar;
   #started = false;
+  constructor(bar: SingleBar) {
+    this.#bar = bar;
+  }
   readonly events: RunEvents = {
     onStart: ({ cells }) => {
       this.#bar.start(cells, 0, { line: '' });
