@@ -26,7 +26,7 @@ function finalValues(dir: string, sequence: number): Map<string, unknown[]> {
   }
 }
 
-// Trial 1 = the full lineage.ipynb; trial 2 = the slice of accuracy; trial 3 = the slice of a.
+// Trial 1 = the full lineage.ipynb; trial 2 = the slice of accuracy; trial 3 = the slice of a; trial 4 = its --statements slice.
 describe('nbprov slice', () => {
   let dir: string;
   before(async () => {
@@ -70,6 +70,22 @@ describe('nbprov slice', () => {
     assert.deepEqual([...sliced.keys()].sort(), ['a', 'alpha', 'b', 'c', 'g', 'n']);
     const full = finalValues(dir, 1);
     for (const [name, value] of sliced) assert.deepEqual(value, full.get(name), name);
+  });
+
+  test('--statements: only the statements that made a needed version; the rest of the cell and its ancestry go', async () => {
+    let r = await nbprov(['slice', 'a', '--statements', '-o', 'a-statements.ipynb', '--trial', '1'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'wrote a-statements.ipynb: 2 of 11 code cells (2, 10) recompute a as in trial 1 (statements of 10 only); dropped 3, 4, 5, 6, 7, 8, 9, 11, 12\n');
+    const nb = read('a-statements.ipynb');
+    assert.deepEqual(nb.cells.slice(1).map((c) => [c.id, c.source.join('')]), [['params', 'alpha = 0.5\nn = 4'], ['redef', 'a = 100']]);
+    r = await nbprov(['run', 'a-statements.ipynb', '-q'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    const byName = (a: [string, unknown], b: [string, unknown]) => a[0].localeCompare(b[0]);
+    assert.deepEqual([...finalValues(dir, 4)].sort(byName), [...finalValues(dir, 1)].filter(([name]) => ['a', 'alpha', 'n'].includes(name)).sort(byName));
+    r = await nbprov(['slice', 'summary', '--statements', '-o', '-', '--trial', '1'], { cwd: dir });
+    const kept = (JSON.parse(r.stdout) as NotebookJson).cells.slice(1);
+    assert.deepEqual(kept.map((c) => c.id), ['params', 'read', 'chain', 'diamond', 'model', 'loop', 'func', 'redef', 'metric', 'summary']);
+    assert.equal(kept.find((c) => c.id === 'func')!.source.join(''), 'def scale(v):\n    return v * alpha\n\nscaled = scale(f)');
   });
 
   test('-o - prints the notebook; the default path is beside the notebook', async () => {

@@ -18,6 +18,8 @@ export interface SliceInput {
   keep: Set<number>;
   /** A cell source from the content store, for cells the notebook no longer holds. */
   sourceOf: (codeHash: string) => string | undefined;
+  /** Statement-level slicing: the part of a kept cell's source to keep, or undefined for all of it. */
+  trim?: (index: number, source: string) => string | undefined;
   /** The text of the first (markdown) cell, saying what this slice is, given the kept trial cell indexes. */
   header: (kept: number[]) => string;
 }
@@ -29,6 +31,8 @@ export interface SlicePlan {
   dropped: number[];
   /** Kept cells whose source came from the content store (the notebook changed since the trial). */
   fromStore: number[];
+  /** Kept cells reduced to some of their statements. */
+  trimmed: number[];
 }
 
 const DEFAULT_METADATA = { kernelspec: { display_name: 'Python 3', language: 'python', name: 'python3' } };
@@ -46,7 +50,7 @@ export function sliceNotebook(input: SliceInput): SlicePlan {
     .filter((c) => c.cell_type === 'code')
     .map((c) => ({ cell: c as unknown as Record<string, unknown>, hash: sha1(joinSource(c.source) ?? ''), used: false }));
   const cells: Record<string, unknown>[] = [];
-  const plan: SlicePlan = { notebook: {}, kept: [], dropped: [], fromStore: [] };
+  const plan: SlicePlan = { notebook: {}, kept: [], dropped: [], fromStore: [], trimmed: [] };
   for (const tc of input.trialCells) {
     const same = candidates.filter((c) => !c.used && c.hash === tc.codeHash);
     const match = same.find((c) => tc.cellId !== null && c.cell.id === tc.cellId) ?? same[0];
@@ -58,15 +62,18 @@ export function sliceNotebook(input: SliceInput): SlicePlan {
       continue;
     }
     plan.kept.push(tc.index);
-    if (match) {
-      cells.push({ ...match.cell, outputs: [], execution_count: null });
-      continue;
-    }
-    const source = input.sourceOf(tc.codeHash);
+    const source = match ? joinSource(match.cell.source) ?? '' : input.sourceOf(tc.codeHash);
     if (source === undefined) {
       throw new NbprovError('NBPROV_NOT_FOUND', `the source of cell ${tc.index} is neither in the notebook nor in the content store`, {
         hint: 'the notebook changed since this trial and .noworkflow/content lost the cell; re-run the notebook and slice the new trial',
       });
+    }
+    const trimmed = isParameters ? undefined : input.trim?.(tc.index, source);
+    if (trimmed !== undefined && trimmed !== source) plan.trimmed.push(tc.index);
+    const body = trimmed === undefined ? {} : { source: splitLines(trimmed) };
+    if (match) {
+      cells.push({ ...match.cell, ...body, outputs: [], execution_count: null });
+      continue;
     }
     plan.fromStore.push(tc.index);
     // papermill's injected cell opens with this comment; keeping its tag lets a later -p replace it.
@@ -75,7 +82,7 @@ export function sliceNotebook(input: SliceInput): SlicePlan {
       cell_type: 'code',
       ...(withIds ? { id: tc.cellId ?? randomBytes(4).toString('hex') } : {}),
       metadata: injected ? { tags: ['injected-parameters'] } : {},
-      source: splitLines(source),
+      source: splitLines(trimmed ?? source),
       outputs: [],
       execution_count: null,
     });
