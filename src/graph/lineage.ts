@@ -151,7 +151,7 @@ export class LineageReader {
       if (activation === undefined) continue;
       if (activation !== null && !activations.has(activation)) {
         activations.add(activation);
-        stack.push(...(this.#inActivation.all(this.#trialId, activation) as number[]));
+        for (const other of this.#inActivation.all(this.#trialId, activation) as number[]) stack.push(other);
       }
       for (const [, dependency] of this.#dependencies.all(this.#trialId, id) as EdgeRow[]) stack.push(dependency);
     }
@@ -166,7 +166,7 @@ export class LineageReader {
       const found: EdgeRow[] = [];
       for (const id of frontier) {
         const edges = (step.all(this.#trialId, id) as EdgeRow[]).filter(([, , type]) => control || type !== 'condition');
-        if (depth < maxDepth) found.push(...edges);
+        if (depth < maxDepth) for (const edge of edges) found.push(edge);
         else if (edges.length) graph.setNodeAttribute(String(id), 'truncated', true);
       }
       const fresh = found.map(([dependent, dependency]) => (direction === 'backward' ? dependency : dependent)).filter((id) => !graph.hasNode(String(id)));
