@@ -105,29 +105,28 @@ function loadRows(db: Database.Database, selection: Selection): { rows: Comparis
   const sequence = new Map(trials.map((t) => [t[1], t[0]]));
   const tagsJson = selection.kind === 'all' ? st.tagsAll.get() : st.tagsOf.get(JSON.stringify(trials.map((t) => t[1])));
   const values = new Map<string, Map<string, unknown>>();
-  const kinds = new Map<string, { kind: string; trial: number }>();
-  // Each record: [trial id, name, kind, value, name, kind, value, ...]
-  for (const rec of JSON.parse((tagsJson as string | null) ?? '[]') as unknown[][]) {
-    const id = rec[0] as string;
-    const trial = sequence.get(id) ?? 0;
+  const kinds = new Map<string, string>();
+  // Each record: [trial id, name, kind, value, name, kind, value, ...]. Records come in no particular order; the
+  // kind a name shows is the one of the newest trial tagging it.
+  const records = JSON.parse((tagsJson as string | null) ?? '[]') as unknown[][];
+  const newestFirst = records.map((rec) => ({ rec, trial: sequence.get(rec[0] as string) ?? 0 })).sort((a, b) => b.trial - a.trial);
+  for (const { rec } of newestFirst) {
     const m = new Map<string, unknown>();
     for (let i = 1; i < rec.length; i += 3) {
       const name = rec[i] as string;
       const kind = rec[i + 1] as string;
       if (kind !== 'param' && !kind.startsWith('metric')) continue;
       m.set(name, rec[i + 2]);
-      const seen = kinds.get(name);
-      if (!seen || seen.trial < trial) kinds.set(name, { kind, trial });
+      if (!kinds.has(name)) kinds.set(name, kind);
     }
-    values.set(id, m);
+    values.set(rec[0] as string, m);
   }
   const rows = trials.map(([trial, id, notebook, start, finish, status]) => ({
     trial, id, notebook, start, finish, status, values: values.get(id) ?? new Map<string, unknown>(),
   }));
-  const kindOf = new Map([...kinds].map(([name, k]) => [name, k.kind]));
-  if (selection.kind !== 'trials') return { rows, kinds: kindOf };
+  if (selection.kind !== 'trials') return { rows, kinds };
   const byId = new Map(rows.map((r) => [r.id, r]));
-  return { rows: selection.ids.flatMap((id) => byId.get(id) ?? []), kinds: kindOf };
+  return { rows: selection.ids.flatMap((id) => byId.get(id) ?? []), kinds };
 }
 
 function sortRows(rows: ComparisonRow[], spec: string, known: (name: string) => boolean): ComparisonRow[] {

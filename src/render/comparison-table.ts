@@ -13,10 +13,11 @@ const BEST_MARK = '*';
  */
 export function renderComparisonText(c: Comparison, opts: { color?: boolean } = {}): string {
   const color = new Chalk({ level: opts.color ? 1 : 0 });
-  const bestTrials = c.columns.map((col) => new Set(c.best.get(col.name)?.trials ?? []));
-  const isBest = (r: number, col: number) => bestTrials[col].has(c.rows[r].trial);
+  const bestTrials = c.columns.map((col) => (c.best.has(col.name) ? new Set(c.best.get(col.name)!.trials) : undefined));
+  const isBest = (r: number, col: number) => bestTrials[col]?.has(c.rows[r].trial) === true;
   const mark = opts.color ? '' : BEST_MARK;
-  const rows = c.rows.map((r, i) => c.columns.map((col, j) => (isBest(i, j) ? textOf(r, col) + mark : textOf(r, col))));
+  const texts = c.columns.map(cellText);
+  const rows = c.rows.map((r, i) => texts.map((text, j) => (bestTrials[j] && isBest(i, j) ? text(r) + mark : text(r))));
   const head = c.columns.map((col) => (col.direction ? `${col.name} ${col.direction === 'max' ? '↑' : '↓'}` : col.name));
   const table = renderColumns(head, rows, {
     bold: opts.color ? (s) => color.bold(s) : undefined,
@@ -43,13 +44,18 @@ function rawOf(r: ComparisonRow, col: Column): unknown {
   return lookup(r, col.name);
 }
 
-function textOf(r: ComparisonRow, col: Column): string {
-  const v = lookup(r, col.name);
+/** How one column reads in the table; chosen once per column, run once per cell. */
+function cellText(col: Column): (r: ComparisonRow) => string {
   if (col.kind === 'trial') {
-    if (col.name === 'id') return r.id.slice(0, 8);
-    if (col.name === 'start') return r.start.slice(0, 19);
-    if (col.name === 'duration') return formatSeconds(v as number | undefined);
+    if (col.name === 'trial') return (r) => String(r.trial);
+    if (col.name === 'id') return (r) => r.id.slice(0, 8);
+    if (col.name === 'start') return (r) => r.start.slice(0, 19);
+    if (col.name === 'duration') return (r) => formatSeconds(lookup(r, 'duration') as number | undefined);
   }
+  return (r) => show(lookup(r, col.name));
+}
+
+function show(v: unknown): string {
   if (v === undefined || v === null) return '-';
   if (typeof v === 'number') return formatNumber(v);
   if (typeof v === 'object') return describeSummary(v as ValueSummary);
