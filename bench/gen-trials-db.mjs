@@ -63,7 +63,7 @@ class Writer {
       ),
       component: db.prepare(
         `INSERT INTO code_component (trial_id, id, name, type, mode, first_char_line, first_char_column, last_char_line, last_char_column, container_id)
-         VALUES (?, ?, ?, ?, 'w', 1, 0, 1, 10, ?)`,
+         VALUES (?, ?, ?, ?, 'w', ?, 0, ?, 10, ?)`,
       ),
       block: db.prepare("INSERT INTO code_block (id, trial_id, code_hash, docstring) VALUES (?, ?, ?, '')"),
       evaluation: db.prepare('INSERT INTO evaluation (trial_id, id, checkpoint, code_component_id, activation_id, repr) VALUES (?, ?, ?, ?, ?, ?)'),
@@ -98,7 +98,7 @@ class Writer {
     const hashes = sources.map((s) => putContent(this.#dir, s));
     st.trial.run(id, NOTEBOOK, stamp(start), stamp(new Date(start.getTime() + 30_000)), `nbprov run ${NOTEBOOK}`);
     st.nbTrial.run(id, NOTEBOOK, hashes[0], CELLS, injected && JSON.stringify(injected));
-    st.component.run(id, 1, NOTEBOOK, 'script', null);
+    st.component.run(id, 1, NOTEBOOK, 'script', 1, 1, null);
     st.block.run(1, id, hashes[0]);
     st.evaluation.run(id, 1, 30, 1, 0, `<notebook ${NOTEBOOK}>`);
     st.activation.run(id, 1, '__main__', 0, 1);
@@ -107,9 +107,9 @@ class Writer {
     let tagId = 0;
     const last = new Map();
     const versions = [];
-    const write = (activation, name, kind, type, value, summary, deps) => {
+    const write = (activation, name, kind, type, value, summary, deps, line = 1) => {
       const e = next++;
-      st.component.run(id, e, name, 'name', activation);
+      st.component.run(id, e, name, 'name', line, line, activation);
       st.evaluation.run(id, e, 0, e, activation, value === null ? `<${type}>` : JSON.stringify(value));
       st.value.run(id, e, activation, name, kind, type, value === null ? null : JSON.stringify(value), summary && JSON.stringify(summary));
       for (const d of deps) st.dependency.run(id, ++dep, activation, e, d.activation, d.e);
@@ -120,7 +120,7 @@ class Writer {
     };
     for (let c = 1; c <= CELLS; c++) {
       const activation = next++;
-      st.component.run(id, activation, `<ipython-input-${c}-${hashes[c].slice(0, 12)}>`, 'cell', 1);
+      st.component.run(id, activation, `<ipython-input-${c}-${hashes[c].slice(0, 12)}>`, 'cell', 1, 1, 1);
       st.block.run(activation, id, hashes[c]);
       st.evaluation.run(id, activation, c, activation, 1, 'None');
       st.activation.run(id, activation, `<ipython-input-${c}-${hashes[c].slice(0, 12)}>`, c, activation);
@@ -128,7 +128,7 @@ class Writer {
       const stage = STAGES[c];
       if (stage) st.tag.run(id, ++tagId, `<ipython-input-${c}-${hashes[c].slice(0, 12)}>`, stage, activation, null, null);
       if (c === 1) {
-        for (const name of IMPORTS) write(activation, name, 'import', 'module', null, null, []);
+        IMPORTS.forEach((name, i) => write(activation, name, 'import', 'module', null, null, [], i + 1));
       } else if (c === 2) {
         for (const name of PARAMS) write(activation, name, 'assign', typeof params[name] === 'number' && Number.isInteger(params[name]) ? 'int' : 'float', params[name], null, []);
       } else if (c === 3) {

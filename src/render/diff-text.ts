@@ -24,7 +24,7 @@ export function renderDiffText(diff: TrialDiff, opts: { color?: boolean } = {}):
     ...ch.patch.trimEnd().split('\n').map((l) => `${INDENT}${INDENT}${colorPatchLine(c, l)}`),
   ]));
   const env = diff.environment;
-  add('Environment', aligned([...(env?.attributes ?? []).map((e) => [e.name, `${e.a ?? '-'} → ${e.b ?? '-'}`]), ...(env?.modules ?? []).map((m) => [`module ${m.name}`, `${m.a ?? '(absent)'} → ${m.b ?? '(absent)'}`])]));
+  add('Environment', aligned([...(env?.attributes ?? []).map((e) => [e.name, `${e.a ?? '(absent)'} → ${e.b ?? '(absent)'}`]), ...(env?.modules ?? []).map((m) => [`module ${m.name}`, `${m.a ?? '(absent)'} → ${m.b ?? '(absent)'}`])]));
   add('Files', aligned((diff.files ?? []).map((f) => [f.role, f.name, `${hash(f.a)} → ${hash(f.b)}`])));
   if (diff.time?.length) {
     const head = ['stage', `trial ${diff.a.sequence}`, `trial ${diff.b.sequence}`, 'change'];
@@ -38,7 +38,7 @@ function whyLines(c: ChalkInstance, w: WhyReport): string[] {
   const head = `${INDENT}${c.bold(w.metric)} ${VERDICT_PHRASE[w.verdict]} (${arrow(w.a, w.b)})`;
   const rows = [
     ...w.params.map((p) => ['param', p.name, arrow(p.a, p.b)]),
-    ...w.cells.map((cell) => ['cell', cellLabel(cell.a, cell.b, cell.stage).slice('cell '.length), `${cell.change}: ${cell.firstLine}`]),
+    ...w.cells.map((cell) => ['cell', cellPlace(cell.a, cell.b, cell.stage), `${cell.change}: ${cell.firstLine}`]),
     ...w.files.map((f) => ['file', f.name, `${hash(f.a)} → ${hash(f.b)}`]),
     ...w.modules.map((mod) => ['module', mod.name, `${mod.a ?? '(absent)'} → ${mod.b ?? '(absent)'}`]),
   ];
@@ -69,7 +69,11 @@ export function trialLabel(t: TrialRef): string {
 
 /** `cell 6`, `cell 6 → 7` when the pair moved, with the cell id and stage in parentheses. */
 export function cellLabel(a: CellRef | null, b: CellRef | null, stage: string | null): string {
-  const where = a && b ? (a.index === b.index ? `cell ${b.index}` : `cell ${a.index} → ${b.index}`) : `cell ${(b ?? a)!.index}`;
+  return `cell ${cellPlace(a, b, stage)}`;
+}
+
+function cellPlace(a: CellRef | null, b: CellRef | null, stage: string | null): string {
+  const where = a && b && a.index !== b.index ? `${a.index} → ${b.index}` : `${(b ?? a)!.index}`;
   const about = [(b ?? a)!.id, stage].filter(Boolean);
   return about.length ? `${where} (${about.join(', ')})` : where;
 }
