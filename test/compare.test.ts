@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { renderColumns } from '../src/render/columns.js';
 import { renderTable } from '../src/render/table.js';
 import { renderComparisonText } from '../src/render/comparison-table.js';
 import type { Comparison } from '../src/compare/comparison.js';
+import { handler as compareHandler, type CompareFlags } from '../src/cli/compare.js';
 import { nbprov, project, removeProject } from './helpers/cli.js';
 
 describe('nbprov compare: three real runs of wine.ipynb with different -p values, one failing run of fails.ipynb', () => {
@@ -15,6 +17,8 @@ describe('nbprov compare: three real runs of wine.ipynb with different -p values
     assert.equal(r.stderr, '');
     return r.stdout;
   };
+  /** The command in this process: the read-only checks need no fresh CLI each. */
+  const compare = (trials: string[], flags: CompareFlags) => compareHandler(trials, { db: join(dir, '.noworkflow', 'db.sqlite'), ...flags });
   /** The table's cells, header and legend left out. */
   const column = (out: string) => out.trimEnd().split('\n').slice(1).filter((l) => !l.startsWith('* ')).map((l) => l.split(/\s+/));
   before(async () => {
@@ -52,20 +56,20 @@ describe('nbprov compare: three real runs of wine.ipynb with different -p values
   });
 
   test('--sort: ascending or descending with -, missing values last, ties in trial order', async () => {
-    const order = async (...args: string[]) => column(await ok('compare', '--all', '--columns', 'trial', ...args)).map((r) => r[0]);
-    assert.deepEqual(await order('--sort', '-accuracy'), ['2', '1', '3', '4']);
-    assert.deepEqual(await order('--sort', 'accuracy'), ['3', '1', '2', '4']);
-    assert.deepEqual(await order('--sort', 'note'), ['3', '1', '2', '4']);
-    assert.deepEqual(await order('--sort', '-note'), ['1', '2', '3', '4']);
-    assert.deepEqual(await order('--sort', 'status'), ['4', '1', '2', '3']);
+    const order = (sort: string) => column(compare([], { all: true, columns: 'trial', sort })).map((r) => r[0]);
+    assert.deepEqual(order('-accuracy'), ['2', '1', '3', '4']);
+    assert.deepEqual(order('accuracy'), ['3', '1', '2', '4']);
+    assert.deepEqual(order('note'), ['3', '1', '2', '4']);
+    assert.deepEqual(order('-note'), ['1', '2', '3', '4']);
+    assert.deepEqual(order('status'), ['4', '1', '2', '3']);
   });
 
   test('--where filters on params, metrics and trial columns', async () => {
-    const trials = async (expr: string) => column(await ok('compare', '--all', '--columns', 'trial', '--where', expr)).map((r) => r[0]);
-    assert.deepEqual(await trials('n_trees >= 5 and status = finished'), ['1', '2']);
-    assert.deepEqual(await trials('status != finished'), ['4']);
-    assert.deepEqual(await trials('unused < 100 or accuracy = 1'), ['2', '3']);
-    assert.deepEqual(await trials("not (notebook = 'wine.ipynb')"), ['4']);
+    const trials = (where: string) => column(compare([], { all: true, columns: 'trial', where })).map((r) => r[0]);
+    assert.deepEqual(trials('n_trees >= 5 and status = finished'), ['1', '2']);
+    assert.deepEqual(trials('status != finished'), ['4']);
+    assert.deepEqual(trials('unused < 100 or accuracy = 1'), ['2', '3']);
+    assert.deepEqual(trials("not (notebook = 'wine.ipynb')"), ['4']);
     assert.equal(await ok('compare', '--all', '--where', 'n_trees > 1000'), 'no trial matches --where "n_trees > 1000"\n');
   });
 
@@ -84,7 +88,7 @@ describe('nbprov compare: three real runs of wine.ipynb with different -p values
   });
 
   test('--json and --csv: raw values, full ids and timestamps', async () => {
-    const json = JSON.parse(await ok('compare', '--notebook', 'wine.ipynb', '--columns', 'trial,n_trees,accuracy', '--json'));
+    const json = JSON.parse(compare([], { notebook: join(dir, 'wine.ipynb'), columns: 'trial,n_trees,accuracy', json: true }));
     assert.deepEqual(json, {
       columns: [
         { name: 'trial', kind: 'trial', direction: null },
@@ -105,7 +109,7 @@ describe('nbprov compare: three real runs of wine.ipynb with different -p values
   });
 
   test('trial selectors keep their order; an unknown one exits 2', async () => {
-    assert.deepEqual(column(await ok('compare', '3', ids[0].slice(0, 8), 'last~2', '--columns', 'trial,n_trees')), [['3', '2'], ['1', '5'], ['2', '20']]);
+    assert.deepEqual(column(compare(['3', ids[0].slice(0, 8), 'last~2'], { columns: 'trial,n_trees' })), [['3', '2'], ['1', '5'], ['2', '20']]);
     const r = await nbprov(['compare', '1', '99'], { cwd: dir });
     assert.equal(r.code, 2);
     assert.equal(r.stderr, "nbprov: trial '99' not found: 4 trials exist\n  hint: see `nbprov list`; selectors are a number, an id prefix, last or last~N\n");
