@@ -105,7 +105,7 @@ export class LineageReader {
       `SELECT c.activation_id AS activationId, c.cell_index AS cell, c.cell_id AS cellId, c.status AS cellStatus
        FROM json_each(@ids) j CROSS JOIN nbprov_cell c ON c.trial_id = @trial AND c.activation_id = j.value`,
     );
-    this.#stages = db.prepare('SELECT activation_id AS activationId, tag_name AS stage FROM stage_tags WHERE trial_id = ? AND variable_name IS NULL ORDER BY id DESC');
+    this.#stages = db.prepare('SELECT activation_id AS activationId, tag_name AS stage FROM stage_tags WHERE trial_id = ? AND variable_name IS NULL ORDER BY id');
     this.#activationOf = db.prepare('SELECT activation_id FROM evaluation WHERE trial_id = ? AND id = ?').pluck();
     this.#versionsBefore = db.prepare('SELECT COUNT(*) FROM nbprov_value WHERE trial_id = ? AND name = ? AND evaluation_id < ?').pluck();
     this.#versionsBetween = db.prepare('SELECT evaluation_id FROM nbprov_value WHERE trial_id = ? AND name = ? AND evaluation_id BETWEEN ? AND ? ORDER BY evaluation_id').pluck();
@@ -210,7 +210,7 @@ export class LineageReader {
     for (const row of this.#cells.all({ ids: JSON.stringify([...activations]), trial: this.#trialId }) as (CellInfo & { activationId: number })[]) {
       cells.set(row.activationId, { cell: row.cell, cellId: row.cellId, cellStatus: row.cellStatus, stage: null });
     }
-    // A trial has a stage row per tagged cell at most: fewer rows than cells. The oldest row wins, as in `nbprov show`.
+    // A trial has a stage row per tagged cell at most: fewer rows than cells. The newest row wins, as in `nbprov show`.
     for (const row of this.#stages.all(this.#trialId) as { activationId: number | null; stage: string }[]) {
       if (row.activationId === null || !activations.has(row.activationId)) continue;
       const info = cells.get(row.activationId) ?? { ...NO_CELL };
