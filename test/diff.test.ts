@@ -167,6 +167,20 @@ Files
     }
   });
 
+  test('a metric that is not a scalar compares by its summary (shape, dtype, fingerprint)', async () => {
+    await run('tag', 'var', 'pred', 'metric', 'wine.ipynb');
+    const diff = JSON.parse((await run('diff', '1', '2', '--json', '--only', 'metrics,why')).stdout);
+    const pred = diff.metrics.find((m: { name: string }) => m.name === 'pred');
+    assert.equal(pred.verdict, 'changed');
+    assert.equal(pred.delta, null);
+    assert.match(pred.a.text, /^shape 45 int64 fp [0-9a-f]{8}$/);
+    assert.notEqual(pred.a.text, pred.b.text);
+    assert.deepEqual(pred.a.value.shape, [45]);
+    const why = diff.why.find((w: { metric: string }) => w.metric === 'pred');
+    assert.deepEqual([why.params.map((p: { name: string }) => p.name), why.cells.map((c: { b: { id: string } }) => c.b.id)], [['n_trees'], ['c6']]);
+    await run('untag', 'var', 'pred', 'wine.ipynb');
+  });
+
   const now = findNow();
   test('noWorkflow\'s own `now diff` still reads the database', { skip: now ? false : 'the noWorkflow `now` CLI is not on PATH (or $NBPROV_NOW): not checked' }, () => {
     for (const flags of [[], ['-e', '-f', '-m']]) {

@@ -36,7 +36,7 @@ change, better/worse for metric:max / metric:min), Why (per changed metric: the 
 modules in its lineage that changed), Code (unified diffs of changed cells), Environment, Files, Time (per stage).
 
 JSON: {a, b, warnings, params: [{name, a, b, injected}], metrics: [{name, kind, direction, a, b, delta, relative,
-verdict}], why: [{metric, verdict, params, cells, files, modules}], code: [{a, b, stage, change, patch}],
+verdict}], why: [{metric, verdict, a, b, params, cells, files, modules}], code: [{a, b, stage, change, patch}],
 environment: {attributes, modules}, files: [{role, name, a, b}], time: [{stage, a, b}]}; values are {value, text}.
 
 Examples:
