@@ -78,7 +78,9 @@ export function resolveTrial(db: Database.Database, selector: string): TrialSumm
     row = db.prepare(`${TRIAL_SELECT} ORDER BY t.sequence_key DESC LIMIT 1 OFFSET ?`).get(Number(last[1] ?? 0)) as TrialRow | undefined;
   } else if (/^\d+$/.test(selector)) {
     row = db.prepare(`${TRIAL_SELECT} WHERE t.sequence_key = ?`).get(Number(selector)) as TrialRow | undefined;
-  } else if (/^[0-9a-f-]{4,36}$/i.test(selector)) {
+  }
+  // An id prefix may be all digits: it is one when no trial has that number.
+  if (!row && !last && /^[0-9a-f-]{4,36}$/i.test(selector)) {
     const matches = db.prepare(`${TRIAL_SELECT} WHERE t.id LIKE ? ESCAPE '\\' ORDER BY t.sequence_key LIMIT 6`).all(`${selector.toLowerCase()}%`) as TrialRow[];
     if (matches.length > 1) {
       throw new NbprovError('NBPROV_BAD_SELECTOR', `trial prefix '${selector}' is ambiguous: matches ${matches.map((m) => `#${m.sequence} ${m.id.slice(0, 8)}`).join(', ')}`, {
@@ -86,8 +88,6 @@ export function resolveTrial(db: Database.Database, selector: string): TrialSumm
       });
     }
     row = matches[0];
-  } else {
-    throw notFound();
   }
   if (!row) throw notFound();
   return toSummary(row);
