@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { NbprovError } from '../errors.js';
 import { parseTimestamp } from '../store/time.js';
+import { effectiveStatus } from '../store/queries.js';
 import { directionOf, type Direction } from './values.js';
 import { matches, parseWhere } from './where.js';
 
@@ -101,7 +102,7 @@ function loadRows(db: Database.Database, selection: Selection): { rows: Comparis
   const st = statements(db);
   const trialsJson =
     selection.kind === 'all' ? st.trialsAll.get() : selection.kind === 'notebook' ? st.trialsOfNotebook.get(selection.notebook) : st.trialsByIds.get(JSON.stringify(selection.ids));
-  const trials = (JSON.parse((trialsJson as string | null) ?? '[]') as [number, string, string, string, string | null, string][]).sort((a, b) => a[0] - b[0]);
+  const trials = (JSON.parse((trialsJson as string | null) ?? '[]') as [number, string, string, string, string | null, string, number | null, string | null][]).sort((a, b) => a[0] - b[0]);
   const sequence = new Map(trials.map((t) => [t[1], t[0]]));
   const tagsJson = selection.kind === 'all' ? st.tagsAll.get() : st.tagsOf.get(JSON.stringify(trials.map((t) => t[1])));
   const values = new Map<string, Map<string, unknown>>();
@@ -121,8 +122,8 @@ function loadRows(db: Database.Database, selection: Selection): { rows: Comparis
     }
     values.set(rec[0] as string, m);
   }
-  const rows = trials.map(([trial, id, notebook, start, finish, status]) => ({
-    trial, id, notebook, start, finish, status, values: values.get(id) ?? new Map<string, unknown>(),
+  const rows = trials.map(([trial, id, notebook, start, finish, status, pid, host]) => ({
+    trial, id, notebook, start, finish, status: effectiveStatus(status, pid, host), values: values.get(id) ?? new Map<string, unknown>(),
   }));
   if (selection.kind !== 'trials') return { rows, kinds };
   const byId = new Map(rows.map((r) => [r.id, r]));
@@ -202,7 +203,7 @@ export function seconds(start: string, finish: string | null): number | undefine
   return a && b ? (b.getTime() - a.getTime()) / 1000 : undefined;
 }
 
-const TRIALS = `SELECT '[' || COALESCE(group_concat(json_array(t.sequence_key, t.id, COALESCE(n.notebook, t.script), t.start, t.finish, COALESCE(n.status, t.status)), ','), '') || ']'
+const TRIALS = `SELECT '[' || COALESCE(group_concat(json_array(t.sequence_key, t.id, COALESCE(n.notebook, t.script), t.start, t.finish, COALESCE(n.status, t.status), n.pid, n.host), ','), '') || ']'
   FROM trial t LEFT JOIN nbprov_trial n ON n.trial_id = t.id`;
 // One JSON array per trial: its id, then name, kind, value triples; a value that is a repr, not JSON, is quoted.
 // Ids are uuids, names Python identifiers and kinds nbprov's lowercase tag names: none needs JSON escaping.

@@ -156,7 +156,7 @@ function toSummary(r: TrialRow): TrialSummary {
     start: r.start,
     finish: r.finish,
     seconds: start && finish ? (finish.getTime() - start.getTime()) / 1000 : null,
-    status: r.nbStatus ? (r.nbStatus === 'running' && isStale(r.pid, r.host) ? 'unfinished' : r.nbStatus) : r.nowStatus,
+    status: r.nbStatus ? effectiveStatus(r.nbStatus, r.pid, r.host) : r.nowStatus,
     command: r.command,
     tag: r.tag,
     kernel: r.kernel,
@@ -167,6 +167,11 @@ function toSummary(r: TrialRow): TrialSummary {
     error: r.error,
     nbprov: r.nbStatus !== null,
   };
+}
+
+/** A trial's status as users should read it: `running` becomes `unfinished` once its writer process is gone. */
+export function effectiveStatus(status: string, pid: number | null, host: string | null): string {
+  return status === 'running' && isStale(pid, host) ? 'unfinished' : status;
 }
 
 /** A running trial whose writer process is gone (same host, pid dead) will never finish. */
