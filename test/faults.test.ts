@@ -17,21 +17,35 @@ const statuses = (dir: string) => {
 };
 
 describe('faults: the trial survives, marked', () => {
-  test('a cell that kills the kernel: exit 3, kernel-died, no later cell runs in a restarted kernel', async () => {
-    const dir = project();
-    try {
-      writeNotebook(dir, 'die.ipynb', ['a = 1', 'import os\nos._exit(1)', "open('ran-after-death', 'w').write('x')"]);
-      const r = await nbprov(['run', 'die.ipynb', '-o', 'out.ipynb'], { cwd: dir });
-      assert.equal(r.code, 3, r.stderr);
-      assert.match(r.stderr, /^nbprov: kernel died/m);
-      assert.deepEqual(statuses(dir), { trial: 'kernel-died', cells: ['ok', 'error', 'not-run'] });
-      assert.throws(() => readFileSync(join(dir, 'ran-after-death')), /ENOENT/);
-      assert.equal(JSON.parse(readFileSync(join(dir, 'out.ipynb'), 'utf8')).cells[0].execution_count, 1, 'executed notebook written up to the death');
-      assert.deepEqual(await waitNoProcesses(dir), []);
-    } finally {
-      removeProject(dir);
-    }
-  });
+  const KILLERS: [string, string][] = [
+    ['os._exit', 'import os\nos._exit(1)'],
+    ['a segfault', 'import ctypes\nctypes.string_at(0)'],
+    ['running out of memory (an address-space limit)', "import resource\nresource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))\nhog = [bytearray(1 << 20) for _ in range(4096)]"],
+  ];
+  for (const [how, killer] of KILLERS) {
+    test(`a cell that kills the kernel (${how}): exit 3 or 1, no later cell runs in a restarted kernel`, async () => {
+      const dir = project();
+      try {
+        writeNotebook(dir, 'die.ipynb', ['a = 1', killer, "open('ran-after-death', 'w').write('x')"]);
+        const r = await nbprov(['run', 'die.ipynb', '-o', 'out.ipynb'], { cwd: dir });
+        if (how.startsWith('running out')) {
+          // Python turns a refused allocation into MemoryError: the cell fails, the kernel lives.
+          assert.equal(r.code, 1, r.stderr);
+          assert.match(r.stderr, /^nbprov: cell 2 raised MemoryError/m);
+          assert.deepEqual(statuses(dir), { trial: 'failed', cells: ['ok', 'error', 'not-run'] });
+        } else {
+          assert.equal(r.code, 3, r.stderr);
+          assert.match(r.stderr, /^nbprov: kernel died/m);
+          assert.deepEqual(statuses(dir), { trial: 'kernel-died', cells: ['ok', 'error', 'not-run'] });
+        }
+        assert.throws(() => readFileSync(join(dir, 'ran-after-death')), /ENOENT/);
+        assert.equal(JSON.parse(readFileSync(join(dir, 'out.ipynb'), 'utf8')).cells[0].execution_count, 1, 'executed notebook written up to the death');
+        assert.deepEqual(await waitNoProcesses(dir), []);
+      } finally {
+        removeProject(dir);
+      }
+    });
+  }
 
   test('--timeout interrupts the cell: exit 3, timed-out, earlier cells kept', async () => {
     const dir = project();
@@ -60,6 +74,33 @@ describe('faults: the trial survives, marked', () => {
       assert.equal(r.code, 130, r.stderr);
       assert.deepEqual(statuses(dir), { trial: 'interrupted', cells: ['ok', 'error', 'not-run'] });
       assert.deepEqual(await waitNoProcesses(dir), []);
+    } finally {
+      removeProject(dir);
+    }
+  });
+
+  test('a second Ctrl-C quits at once: exit 130, the server and kernel go away by themselves', async () => {
+    const dir = project();
+    try {
+      // The first SIGINT interrupts the kernel; this cell ignores KeyboardInterrupt, so only the second ends the run.
+      writeNotebook(dir, 'stubborn.ipynb', ["import time\nopen('started', 'w').close()\nfor _ in range(600):\n    try:\n        time.sleep(0.1)\n    except KeyboardInterrupt:\n        pass"]);
+      const started = Date.now();
+      const r = await nbprov(['run', 'stubborn.ipynb'], {
+        cwd: dir,
+        onSpawn: (child) =>
+          child.on(
+            'exit',
+            whenExists(join(dir, 'started'), () => {
+              child.kill('SIGINT');
+              setTimeout(() => child.kill('SIGINT'), 500);
+            }),
+          ),
+      });
+      assert.equal(r.code, 130, r.stderr);
+      assert.ok(Date.now() - started < 30_000);
+      assert.match(r.stderr, /interrupting the kernel \(Ctrl-C again to quit at once\)/);
+      assert.deepEqual(statuses(dir), { trial: 'running', cells: ['pending'] });
+      assert.deepEqual(await waitNoProcesses(dir, 10_000), [], 'the orphaned server and kernel exit by themselves');
     } finally {
       removeProject(dir);
     }
