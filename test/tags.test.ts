@@ -261,3 +261,29 @@ describe('papermill-style parameters', () => {
     }
   });
 });
+
+describe('tagging a notebook that cannot be written', () => {
+  test('a read-only file system: exit 2 saying so, the file unchanged', async (t) => {
+    const { spawnSync } = await import('node:child_process');
+    const { mkdirSync } = await import('node:fs');
+    const dir = project();
+    const mnt = join(dir, 'ro');
+    mkdirSync(mnt);
+    if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt]).status !== 0) {
+      removeProject(dir);
+      return t.skip('cannot mount a tmpfs here (needs root): read-only notebook NOT checked');
+    }
+    try {
+      writeNotebook(mnt, 'nb.ipynb', ['x = 1']);
+      const before = readFileSync(join(mnt, 'nb.ipynb'));
+      assert.equal(spawnSync('mount', ['-o', 'remount,ro', mnt]).status, 0);
+      const r = await nbprov(['tag', 'cell', '1', 'model'], { cwd: mnt });
+      assert.equal(r.code, 2);
+      assert.equal(r.stderr, `nbprov: cannot write nb.ipynb: EROFS\n  hint: check the file and directory permissions\n`);
+      assert.deepEqual(readFileSync(join(mnt, 'nb.ipynb')), before);
+    } finally {
+      spawnSync('umount', ['-l', mnt]);
+      removeProject(dir);
+    }
+  });
+});
