@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { NbprovError } from '../errors.js';
 import { parseTimestamp } from '../store/time.js';
 import { effectiveStatus } from '../store/queries.js';
+import { preparedOnce } from '../store/db.js';
 import { directionOf, type Direction } from './values.js';
 import { matches, parseWhere } from './where.js';
 
@@ -212,12 +213,7 @@ const tagsOfTrials = (filter: string) => `SELECT '[' || COALESCE(group_concat(re
          CASE WHEN json_valid(variable_value) THEN variable_value ELSE json_quote(variable_value) END, '') || ']' AS rec
   FROM stage_tags WHERE variable_name IS NOT NULL ${filter} GROUP BY trial_id)`;
 
-const cache = new WeakMap<Database.Database, ReturnType<typeof prepare>>();
-function statements(db: Database.Database) {
-  let st = cache.get(db);
-  if (!st) cache.set(db, (st = prepare(db)));
-  return st;
-}
+const statements = preparedOnce(prepare);
 
 function prepare(db: Database.Database) {
   return {

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { CapturePayload } from '../capture/collector.js';
 import type { CellExtras } from './trial-writer.js';
+import { preparedOnce } from './db.js';
 
 /**
  * Writes what the collector captured into noWorkflow's tables (code_component, evaluation, dependency,
@@ -56,12 +57,7 @@ export const DEPENDENCY_TYPE: Record<string, string> = {
   call: 'call',
 };
 
-const cache = new WeakMap<Database.Database, ReturnType<typeof prepare>>();
-function statements(db: Database.Database) {
-  let st = cache.get(db);
-  if (!st) cache.set(db, (st = prepare(db)));
-  return st;
-}
+const statements = preparedOnce(prepare);
 
 function prepare(db: Database.Database) {
   return {

@@ -14,6 +14,16 @@ export function resolveDbPath(opts: { db?: string; notebook?: string }): string 
   return resolve(opts.notebook ? dirname(opts.notebook) : '.', DEFAULT_DB_DIR, 'db.sqlite');
 }
 
+/** Prepares a set of statements once per connection (better-sqlite3 statements belong to one database). */
+export function preparedOnce<T>(prepare: (db: Database.Database) => T): (db: Database.Database) => T {
+  const cache = new WeakMap<Database.Database, T>();
+  return (db) => {
+    let statements = cache.get(db);
+    if (!statements) cache.set(db, (statements = prepare(db)));
+    return statements;
+  };
+}
+
 /** The directory trials name their notebooks relative to: the one holding `.noworkflow/`, else the database's. */
 export function projectRoot(dbPath: string): string {
   const dir = dirname(dbPath);
