@@ -19,7 +19,6 @@ import itertools
 import operator
 import types
 
-from .scan import EMPTY
 from .values import MISSING
 
 
@@ -119,17 +118,7 @@ class LoopHooks:
         else:
             iters = st.n
         ns = self.ns
-        ctx = site.ctx
-        if ctx is None:
-            loc, ld = EMPTY, None
-        else:
-            loc = ctx.locals
-            ld = self.ldeps.setdefault(ctx.fs, {})
-        base = []
-        self._resolve(L.loads, "assignment", loc, ld, base)
-        self._call_deps(L.calls, loc, base)
-        self._resolve(L.iters, "condition", loc, ld, base)
-        self._resolve(site.cond, "condition", loc, ld, base)
+        loc, ld, base = self._statement_deps(site, L.loads, L.calls, (L.iters, site.cond))
         done = set()
         for name in L.names:
             if name in loc:

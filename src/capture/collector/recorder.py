@@ -163,8 +163,9 @@ class Recorder(LoopHooks, FunctionHooks):
         deps.extend((v, t) for n, v, t in base if n != name)
         self._emit(name, kind, at, x, deps, iterations)
 
-    def _record(self, site, result):
-        ns = self.ns
+    def _statement_deps(self, site, loads, calls, conditions):
+        """(locals, local deps, base deps) of a statement or loop at `site`: what it loads (data), what the
+        notebook functions it calls read (call), and the names its enclosing tests load (control)."""
         ctx = site.ctx
         if ctx is None:
             loc, ld = EMPTY, None
@@ -172,9 +173,16 @@ class Recorder(LoopHooks, FunctionHooks):
             loc = ctx.locals
             ld = self.ldeps.setdefault(ctx.fs, {})
         base = []
-        self._resolve(site.loads, "assignment", loc, ld, base)
-        self._call_deps(site.calls, loc, base)
-        self._resolve(site.cond, "condition", loc, ld, base)
+        self._resolve(loads, "assignment", loc, ld, base)
+        self._call_deps(calls, loc, base)
+        for names in conditions:
+            self._resolve(names, "condition", loc, ld, base)
+        return loc, ld, base
+
+    def _record(self, site, result):
+        ns = self.ns
+        ctx = site.ctx
+        loc, ld, base = self._statement_deps(site, site.loads, site.calls, (site.cond,))
         flat = [(v, t) for _, v, t in base]
         done = set()
         for name, kind, at in site.targets:
