@@ -17,7 +17,6 @@ and a while loop alike, with `__nbprov__.lw(sid) and test` as phase 1's test.
 import builtins
 import itertools
 import operator
-import types
 
 from .values import MISSING
 
@@ -117,15 +116,11 @@ class LoopHooks:
                     iters = st.n + st.h0 - h
         else:
             iters = st.n
-        ns = self.ns
         loc, ld, base = self._statement_deps(site, L.loads, L.calls, (L.iters, site.cond))
         done = set()
         for name in L.names:
-            if name in loc:
-                ld[name] = ld.get(name, []) + [(v, t) for n, v, t in base if n != name]
-                continue
-            x = ns.get(name, MISSING)
-            if x is MISSING or isinstance(x, types.ModuleType):
+            x = self._changed_global(name, loc, ld, base)
+            if x is MISSING:
                 continue
             if self._changed(name, x) or (st.phase2 and name in L.static):
                 done.add(name)

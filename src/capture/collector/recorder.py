@@ -179,6 +179,15 @@ class Recorder(LoopHooks, FunctionHooks):
             self._resolve(names, "condition", loc, ld, base)
         return loc, ld, base
 
+    def _changed_global(self, name, loc, ld, base):
+        """The value of a name a statement or loop changed, or MISSING when there is no global version to
+        record: a function local only extends its local deps, and modules are not versioned."""
+        if name in loc:
+            ld[name] = ld.get(name, []) + [(v, t) for n, v, t in base if n != name]
+            return MISSING
+        x = self.ns.get(name, MISSING)
+        return MISSING if isinstance(x, types.ModuleType) else x
+
     def _record(self, site, result):
         ns = self.ns
         ctx = site.ctx
@@ -212,11 +221,8 @@ class Recorder(LoopHooks, FunctionHooks):
         for name, at, how in site.muts:
             if name in done:
                 continue
-            if name in loc:
-                ld[name] = ld.get(name, []) + [(v, t) for n, v, t in base if n != name]
-                continue
-            x = ns.get(name, MISSING)
-            if x is MISSING or isinstance(x, types.ModuleType):
+            x = self._changed_global(name, loc, ld, base)
+            if x is MISSING:
                 continue
             if how == "ret" and not (result is None or result is x):
                 continue
