@@ -100,6 +100,31 @@ describe('variable capture through a real kernel: exact lineage in noWorkflow ta
     db.close();
   });
 
+  test("stores into a subscript or attribute: noWorkflow member rows from the new version to the stored part", () => {
+    const db = openDb(capture);
+    const rows = db.prepare(
+      `SELECT m."key", m.type, cc.name, cc.type AS component, c.name AS collection, c.kind, e.repr, e.member_container_id = m.collection_id AS contained
+       FROM member m JOIN evaluation e ON e.trial_id = m.trial_id AND e.id = m.member_id
+       JOIN code_component cc ON cc.trial_id = e.trial_id AND cc.id = e.code_component_id
+       JOIN nbprov_value c ON c.trial_id = m.trial_id AND c.evaluation_id = m.collection_id ORDER BY m.id`,
+    ).all();
+    assert.deepEqual(rows, [{ key: "['lr']", type: 'Put', name: "cfg['lr']", component: 'subscript', collection: 'cfg', kind: 'mutate', repr: null, contained: 1 }]);
+    db.close();
+  });
+
+  test('each cell links to the versions it read from other cells and to its final versions, outside the lineage', () => {
+    const db = openDb(capture);
+    const links = db.prepare(
+      `SELECT d.type, v.name FROM dependency d
+       JOIN nbprov_cell c ON c.trial_id = d.trial_id AND c.activation_id = CASE d.type WHEN 'argument' THEN d.dependent_id ELSE d.dependency_id END
+       JOIN nbprov_value v ON v.trial_id = d.trial_id AND v.evaluation_id = CASE d.type WHEN 'argument' THEN d.dependency_id ELSE d.dependent_id END
+       WHERE c.cell_index = 3 AND d.type IN ('argument', 'assign') ORDER BY d.type, v.name`,
+    ).all();
+    // cell 3 is `a = 10; c = b * 2`: it reads b of cell 2 and leaves a and c
+    assert.deepEqual(links, [{ type: 'argument', name: 'b' }, { type: 'assign', name: 'a' }, { type: 'assign', name: 'c' }]);
+    db.close();
+  });
+
   test('files: writes and reads with content hashes, in noWorkflow\'s file_access', () => {
     const db = openDb(capture);
     const hash = createHash('sha1').update(readFileSync(join(capture, 'out.txt'))).digest('hex');

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { nbprov, openDb, project, removeProject } from './helpers/cli.js';
+import { nbprov, openDb, project, removeProject, writeNotebook } from './helpers/cli.js';
 
 /** The real noWorkflow CLI, from $NBPROV_NOW or PATH; absent on a machine where nobody built it by hand. */
 function findNow(): string | undefined {
@@ -20,7 +20,8 @@ describe('noWorkflow 2.x reads what nbprov writes', { skip }, () => {
   let ids: string[];
   before(async () => {
     dir = project('wine.ipynb', 'fails.ipynb');
-    for (const nb of ['wine.ipynb', 'fails.ipynb']) {
+    writeNotebook(dir, 'stores.ipynb', ['import types\ncfg = types.SimpleNamespace()\nd = {}', "lr = 0.1\ncfg.lr = lr\nd['k'] = lr * 2", "out = d['k'] + cfg.lr"]);
+    for (const nb of ['wine.ipynb', 'fails.ipynb', 'stores.ipynb']) {
       const r = await nbprov(['run', nb, '-q'], { cwd: dir });
       assert.ok(r.code === 0 || r.code === 1, r.stderr);
     }
@@ -58,18 +59,39 @@ describe('noWorkflow 2.x reads what nbprov writes', { skip }, () => {
     assert.match(out, /Name: \S+wine_data\.csv\n\s+Mode: r\n/, 'file accesses of load_wine are listed');
   });
 
-  test('now export dataflow 1 -m fineGrain: the variable-level edges, pred -> accuracy among them', () => {
-    const out = now('export', 'dataflow', '1', '-m', 'fineGrain');
+  const dataflow = (...args: string[]) => {
+    const out = now('export', 'dataflow', ...args);
     const node = (name: string, nth = 0) => {
-      const ids = [...out.matchAll(new RegExp(`(e_\\d+) \\[label="\\d+ ${name}"`, 'g'))].map((m) => m[1]);
+      const ids = [...out.matchAll(new RegExp(`(e_\\d+) \\[label="\\d+ ${name.replace(/[[\]]/g, '\\$&')}"`, 'g'))].map((m) => m[1]);
       assert.ok(ids[nth], `node ${name} #${nth} in the dataflow`);
       return ids[nth];
     };
-    const edges = new Set([...out.matchAll(/(e_\d+) -> (e_\d+)/g)].map((m) => `${m[1]}->${m[2]}`));
+    const edges = new Set([...out.matchAll(/(e_\d+) -> (e_\d+)(?: \[label="([^"]*)"\])?/g)].map((m) => `${m[1]}->${m[2]}${m[3] ? ` ${m[3]}` : ''}`));
+    return { out, node, edges };
+  };
+
+  test('now export dataflow 1 (its default, coarseGrain): cells with the variables they pass on, pred -> accuracy among them', () => {
+    const { node, edges } = dataflow('1');
+    assert.ok(edges.has(`${node('accuracy')}->${node('pred')}`));
+    // only the fitted model leaves its cell, and it was built from the training data
+    assert.ok(edges.has(`${node('pred')}->${node('model')}`), 'pred uses the fitted model');
+    assert.ok(edges.has(`${node('model')}->${node('X_train')}`), 'fit(X_train, y_train) changed model');
+    assert.throws(() => node('model', 1), /node model #1/);
+  });
+
+  test('now export dataflow 1 -m fineGrain: every version, model.fit(X_train, y_train) among them', () => {
+    const { node, edges } = dataflow('1', '-m', 'fineGrain');
     assert.ok(edges.has(`${node('accuracy')}->${node('pred')}`));
     assert.ok(edges.has(`${node('pred')}->${node('model', 1)}`), 'pred uses the fitted model');
     assert.ok(edges.has(`${node('model', 1)}->${node('X_train')}`), 'fit(X_train, y_train) changed model');
     assert.ok(!edges.has(`${node('accuracy')}->${node('unused')}`));
+  });
+
+  test('now export dataflow 3 -m fineGrain: subscript and attribute stores as member edges labelled with their keys', () => {
+    const { out, node, edges } = dataflow('3', '-m', 'fineGrain');
+    assert.ok(edges.has(`${node('cfg', 1)}->${node('cfg.lr')} .lr`), out);
+    assert.ok(edges.has(`${node('d', 1)}->${node("d['k']")} ['k']`), out);
+    assert.ok(edges.has(`${node('out')}->${node('d', 1)}`));
   });
 
   test('now diff 1 2', () => {

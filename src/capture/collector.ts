@@ -28,6 +28,8 @@ export interface CapturedVersion {
   summary?: Record<string, unknown> | null;
   iterations?: number | null;
   t: number;
+  /** The parts a subscript/attribute store wrote (".lr", "['x']"): noWorkflow member keys. */
+  keys?: string[];
 }
 
 export interface CapturedFile {

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { LINEAGE_EDGE } from '../store/dependency-types.js';
 
 /** The evaluations a value was computed from (itself included) and the cell activations that made them. */
 export interface Ancestry {
@@ -42,9 +43,9 @@ export class TrialLineage {
     return new TrialLineage(offsets, dependencies, [...cellActivations].sort((x, y) => x - y));
   }
 
-  /** Every edge of a trial (any type is lineage) as two parallel JSON arrays: dependents and dependencies. */
+  /** Every lineage edge of a trial (data, control, mutation, call) as two parallel JSON arrays: dependents and dependencies. */
   static edgesStatement(db: Database.Database): Database.Statement {
-    return db.prepare('SELECT json_group_array(dependent_id), json_group_array(dependency_id) FROM dependency WHERE trial_id = ?');
+    return db.prepare(`SELECT json_group_array(dependent_id), json_group_array(dependency_id) FROM dependency d WHERE trial_id = ? AND ${LINEAGE_EDGE}`);
   }
 
   /** `root` and every evaluation it was computed from, with their cell activations; each visited once, so damaged cyclic data ends. */

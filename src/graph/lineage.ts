@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { LINEAGE_EDGE } from '../store/dependency-types.js';
 import { DirectedGraph } from 'graphology';
 
 /** How one version was built from another, in nbprov's words for noWorkflow's dependency types. */
@@ -64,10 +65,11 @@ const REACH = (from: 'dependent_id' | 'dependency_id', to: 'dependent_id' | 'dep
   WITH RECURSIVE reach(id) AS (
     SELECT value FROM json_each(@roots)
     UNION
-    SELECT d.${to} FROM reach CROSS JOIN dependency d ON d.trial_id = @trial AND d.${from} = reach.id WHERE @control OR d.type <> 'condition'
+    SELECT d.${to} FROM reach CROSS JOIN dependency d ON d.trial_id = @trial AND d.${from} = reach.id
+    WHERE ${LINEAGE_EDGE} AND (@control OR d.type <> 'condition')
   )
   SELECT d.dependent_id, d.dependency_id, d.type FROM reach CROSS JOIN dependency d ON d.trial_id = @trial AND d.${from} = reach.id
-  WHERE @control OR d.type <> 'condition'`;
+  WHERE ${LINEAGE_EDGE} AND (@control OR d.type <> 'condition')`;
 
 /**
  * Reads the part of one trial's provenance reachable from some versions, through indexed steps only (migration 3
@@ -91,8 +93,8 @@ export class LineageReader {
     this.#trialId = trialId;
     this.#reachBackward = db.prepare(REACH('dependent_id', 'dependency_id'));
     this.#reachForward = db.prepare(REACH('dependency_id', 'dependent_id'));
-    this.#dependencies = db.prepare('SELECT dependent_id, dependency_id, type FROM dependency WHERE trial_id = ? AND dependent_id = ?');
-    this.#dependents = db.prepare('SELECT dependent_id, dependency_id, type FROM dependency WHERE trial_id = ? AND dependency_id = ?');
+    this.#dependencies = db.prepare(`SELECT dependent_id, dependency_id, type FROM dependency d WHERE trial_id = ? AND dependent_id = ? AND ${LINEAGE_EDGE}`);
+    this.#dependents = db.prepare(`SELECT dependent_id, dependency_id, type FROM dependency d WHERE trial_id = ? AND dependency_id = ? AND ${LINEAGE_EDGE}`);
     this.#nodes = db.prepare(
       `SELECT e.id, COALESCE(v.name, cc.name) AS name, v.kind, v.type, v.value, v.summary, v.iterations, e.activation_id AS activationId, e.repr,
               cc.first_char_line AS line

@@ -39,7 +39,17 @@ export interface CellRecord {
 
 /** Hooks that let a capture layer add rows inside the same per-cell transaction. */
 export interface CellExtras {
-  (ctx: { db: Database.Database; trialId: string; activationId: number; cellComponentId: number; nextEvaluationId: () => number; nextComponentId: () => number }): void;
+  (ctx: {
+    db: Database.Database;
+    trialId: string;
+    /** The cell's activation, whose id is also its evaluation's id (noWorkflow's convention). */
+    activationId: number;
+    /** The notebook's activation, in which the cell's evaluation sits. */
+    parentActivationId: number;
+    cellComponentId: number;
+    nextEvaluationId: () => number;
+    nextComponentId: () => number;
+  }): void;
 }
 
 /**
@@ -137,6 +147,7 @@ export class TrialWriter {
         db,
         trialId: this.id,
         activationId,
+        parentActivationId: this.#mainId,
         cellComponentId: componentId,
         nextEvaluationId: () => this.#nextEvaluation++,
         nextComponentId: () => this.#nextComponent++,

@@ -350,6 +350,11 @@ class TestMutation(CollectorTest):
         self.assertEqual(s.names(s.last("d")), {("d", "bound"), ("key_name", "assignment"),
                                                 ("r", "assignment")})
         self.assertEqual(s.names(s.last("cfg")), {("cfg", "bound"), ("lr", "assignment")})
+        # the stored parts, as noWorkflow member keys; a method call mutates without one
+        self.assertEqual((s.last("d")["keys"], s.last("cfg")["keys"]), (["[key_name]"], [".lr"]))
+        self.assertNotIn("keys", s.last("rows"))
+        self.run_ok("d['a'], d[ 'b' ] = 1, 2")
+        self.assertEqual(s.last("d")["keys"], ["['a']", "['b']"])
         self.run_ok("x = d.pop(key_name)")        # a mutator that returns a value
         self.assertEqual(s.last("d")["kind"], "mutate")
         self.assertEqual(s.names(s.last("x")), {("d", "assignment"), ("key_name", "assignment")})

@@ -134,7 +134,7 @@ class Recorder(LoopHooks, FunctionHooks):
         except Exception:
             return False
 
-    def _emit(self, name, kind, at, x, deps, iterations=None):
+    def _emit(self, name, kind, at, x, deps, iterations=None, keys=None):
         if len(self.versions) >= MAX_VERSIONS or len(self.deps) >= MAX_DEPS:
             self.truncated = True
             return
@@ -150,6 +150,8 @@ class Recorder(LoopHooks, FunctionHooks):
             "v": v, "name": name, "kind": kind, "line": at[0], "col": at[1],
             "end_line": at[2], "end_col": at[3], "type": tn, "repr": rp, "value": val,
             "summary": summ, "iterations": iterations, "t": time.perf_counter()})
+        if keys:
+            self.versions[-1]["keys"] = list(keys)
         seen = {v}
         out = self.deps
         for dv, typ in deps:      # first occurrence wins: bound, assignment, call, condition
@@ -158,10 +160,10 @@ class Recorder(LoopHooks, FunctionHooks):
                 out.append([v, dv, typ])
         self.last[name] = v
 
-    def _mutation(self, name, at, x, base, kind="mutate", iterations=None):
+    def _mutation(self, name, at, x, base, kind="mutate", iterations=None, keys=None):
         deps = [(self.last[name], "bound")] if name in self.last else []
         deps.extend((v, t) for n, v, t in base if n != name)
-        self._emit(name, kind, at, x, deps, iterations)
+        self._emit(name, kind, at, x, deps, iterations, keys)
 
     def _statement_deps(self, site, loads, calls, conditions):
         """(locals, local deps, base deps) of a statement or loop at `site`: what it loads (data), what the
@@ -218,7 +220,7 @@ class Recorder(LoopHooks, FunctionHooks):
                 self._resolve(site.cond, "condition", loc, ld, wl)
                 self._emit(name, "walrus", at, x, [(v, t) for _, v, t in wl])
                 done.add(name)
-        for name, at, how in site.muts:
+        for name, at, how, keys in site.muts:
             if name in done:
                 continue
             x = self._changed_global(name, loc, ld, base)
@@ -227,7 +229,7 @@ class Recorder(LoopHooks, FunctionHooks):
             if how == "ret" and not (result is None or result is x):
                 continue
             done.add(name)
-            self._mutation(name, at, x, base)
+            self._mutation(name, at, x, base, keys=keys)
         if site.check:
             snap = self.snap
             for n in site.loads:

@@ -29,9 +29,10 @@ class Site:
     """One instrumented statement. Positions are (line, col, end_line, end_col).
 
     targets  (name, kind, pos) for each name the statement binds
-    muts     (root name, pos, how) for each object it may change in place: "store"
+    muts     (root name, pos, how, keys) for each object it may change in place: "store"
              (x.a = ..., x[i] = ...), "static" (a mutator method, inplace=True) or "ret"
-             (obj.m(...), versioned only if it returns None or obj)
+             (obj.m(...), versioned only if it returns None or obj); keys are the source
+             texts of the stored parts (".a", "[i]"), noWorkflow's member keys
     walrus   (name, pos, names its value reads) for each := target
     loads    names it reads: "assignment" dependencies
     cond     names the enclosing if / while / for / match tests read: "condition" dependencies
@@ -84,19 +85,26 @@ def add_targets(t, kind, binds, muts):
             muts.append((r, t, "store"))
 
 
+def member_key(root, node):
+    # x.a[i] = ... -> ".a[i]": the target's text after its root name, bounded like a repr
+    return ast.unparse(node)[len(root):][:256]
+
+
 def make_site(sc, binds, muts, ctx, cond, at):
     site = Site(ctx, cond, at)
     bound = {b[0] for b in binds}
     for r, node in sc.muts.items():
         muts.append((r, node, "static"))
-    seen = set()
-    mm = []
+    mm = {}
     for r, node, how in muts:
-        if r not in bound and r not in seen:
-            seen.add(r)
-            mm.append((r, pos(node), how))
+        if r in bound:
+            continue
+        if r not in mm:
+            mm[r] = (r, pos(node), how, [])
+        if how == "store":
+            mm[r][3].append(member_key(r, node))
     site.targets = tuple((n, k, pos(node)) for n, k, node in binds)
-    site.muts = tuple(mm)
+    site.muts = tuple((r, at, how, tuple(keys)) for r, at, how, keys in mm.values())
     site.walrus = tuple(
         (w.target.id, pos(w), tuple(n for n in Scan().scan([w.value]).loads if n not in inner))
         for w, inner in sc.walrus)
