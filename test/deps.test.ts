@@ -80,6 +80,7 @@ describe('nbprov deps', () => {
     assert.equal(show('a'), 'a v2 = 100  cell 10 · line 1\n');
     assert.equal(show('a@4'), 'a v1 = 1  cell 4 · feature-engineering · line 1\n');
     assert.equal(show('a@v1'), 'a v1 = 1  cell 4 · feature-engineering · line 1\n');
+    assert.equal(await ok('a', '--version', '1', '--trial', '1', '--debug'), 'a v1 = 1  cell 4 · feature-engineering · line 1\n');
   });
 
   test('a loop: iterations, the loop summary, control on the bound; --no-control drops it', async () => {
@@ -287,6 +288,9 @@ metrics-evaluation
       [['a-b'], "nbprov: 'a-b' is not NAME, NAME@CELL or NAME@vN\n  hint: e.g. `nbprov deps accuracy`, `nbprov deps model@6` (its last version in cell 6), `nbprov deps total@v2`\n"],
       [[], 'nbprov: name a variable, or pass --tagged\n  hint: e.g. `nbprov deps accuracy`\n'],
       [['x', '--tagged'], 'nbprov: --tagged draws every tagged variable: do not name one too\n'],
+      [['a@4', '--version', '1'], "nbprov: 'a@4' already picks a version: drop --version or the @ part\n"],
+      [['--tagged', '--version', '1'], 'nbprov: --version picks a version of a named variable\n  hint: e.g. `nbprov deps total --version 3`\n'],
+      [['a', '--version', '0'], "error: option '--version <n>' argument '0' is invalid. --version needs a version number from 1, got '0'.\n(run with --help for usage)\n"],
       [['--tagged', '--trial', '2'], 'nbprov: trial 2 has no variable tagged metric\n  hint: tag one with `nbprov tag var NAME metric:max` or a `# nbprov: metric` comment, then re-run\n'],
       [['x', '--trial', '9'], "nbprov: trial '9' not found: 2 trials exist\n  hint: see `nbprov list`; selectors are a number, an id prefix, last or last~N\n"],
     ];

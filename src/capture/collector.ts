@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageFile } from '../package-root.js';
 
 /** What the kernel-side collector records: `cells` (modules, files, environment only), `vars` (default), `full`. */
 export type CaptureMode = 'cells' | 'vars' | 'full';
@@ -58,7 +58,7 @@ export interface CapturePayload {
   truncated: boolean;
 }
 
-const COLLECTOR_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../../src/capture/collector/');
+const COLLECTOR_DIR = packageFile('src/capture/collector/');
 const BOOTSTRAP = 'bootstrap.py';
 
 /** The user expression that drains the collector after each cell (evaluated, never transformed). */

@@ -19,6 +19,8 @@ export interface DepsFlags {
   db?: string;
   trial?: string;
   depth?: number;
+  /** The N-th version of the variable (same as NAME@vN). */
+  version?: number;
   /** False with --no-control. */
   control?: boolean;
   forward?: boolean;
@@ -38,6 +40,7 @@ export function registerDeps(program: Command): void {
     .description('how a value was built: the tree of versions, values, cells and stages it came from (or, with --forward, what was built from it)')
     .argument('[variable]', 'NAME (its last version), NAME@CELL (its last version in that cell) or NAME@vN (its N-th version)')
     .option('--trial <trial>', 'trial selector: number, id prefix, last, last~N', 'last')
+    .option('--version <n>', 'the N-th version of the variable (same as NAME@vN)', parseVersion)
     .option('--depth <n>', 'follow at most N levels of dependencies', parseDepth)
     .option('--no-control', 'leave out control dependencies (conditions and loop iterators)')
     .option('--forward', 'what was built from the value: its impact, e.g. of a hyperparameter')
@@ -60,7 +63,7 @@ with type data | control | mutation | call; ids are evaluation ids of the trial.
 Examples:
   $ nbprov deps accuracy
   $ nbprov deps model@6 --depth 2 --no-control
-  $ nbprov deps total@v3
+  $ nbprov deps total@v3            (or: nbprov deps total --version 3)
   $ nbprov deps n_trees --forward --trial 3
   $ nbprov deps --tagged --stages
   $ nbprov deps accuracy --format dot | dot -Tsvg > accuracy.svg`,
@@ -77,6 +80,11 @@ export function handler(variable: string | undefined, flags: DepsFlags): string 
   const direction: Direction = flags.forward ? 'forward' : 'backward';
   if (variable === undefined && !flags.tagged) throw new NbprovError('NBPROV_USAGE', 'name a variable, or pass --tagged', { hint: 'e.g. `nbprov deps accuracy`' });
   if (variable !== undefined && flags.tagged) throw new NbprovError('NBPROV_USAGE', '--tagged draws every tagged variable: do not name one too');
+  if (flags.version !== undefined) {
+    if (variable === undefined) throw new NbprovError('NBPROV_USAGE', '--version picks a version of a named variable', { hint: 'e.g. `nbprov deps total --version 3`' });
+    if (variable.includes('@')) throw new NbprovError('NBPROV_USAGE', `'${variable}' already picks a version: drop --version or the @ part`);
+    variable = `${variable}@v${flags.version}`;
+  }
   const { db } = openForReading({ db: flags.db });
   try {
     const trial = resolveTrial(db, flags.trial ?? 'last');
@@ -112,6 +120,11 @@ function taggedRoots(db: Database.Database, trial: TrialSummary, direction: Dire
   }
   rows.sort((a, b) => a.evaluationId - b.evaluationId);
   return { roots: rows.map((r) => r.evaluationId), tags: new Map(rows.map((r) => [String(r.evaluationId), r.kind])) };
+}
+
+function parseVersion(value: string): number {
+  if (!/^[1-9]\d*$/.test(value)) throw new InvalidArgumentError(`--version needs a version number from 1, got '${value}'.`);
+  return Number(value);
 }
 
 function parseDepth(value: string): number {

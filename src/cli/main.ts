@@ -1,15 +1,25 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, NbprovError } from '../errors.js';
 import { NBPROV_VERSION } from '../version.js';
-import { pairParameterArgs, registerRun } from './run.js';
-import { registerList } from './list.js';
-import { registerShow } from './show.js';
-import { registerCells } from './cells.js';
-import { registerTag } from './tag.js';
-import { registerDeps } from './deps.js';
-import { registerSlice } from './slice.js';
-import { registerDiff } from './diff.js';
-import { registerCompare } from './compare.js';
+
+type Register = (program: Command) => void;
+
+// Each command's module (and what it imports: SQLite, the Jupyter client, renderers) loads only when that command
+// runs; the top-level help, `help CMD` and an unknown command load them all. Start-up is most of a query's time.
+const tag = async () => (await import('./tag.js')).registerTag;
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  run: async () => (await import('./run.js')).registerRun,
+  list: async () => (await import('./list.js')).registerList,
+  show: async () => (await import('./show.js')).registerShow,
+  cells: async () => (await import('./cells.js')).registerCells,
+  tag,
+  untag: tag,
+  tags: tag,
+  deps: async () => (await import('./deps.js')).registerDeps,
+  slice: async () => (await import('./slice.js')).registerSlice,
+  diff: async () => (await import('./diff.js')).registerDiff,
+  compare: async () => (await import('./compare.js')).registerCompare,
+};
 
 // @jupyterlab/services logs websocket chatter and server tracebacks through console.*, which would land in our
 // stdout/stderr; nbprov itself writes only through process.stdout/stderr.
@@ -22,18 +32,18 @@ const program = new Command('nbprov')
   .version(NBPROV_VERSION)
   .option('--debug', 'print stack traces of errors')
   .showHelpAfterError('(run with --help for usage)')
+  // nbprov's own options come before the command, so a command may have its own --version (deps NAME --version 3)
+  .enablePositionalOptions()
   .exitOverride()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
-registerRun(program);
-registerList(program);
-registerShow(program);
-registerCells(program);
-registerTag(program);
-registerDeps(program);
-registerSlice(program);
-registerDiff(program);
-registerCompare(program);
+// The first word that is not an option names the command (the global options take no value).
+const name = process.argv.slice(2).find((arg) => !arg.startsWith('-'));
+const versionOnly = name === undefined && process.argv.some((arg) => arg === '-V' || arg === '--version');
+const wanted = name !== undefined && Object.hasOwn(COMMANDS, name) ? [COMMANDS[name]] : versionOnly ? [] : [...new Set(Object.values(COMMANDS))];
+for (const register of await Promise.all(wanted.map((load) => load()))) register(program);
+acceptDebugEverywhere(program);
+const argv = name === 'run' ? (await import('./run.js')).pairParameterArgs(process.argv) : process.argv;
 
 program.addHelpText(
   'after',
@@ -47,13 +57,21 @@ Exit codes: 0 ok · 1 a cell raised · 2 usage or bad input · 3 kernel/server f
 );
 
 try {
-  await program.parseAsync(pairParameterArgs(process.argv));
+  await program.parseAsync(argv);
 } catch (err) {
   process.exitCode = report(err, program.opts().debug === true || process.argv.includes('--debug'));
 }
 // Exit now rather than when the event loop drains: after a lost server, @jupyterlab/services keeps retrying the
 // websocket for up to ~30 s even once disposed. (stdout/stderr writes are synchronous for files, pipes and TTYs on Linux.)
 process.exit(process.exitCode ?? 0);
+
+/** `--debug` also after the command (`nbprov run nb.ipynb --debug`): main reads it from argv, commands ignore it. */
+function acceptDebugEverywhere(command: Command): void {
+  for (const sub of command.commands) {
+    sub.addOption(new Option('--debug').hideHelp());
+    acceptDebugEverywhere(sub);
+  }
+}
 
 /** The single place errors become messages and exit codes. */
 function report(err: unknown, debug: boolean): number {

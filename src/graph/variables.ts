@@ -51,8 +51,7 @@ export function requireVariableCapture(trial: TrialSummary): void {
  * when the trial never assigned the name, or with the versions that exist when the cell or number is wrong.
  */
 export function resolveVariable(db: Database.Database, trial: TrialSummary, spec: VariableSpec): ResolvedVariable {
-  const count = (db.prepare('SELECT COUNT(*) AS n FROM nbprov_value WHERE trial_id = ? AND name = ?').get(trial.id, spec.name) as { n: number }).n;
-  if (count === 0) throw unknownName(db, trial, spec.name);
+  if (!db.prepare('SELECT 1 FROM nbprov_value WHERE trial_id = ? AND name = ? LIMIT 1').get(trial.id, spec.name)) throw unknownName(db, trial, spec.name);
   let row: { id: number } | undefined;
   if (spec.cell !== undefined) {
     row = db
@@ -77,6 +76,7 @@ export function resolveVariable(db: Database.Database, trial: TrialSummary, spec
       | { id: number }
       | undefined;
     if (!row) {
+      const count = (db.prepare('SELECT COUNT(*) AS n FROM nbprov_value WHERE trial_id = ? AND name = ?').get(trial.id, spec.name) as { n: number }).n;
       throw new NbprovError('NBPROV_NOT_FOUND', `'${spec.name}' has ${count} version${count === 1 ? '' : 's'} in trial ${trial.sequence}, not ${spec.version}`, {
         hint: `pick ${spec.name}@v1 to ${spec.name}@v${count}`,
       });
@@ -88,6 +88,14 @@ export function resolveVariable(db: Database.Database, trial: TrialSummary, spec
 }
 
 function onlyInFailedCells(db: Database.Database, trial: TrialSummary, name: string): string | undefined {
+  // The usual answer (some version comes from a cell that did not fail) stops at the first such version.
+  const fromFinishedCell = db
+    .prepare(
+      `SELECT 1 FROM nbprov_value v CROSS JOIN nbprov_cell c ON c.trial_id = v.trial_id AND c.activation_id = v.activation_id
+       WHERE v.trial_id = ? AND v.name = ? AND c.status <> 'error' LIMIT 1`,
+    )
+    .get(trial.id, name);
+  if (fromFinishedCell) return undefined;
   const rows = db
     .prepare(
       // CROSS JOIN keeps SQLite from scanning every cell and probing the name's versions for each.

@@ -5,10 +5,10 @@ import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ServerConnection } from '@jupyterlab/services';
 import WebSocket from 'ws';
 import { NbprovError, redact } from '../errors.js';
+import { packageFile } from '../package-root.js';
 
 /** A Jupyter server (or gateway) nbprov talks to, private or remote. */
 export interface JupyterEndpoint {
@@ -36,7 +36,7 @@ export interface KernelSpecs {
 export const DEFAULT_SYSTEM_PYTHON = '/usr/bin/python3';
 const DEFAULT_SERVER_START_TIMEOUT_MS = 30_000;
 const LOG_LINES_KEPT = 40;
-const NODELAY_CONFIG = join(dirname(fileURLToPath(import.meta.url)), '../../../src/jupyter/nodelay_config.py');
+const NODELAY_CONFIG = packageFile('src/jupyter/nodelay_config.py');
 
 export interface PrivateServerOptions {
   /** The `jupyter` executable; defaults to $NBPROV_JUPYTER, else the one next to `python`. */

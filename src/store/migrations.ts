@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type Database from 'better-sqlite3';
+import { packageFile } from '../package-root.js';
 
 /** One schema step. Ids are dense and ordered; a step never changes once released. */
 export interface Migration {
@@ -10,7 +9,7 @@ export interface Migration {
   up(db: Database.Database): void;
 }
 
-const NOWORKFLOW_SCHEMA = join(dirname(fileURLToPath(import.meta.url)), '../../../src/store/noworkflow_schema.sql');
+const NOWORKFLOW_SCHEMA = packageFile('src/store/noworkflow_schema.sql');
 
 export const MIGRATIONS: Migration[] = [
   {
@@ -101,6 +100,14 @@ export const MIGRATIONS: Migration[] = [
         CREATE INDEX ix_nbprov_stage_tags_variable ON stage_tags (trial_id, variable_name, tag_name, variable_value) WHERE variable_name IS NOT NULL;
         CREATE INDEX ix_nbprov_value_import ON nbprov_value (trial_id, evaluation_id) WHERE kind = 'import';
       `);
+    },
+  },
+  {
+    id: 5,
+    name: 'cell-status-index',
+    up(db) {
+      // Every trial selector counts the trial's finished and failed cells: from the index, not the cells' rows.
+      db.exec('CREATE INDEX ix_nbprov_cell_status ON nbprov_cell (trial_id, status)');
     },
   },
 ];

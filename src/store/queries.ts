@@ -67,8 +67,7 @@ export function listTrials(db: Database.Database, notebook?: string): TrialSumma
  * Throws NBPROV_BAD_SELECTOR (exit 2) saying how many trials exist or which ones match.
  */
 export function resolveTrial(db: Database.Database, selector: string): TrialSummary {
-  const count = (db.prepare('SELECT COUNT(*) AS n FROM trial').get() as { n: number }).n;
-  const notFound = () =>
+  const notFound = (count = (db.prepare('SELECT COUNT(*) AS n FROM trial').get() as { n: number }).n) =>
     new NbprovError('NBPROV_BAD_SELECTOR', `trial '${selector}' not found: ${count} trial${count === 1 ? '' : 's'} exist${count === 1 ? 's' : ''}`, {
       hint: 'see `nbprov list`; selectors are a number, an id prefix, last or last~N',
     });
