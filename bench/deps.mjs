@@ -1,7 +1,7 @@
 // Times `nbprov deps` on the synthetic lineage trial of bench/gen-lineage-db.mjs (generated first when DIR has no
 // database: about 3 minutes). For ancestries of growing size and depth it reports the wall time of the real CLI
-// (process start included, best and median of N), its max RSS, the time of the command's handler alone, and the
-// wall time of a process that loads only the deps command, which separates our cost from the CLI's start-up.
+// (process start included, best and median of N), its max RSS and the time of the command's handler alone, beside
+// `node -e 0`, the start-up floor of the machine at that moment.
 //   npm run build && node bench/deps.mjs [DIR] [--reps 5]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
@@ -25,22 +25,14 @@ if (!existsSync(dbPath)) {
 
 const cases = pickCases(dbPath);
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
-// The deps command alone, as main.ts would load it if other commands were imported lazily.
-const DEPS_ONLY = `
-  const { createRequire } = await import('node:module');
-  const { Command } = createRequire(${JSON.stringify(join(root, 'package.json'))})('commander');
-  const { registerDeps } = await import(${JSON.stringify(join(root, 'dist/src/cli/deps.js'))});
-  const program = new Command('nbprov').exitOverride();
-  registerDeps(program);
-  await program.parseAsync(process.argv.slice(1), { from: 'user' });`;
-
-const rows = [['case', 'versions', 'edges', 'cli best', 'cli median', 'max RSS', 'handler', 'deps-only cli']];
-rows.push(['nbprov --version', '', '', ...wall([bin, '--version']), '', '']);
+const rows = [['case', 'versions', 'edges', 'cli best', 'cli median', 'max RSS', 'handler']];
+// Node's own start-up on this machine, at the same moment: the floor under every row.
+rows.push(['node -e 0', '', '', ...wall(['-e', '0']), '']);
+rows.push(['nbprov --version', '', '', ...wall([bin, '--version']), '']);
 for (const c of cases) {
   const cli = wall([bin, 'deps', ...c.args, '--db', dbPath]);
   const handlerMs = inProcess(c.args);
-  const only = wall(['--input-type=module', '-e', DEPS_ONLY, '--', 'deps', ...c.args, '--db', dbPath]);
-  rows.push([c.label, String(c.versions), String(c.edges), cli[0], cli[1], cli[2], `${handlerMs.toFixed(0)} ms`, only[0]]);
+  rows.push([c.label, String(c.versions), String(c.edges), cli[0], cli[1], cli[2], `${handlerMs.toFixed(0)} ms`]);
 }
 const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i] ?? '').length)));
 for (const r of rows) console.log(r.map((cell, i) => String(cell ?? '').padEnd(widths[i])).join('  '));

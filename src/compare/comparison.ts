@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { NbprovError } from '../errors.js';
 import { parseTimestamp } from '../store/time.js';
-import { effectiveStatus } from '../store/queries.js';
+import { effectiveStatus, forEachTag, tagRecordsOfTrials } from '../store/queries.js';
 import { preparedOnce } from '../store/db.js';
 import { directionOf, type Direction } from './values.js';
 import { matches, parseWhere } from './where.js';
@@ -105,23 +105,19 @@ function loadRows(db: Database.Database, selection: Selection): { rows: Comparis
     selection.kind === 'all' ? st.trialsAll.get() : selection.kind === 'notebook' ? st.trialsOfNotebook.get(selection.notebook) : st.trialsByIds.get(JSON.stringify(selection.ids));
   const trials = (JSON.parse((trialsJson as string | null) ?? '[]') as [number, string, string, string, string | null, string, number | null, string | null][]).sort((a, b) => a[0] - b[0]);
   const sequence = new Map(trials.map((t) => [t[1], t[0]]));
-  const tagsJson = selection.kind === 'all' ? st.tagsAll.get() : st.tagsOf.get(JSON.stringify(trials.map((t) => t[1])));
+  const tags = tagRecordsOfTrials(db, selection.kind === 'all' ? undefined : trials.map((t) => t[1]));
   const values = new Map<string, Map<string, unknown>>();
   const kinds = new Map<string, string>();
-  // Each record: [trial id, name, kind, value, name, kind, value, ...]. Records come in no particular order; the
-  // kind a name shows is the one of the newest trial tagging it.
-  const records = JSON.parse((tagsJson as string | null) ?? '[]') as unknown[][];
-  const newestFirst = records.map((rec) => ({ rec, trial: sequence.get(rec[0] as string) ?? 0 })).sort((a, b) => b.trial - a.trial);
-  for (const { rec } of newestFirst) {
+  // The kind a name shows is the one of the newest trial tagging it.
+  const newestFirst = tags.map((record) => ({ record, trial: sequence.get(record[0] as string) ?? 0 })).sort((a, b) => b.trial - a.trial);
+  for (const { record } of newestFirst) {
     const m = new Map<string, unknown>();
-    for (let i = 1; i < rec.length; i += 3) {
-      const name = rec[i] as string;
-      const kind = rec[i + 1] as string;
-      if (kind !== 'param' && !kind.startsWith('metric')) continue;
-      m.set(name, rec[i + 2]);
+    forEachTag(record, (name, kind, value) => {
+      if (kind !== 'param' && !kind.startsWith('metric')) return;
+      m.set(name, value);
       if (!kinds.has(name)) kinds.set(name, kind);
-    }
-    values.set(rec[0] as string, m);
+    });
+    values.set(record[0] as string, m);
   }
   const rows = trials.map(([trial, id, notebook, start, finish, status, pid, host]) => ({
     trial, id, notebook, start, finish, status: effectiveStatus(status, pid, host), values: values.get(id) ?? new Map<string, unknown>(),
@@ -206,13 +202,6 @@ export function seconds(start: string, finish: string | null): number | undefine
 
 const TRIALS = `SELECT '[' || COALESCE(group_concat(json_array(t.sequence_key, t.id, COALESCE(n.notebook, t.script), t.start, t.finish, COALESCE(n.status, t.status), n.pid, n.host), ','), '') || ']'
   FROM trial t LEFT JOIN nbprov_trial n ON n.trial_id = t.id`;
-// One JSON array per trial: its id, then name, kind, value triples; a value that is a repr, not JSON, is quoted.
-// Ids are uuids, names Python identifiers and kinds nbprov's lowercase tag names: none needs JSON escaping.
-const tagsOfTrials = (filter: string) => `SELECT '[' || COALESCE(group_concat(rec, ','), '') || ']' FROM (
-  SELECT '["' || trial_id || '"' || group_concat(',"' || variable_name || '","' || tag_name || '",' ||
-         CASE WHEN json_valid(variable_value) THEN variable_value ELSE json_quote(variable_value) END, '') || ']' AS rec
-  FROM stage_tags WHERE variable_name IS NOT NULL ${filter} GROUP BY trial_id)`;
-
 const statements = preparedOnce(prepare);
 
 function prepare(db: Database.Database) {
@@ -220,7 +209,5 @@ function prepare(db: Database.Database) {
     trialsAll: db.prepare(TRIALS).pluck(),
     trialsOfNotebook: db.prepare(`${TRIALS} WHERE COALESCE(n.notebook, t.script) = ?`).pluck(),
     trialsByIds: db.prepare(`${TRIALS} WHERE t.id IN (SELECT value FROM json_each(?))`).pluck(),
-    tagsAll: db.prepare(tagsOfTrials('')).pluck(),
-    tagsOf: db.prepare(tagsOfTrials('AND trial_id IN (SELECT value FROM json_each(?))')).pluck(),
   };
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { hostname } from 'node:os';
 import type Database from 'better-sqlite3';
 import { NbprovError } from '../errors.js';
+import { preparedOnce } from './db.js';
 import { parseTimestamp } from './time.js';
 
 export interface TrialSummary {
@@ -40,13 +41,22 @@ export interface CellRow {
   errorValue: string | null;
 }
 
+const TRIAL_COLUMNS = `t.sequence_key AS sequence, t.id, COALESCE(n.notebook, t.script) AS notebook, t.start, t.finish, t.status AS nowStatus,
+  t.command, n.status AS nbStatus, n.kernel, n.capture, n.cells_total AS cellsTotal, n.error, n.pid, n.host,
+  (SELECT name FROM tag WHERE tag.trial_id = t.id ORDER BY tag.id LIMIT 1) AS tag`;
+
+/** One trial's row: its cells are counted through the (trial_id, status) index. */
 const TRIAL_SELECT = `
-  SELECT t.sequence_key AS sequence, t.id, COALESCE(n.notebook, t.script) AS notebook, t.start, t.finish, t.status AS nowStatus,
-         t.command, n.status AS nbStatus, n.kernel, n.capture, n.cells_total AS cellsTotal, n.error, n.pid, n.host,
-         (SELECT name FROM tag WHERE tag.trial_id = t.id ORDER BY tag.id LIMIT 1) AS tag,
+  SELECT ${TRIAL_COLUMNS},
          (SELECT COUNT(*) FROM nbprov_cell c WHERE c.trial_id = t.id AND c.status = 'ok') AS cellsOk,
          (SELECT COUNT(*) FROM nbprov_cell c WHERE c.trial_id = t.id AND c.status = 'error') AS cellsFailed
   FROM trial t LEFT JOIN nbprov_trial n ON n.trial_id = t.id`;
+
+/** Many trials' rows: the cells of all of them counted in one pass instead of two lookups per trial. */
+const TRIALS_SELECT = `
+  SELECT ${TRIAL_COLUMNS}, COALESCE(c.ok, 0) AS cellsOk, COALESCE(c.failed, 0) AS cellsFailed
+  FROM trial t LEFT JOIN nbprov_trial n ON n.trial_id = t.id
+  LEFT JOIN (SELECT trial_id, SUM(status = 'ok') AS ok, SUM(status = 'error') AS failed FROM nbprov_cell GROUP BY trial_id) c ON c.trial_id = t.id`;
 
 interface TrialRow {
   sequence: number; id: string; notebook: string; start: string; finish: string | null; nowStatus: string; command: string;
@@ -57,8 +67,8 @@ interface TrialRow {
 /** Every trial, oldest first, optionally of one notebook. */
 export function listTrials(db: Database.Database, notebook?: string): TrialSummary[] {
   const rows = notebook
-    ? db.prepare(`${TRIAL_SELECT} WHERE COALESCE(n.notebook, t.script) = ? ORDER BY t.sequence_key`).all(notebook)
-    : db.prepare(`${TRIAL_SELECT} ORDER BY t.sequence_key`).all();
+    ? db.prepare(`${TRIALS_SELECT} WHERE COALESCE(n.notebook, t.script) = ? ORDER BY t.sequence_key`).all(notebook)
+    : db.prepare(`${TRIALS_SELECT} ORDER BY t.sequence_key`).all();
   return (rows as TrialRow[]).map(toSummary);
 }
 
@@ -104,7 +114,7 @@ export function trialCells(db: Database.Database, trialId: string): CellRow[] {
 
 /** A trial's tagged variables split into parameters and metrics (other kinds under `other`), name → final value. */
 export function taggedValues(db: Database.Database, trialId: string): { params: Record<string, unknown>; metrics: Record<string, unknown>; other: Record<string, unknown> } {
-  const rows = db.prepare('SELECT variable_name AS name, tag_name AS kind, variable_value AS value FROM stage_tags WHERE trial_id = ? AND variable_name IS NOT NULL ORDER BY variable_name').all(trialId) as {
+  const rows = taggedValuesStatement(db).all(trialId) as {
     name: string;
     kind: string;
     value: string | null;
@@ -116,6 +126,52 @@ export function taggedValues(db: Database.Database, trialId: string): { params: 
   }
   return out;
 }
+
+/**
+ * A trial's tagged variables, by name, as one flat record: [trial id, name, tag, value, name, tag, value, ...] with
+ * tags such as param or metric:max and final values. Flat, because ten thousand trials make 80,000 of them.
+ */
+export type TagRecord = unknown[];
+
+/** Calls `each` with the name, tag and value of every tagged variable of a record. */
+export function forEachTag(record: TagRecord | undefined, each: (name: string, kind: string, value: unknown) => void): void {
+  if (record) for (let i = 1; i < record.length; i += 3) each(record[i] as string, record[i + 1] as string, record[i + 2]);
+}
+
+/**
+ * The tagged variables of many trials (all of them, or those listed), one record per trial that has any, in no
+ * particular order. SQLite builds one JSON text and JSON.parse reads it: fetching 80,000 rows as separate strings
+ * took 200 ms, this takes about 90.
+ */
+export function tagRecordsOfTrials(db: Database.Database, trialIds?: string[]): TagRecord[] {
+  const st = tagRecordsStatements(db);
+  return JSON.parse(((trialIds ? st.of.get(JSON.stringify(trialIds)) : st.all.get()) as string | null) ?? '[]') as TagRecord[];
+}
+
+// Ids are uuids, names Python identifiers and kinds nbprov's lowercase tag names: none needs JSON escaping. A value
+// that is a repr, not JSON, is quoted. The scan runs on migration 4's covering index, so names come sorted.
+const tagRecords = (filter: string) => `SELECT '[' || COALESCE(group_concat(rec, ','), '') || ']' FROM (
+  SELECT '["' || trial_id || '"' || group_concat(',"' || variable_name || '","' || tag_name || '",' ||
+         CASE WHEN json_valid(variable_value) THEN variable_value ELSE json_quote(variable_value) END, '') || ']' AS rec
+  FROM stage_tags WHERE variable_name IS NOT NULL ${filter} GROUP BY trial_id)`;
+
+const tagRecordsStatements = preparedOnce((db) => ({
+  all: db.prepare(tagRecords('')).pluck(),
+  of: db.prepare(tagRecords('AND trial_id IN (SELECT value FROM json_each(?))')).pluck(),
+}));
+
+/** A record's tagged values split as taggedValues splits them. */
+export function splitTags(record: TagRecord | undefined): { params: Record<string, unknown>; metrics: Record<string, unknown>; other: Record<string, unknown> } {
+  const out = { params: {} as Record<string, unknown>, metrics: {} as Record<string, unknown>, other: {} as Record<string, unknown> };
+  forEachTag(record, (name, kind, value) => {
+    (kind === 'param' ? out.params : kind.startsWith('metric') ? out.metrics : out.other)[name] = value;
+  });
+  return out;
+}
+
+const taggedValuesStatement = preparedOnce((db) =>
+  db.prepare('SELECT variable_name AS name, tag_name AS kind, variable_value AS value FROM stage_tags WHERE trial_id = ? AND variable_name IS NOT NULL ORDER BY variable_name'),
+);
 
 /** Stored values are JSON for exact scalars, else a bounded repr kept as text. */
 export function decodeValue(text: string | null): unknown {
