@@ -8,7 +8,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 
-const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'nbprov.js');
+const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'nbprov.cjs');
 const args = process.argv.slice(2);
 const reps = Number(args[args.indexOf('--reps') + 1] || 5) || 5;
 const work = mkdtempSync(join(tmpdir(), 'nbprov-capture-bench-'));

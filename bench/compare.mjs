@@ -1,5 +1,5 @@
 // Wall-clock benchmark of `nbprov compare` and `nbprov diff` on synthetic databases (bench/gen-trials-db.mjs):
-//   compare --all --sort accuracy over 10,000 trials of a 20-cell notebook (target < 500 ms wall);
+//   compare --all --sort accuracy and list over 10,000 trials of a 20-cell notebook (target < 500 ms wall);
 //   diff of two trials with 10^5 evaluations each (target < 200 ms for the command's own work).
 // Databases are generated once into bench/out/ (about a minute) and reused; --fresh regenerates them.
 // Reports the min and median of N runs (default 7), and `nbprov --version` as the CLI's fixed start-up cost.
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { generate } from './gen-trials-db.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const bin = join(here, '..', 'bin', 'nbprov.js');
+const bin = join(here, '..', 'bin', 'nbprov.cjs');
 const args = process.argv.slice(2);
 const reps = Number(args[args.indexOf('--reps') + 1] || 7) || 7;
 const out = join(here, 'out');
@@ -63,13 +63,17 @@ const verdict = (value, limit) => (value < limit ? `ok (< ${limit} ms)` : `OVER 
 
 const compareDir = database('compare');
 const diffDir = database('diff');
+const floor = wall(compareDir, ['-e', '0']);
 const startup = wall(compareDir, [bin, '--version']);
+const list = wall(compareDir, [bin, 'list']);
 const compare = wall(compareDir, [bin, 'compare', '--all', '--sort', 'accuracy']);
 const compareWork = inProcess(compareDir, 'compare.js', "m.runCompare([], { all: true, sort: 'accuracy' })");
 const diff = wall(diffDir, [bin, 'diff', '1', '2']);
 const diffWork = inProcess(diffDir, 'diff.js', "m.runDiff('1', '2', {})");
 
-process.stdout.write(`nbprov --version (start-up)            ${ms(startup)}
+process.stdout.write(`node -e 0 (the machine's floor)        ${ms(floor)}
+nbprov --version (start-up)            ${ms(startup)}
+list (10,000 trials), wall             ${ms(list)}
 compare --all --sort accuracy, wall    ${ms(compare)}   ${verdict(compare.median, 500)}
   its own work in process              ${ms(compareWork)}
 diff 1 2 (10^5 evaluations each), wall ${ms(diff)}

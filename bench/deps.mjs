@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import { generate, TRIAL_ID } from './gen-lineage-db.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const bin = join(root, 'bin', 'nbprov.js');
+const bin = join(root, 'bin', 'nbprov.cjs');
 const args = process.argv.slice(2);
 const reps = Number(args[args.indexOf('--reps') + 1] || 5) || 5;
 const dir = args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--reps') ?? mkdtempSync(join(tmpdir(), 'nbprov-lineage-'));

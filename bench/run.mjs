@@ -8,7 +8,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const bin = join(here, '..', 'bin', 'nbprov.js');
+const bin = join(here, '..', 'bin', 'nbprov.cjs');
 const args = process.argv.slice(2);
 const reps = Number(args[args.indexOf('--reps') + 1] || 5) || 5;
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;

@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p demo
 cp fixtures/wine.ipynb demo/wine.ipynb
-nbprov() { node bin/nbprov.js "$@"; }
+nbprov() { node bin/nbprov.cjs "$@"; }
 echo "\$ nbprov run demo/wine.ipynb -o demo/wine.executed.ipynb"
 nbprov run demo/wine.ipynb -o demo/wine.executed.ipynb
 echo; echo "\$ nbprov list demo/wine.ipynb"

@@ -27,43 +27,46 @@ if (!process.argv.includes('--debug')) {
   for (const level of ['debug', 'log', 'info', 'warn', 'error'] as const) console[level] = () => {};
 }
 
-const program = new Command('nbprov')
-  .description('Provenance for Jupyter notebooks: every run a recorded trial in a noWorkflow-compatible SQLite database.')
-  .version(NBPROV_VERSION)
-  .option('--debug', 'print stack traces of errors')
-  .showHelpAfterError('(run with --help for usage)')
-  // nbprov's own options come before the command, so a command may have its own --version (deps NAME --version 3)
-  .enablePositionalOptions()
-  .exitOverride()
-  .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+// Exit as soon as the command is done rather than when the event loop drains: after a lost server,
+// @jupyterlab/services keeps retrying the websocket for up to ~30 s even once disposed. (stdout/stderr writes are
+// synchronous for files, pipes and TTYs on Linux.) A promise chain, not top-level await: the bundle is CommonJS.
+void main().then((code) => process.exit(code));
 
-// The first word that is not an option names the command (the global options take no value).
-const name = process.argv.slice(2).find((arg) => !arg.startsWith('-'));
-const versionOnly = name === undefined && process.argv.some((arg) => arg === '-V' || arg === '--version');
-const wanted = name !== undefined && Object.hasOwn(COMMANDS, name) ? [COMMANDS[name]] : versionOnly ? [] : [...new Set(Object.values(COMMANDS))];
-for (const register of await Promise.all(wanted.map((load) => load()))) register(program);
-acceptDebugEverywhere(program);
-const argv = name === 'run' ? (await import('./run.js')).pairParameterArgs(process.argv) : process.argv;
-
-program.addHelpText(
-  'after',
-  `
+async function main(): Promise<number> {
+  const program = new Command('nbprov')
+    .description('Provenance for Jupyter notebooks: every run a recorded trial in a noWorkflow-compatible SQLite database.')
+    .version(NBPROV_VERSION)
+    .option('--debug', 'print stack traces of errors')
+    .showHelpAfterError('(run with --help for usage)')
+    // nbprov's own options come before the command, so a command may have its own --version (deps NAME --version 3)
+    .enablePositionalOptions()
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ nbprov run experiment.ipynb -o executed.ipynb
   $ nbprov list
   $ nbprov show last --code
 
 Exit codes: 0 ok · 1 a cell raised · 2 usage or bad input · 3 kernel/server failure · 130 interrupted`,
-);
+    );
 
-try {
-  await program.parseAsync(argv);
-} catch (err) {
-  process.exitCode = report(err, program.opts().debug === true || process.argv.includes('--debug'));
+  // The first word that is not an option names the command (the global options take no value).
+  const name = process.argv.slice(2).find((arg) => !arg.startsWith('-'));
+  const versionOnly = name === undefined && process.argv.some((arg) => arg === '-V' || arg === '--version');
+  const wanted = name !== undefined && Object.hasOwn(COMMANDS, name) ? [COMMANDS[name]] : versionOnly ? [] : [...new Set(Object.values(COMMANDS))];
+  for (const register of await Promise.all(wanted.map((load) => load()))) register(program);
+  acceptDebugEverywhere(program);
+  const argv = name === 'run' ? (await import('./run.js')).pairParameterArgs(process.argv) : process.argv;
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    process.exitCode = report(err, program.opts().debug === true || process.argv.includes('--debug'));
+  }
+  return Number(process.exitCode ?? 0);
 }
-// Exit now rather than when the event loop drains: after a lost server, @jupyterlab/services keeps retrying the
-// websocket for up to ~30 s even once disposed. (stdout/stderr writes are synchronous for files, pipes and TTYs on Linux.)
-process.exit(process.exitCode ?? 0);
 
 /** `--debug` also after the command (`nbprov run nb.ipynb --debug`): main reads it from argv, commands ignore it. */
 function acceptDebugEverywhere(command: Command): void {

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const BIN = join(ROOT, 'bin/nbprov.js');
+export const BIN = join(ROOT, 'bin/nbprov.cjs');
 export const FIXTURES = join(ROOT, 'fixtures');
 
 export interface CliResult {
