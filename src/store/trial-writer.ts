@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import { putContent } from './content.js';
+import { preparedOnce } from './db.js';
 import { nowTimestamp } from './time.js';
 import { autoTag } from './auto-tag.js';
 import { insertCellStage, insertVariableTag } from './stage-tags.js';
@@ -129,19 +130,12 @@ export class TrialWriter {
     const name = `<ipython-input-${cell.executionCount ?? 0}-${codeHash.slice(0, 12)}>`;
     this.#db.transaction(() => {
       const db = this.#db;
-      db.prepare(
-        `INSERT INTO code_component (trial_id, id, name, type, mode, first_char_line, first_char_column, last_char_line, last_char_column, container_id)
-         VALUES (?, ?, ?, 'cell', 'w', 1, 0, ?, ?, ?)`,
-      ).run(this.id, componentId, name, lines.length, lines[lines.length - 1].length, this.#mainId);
-      db.prepare("INSERT INTO code_block (id, trial_id, code_hash, docstring) VALUES (?, ?, ?, '')").run(componentId, this.id, codeHash);
-      db.prepare('INSERT INTO evaluation (trial_id, id, checkpoint, code_component_id, activation_id, repr) VALUES (?, ?, ?, ?, ?, ?)').run(
-        this.id, activationId, cell.end, componentId, this.#mainId, cell.error ? `${cell.error.ename}: ${cell.error.evalue}`.slice(0, 256) : 'None',
-      );
-      db.prepare('INSERT INTO activation (trial_id, id, name, start_checkpoint, code_block_id) VALUES (?, ?, ?, ?, ?)').run(this.id, activationId, name, cell.start, componentId);
-      db.prepare(
-        `UPDATE nbprov_cell SET activation_id = ?, execution_count = ?, status = ?, duration = ?, outputs = ?, error_name = ?, error_value = ?
-         WHERE trial_id = ? AND cell_index = ?`,
-      ).run(activationId, cell.executionCount, cell.status, cell.end - cell.start, cell.outputsSummary ?? null, cell.error?.ename ?? null, cell.error?.evalue ?? null, this.id, cell.index);
+      const st = cellStatements(db);
+      st.component.run(this.id, componentId, name, lines.length, lines[lines.length - 1].length, this.#mainId);
+      st.block.run(componentId, this.id, codeHash);
+      st.evaluation.run(this.id, activationId, cell.end, componentId, this.#mainId, cell.error ? `${cell.error.ename}: ${cell.error.evalue}`.slice(0, 256) : 'None');
+      st.activation.run(this.id, activationId, name, cell.start, componentId);
+      st.cell.run(activationId, cell.executionCount, cell.status, cell.end - cell.start, cell.outputsSummary ?? null, cell.error?.ename ?? null, cell.error?.evalue ?? null, this.id, cell.index);
       if (cell.stage) insertCellStage(db, this.id, activationId, cell.stage);
       extras?.({
         db,
@@ -220,3 +214,18 @@ export class TrialWriter {
 export function firstLine(source: string): string {
   return source.split('\n').find((l) => l.trim() !== '')?.trim().slice(0, 120) ?? '';
 }
+
+/** The statements of recordCell, prepared once per connection: they run for every cell. */
+const cellStatements = preparedOnce((db) => ({
+  component: db.prepare(
+    `INSERT INTO code_component (trial_id, id, name, type, mode, first_char_line, first_char_column, last_char_line, last_char_column, container_id)
+     VALUES (?, ?, ?, 'cell', 'w', 1, 0, ?, ?, ?)`,
+  ),
+  block: db.prepare("INSERT INTO code_block (id, trial_id, code_hash, docstring) VALUES (?, ?, ?, '')"),
+  evaluation: db.prepare('INSERT INTO evaluation (trial_id, id, checkpoint, code_component_id, activation_id, repr) VALUES (?, ?, ?, ?, ?, ?)'),
+  activation: db.prepare('INSERT INTO activation (trial_id, id, name, start_checkpoint, code_block_id) VALUES (?, ?, ?, ?, ?)'),
+  cell: db.prepare(
+    `UPDATE nbprov_cell SET activation_id = ?, execution_count = ?, status = ?, duration = ?, outputs = ?, error_name = ?, error_value = ?
+     WHERE trial_id = ? AND cell_index = ?`,
+  ),
+}));
