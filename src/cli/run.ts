@@ -152,7 +152,11 @@ function report(result: RunResult, flags: RunFlags): void {
     process.stdout.write(JSON.stringify({ ...rest, error: error ? { code: error.code, message: error.message } : null }, null, 2) + '\n');
     return;
   }
-  if (result.error) process.stderr.write(`nbprov: ${result.error.message}\n${result.error.hint ? `  hint: ${result.error.hint}\n` : ''}`);
+  if (result.error) {
+    const { message, hint, details } = result.error;
+    // The same shape as main.ts prints for thrown errors: a lost private server's log tail goes under the hint.
+    process.stderr.write(`nbprov: ${message}\n${hint ? `  hint: ${hint}\n` : ''}${details ? `${details.split('\n').map((l) => `    ${l}`).join('\n')}\n` : ''}`);
+  }
   if (flags.quiet) return;
   const ok = `${result.cellsOk}/${result.cellsTotal} cells ok`;
   const expected = result.cellsFailedExpected ? ` (${result.cellsFailedExpected} expected)` : '';

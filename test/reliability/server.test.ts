@@ -51,6 +51,7 @@ describe('the private server: failures and secrets', () => {
       assert.equal(r.code, 3, r.stderr);
       assert.ok(Date.now() - started < 20_000, 'noticed before the cell would have ended');
       assert.match(r.stderr, /^nbprov: the Jupyter server exited unexpectedly \(SIGKILL\)\n/);
+      assert.match(r.stderr, /\n {4}server log \(last lines\):\n {4}\[\w [^\]]*ServerApp\]/, 'the server\'s own log tail is shown');
       const db = openDb(dir);
       assert.deepEqual(db.prepare('SELECT status FROM nbprov_trial').get(), { status: 'server-lost' });
       assert.deepEqual(db.prepare('SELECT status FROM nbprov_cell ORDER BY cell_index').all(), [{ status: 'ok' }, { status: 'error' }, { status: 'not-run' }]);
