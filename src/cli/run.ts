@@ -5,7 +5,7 @@ import { ExitCode, NbprovError } from '../errors.js';
 // The runner (and @jupyterlab/services under it) loads only when `run` runs: other commands start faster.
 import type { RunEvents, RunResult } from '../run/runner.js';
 import { CAPTURE_MODES, type CaptureMode } from '../capture/collector.js';
-import { parsePositive, collect } from './options.js';
+import { parsePort, parsePositive, collect } from './options.js';
 
 interface RunFlags {
   output?: string;
@@ -16,6 +16,7 @@ interface RunFlags {
   header: string[];
   jupyter?: string;
   python?: string;
+  port?: number;
   cwd?: string;
   timeout?: number;
   startupTimeout: number;
@@ -48,6 +49,7 @@ export function registerRun(program: Command): void {
     .option('--header <"Name: value">', 'extra HTTP header for --server (repeatable), e.g. for proxies', collect, [])
     .option('--jupyter <path>', 'jupyter executable for the private server (default: $NBPROV_JUPYTER, else beside --python)')
     .option('--python <path>', 'Python interpreter whose jupyter runs the private server', '/usr/bin/python3')
+    .option('--port <n>', 'port of the private server on 127.0.0.1 (default: a free one)', parsePort('--port'))
     .option('--cwd <dir>', "kernel working directory (default: the notebook's directory)")
     .option('--timeout <seconds>', 'per-cell timeout; the kernel is interrupted, exit 3', parsePositive('--timeout'))
     .option('--startup-timeout <seconds>', 'how long to wait for the kernel to start', parsePositive('--startup-timeout'), 60)
@@ -81,6 +83,7 @@ export async function handler(notebook: string, flags: RunFlags): Promise<number
     import('../notebook/parameters.js'),
     import('cli-progress'),
   ]);
+  if (flags.server && flags.port !== undefined) throw new NbprovError('NBPROV_USAGE', '--port is the private server\'s port; it cannot be used with --server', { hint: 'put the port in the --server URL' });
   const token = flags.server ? readToken(flags.tokenFile) : undefined;
   const headers = parseHeaders(flags.header);
   if (flags.server && /^http:\/\//.test(flags.server) && !/^http:\/\/(127\.|localhost[:/]|localhost$|\[::1\])/.test(flags.server)) {
@@ -120,6 +123,7 @@ export async function handler(notebook: string, flags: RunFlags): Promise<number
       headers,
       jupyter: flags.jupyter,
       python: flags.python,
+      port: flags.port,
       cwd: flags.cwd,
       output: flags.output,
       timeoutSec: flags.timeout,

@@ -32,6 +32,8 @@ export interface RunOptions {
   headers?: Record<string, string>;
   jupyter?: string;
   python?: string;
+  /** Port of the private server (default: a free one). */
+  port?: number;
   cwd?: string;
   output?: string;
   timeoutSec?: number;
@@ -102,7 +104,7 @@ export async function runNotebook(opts: RunOptions): Promise<RunResult> {
   try {
     endpoint = opts.server
       ? await connectServer({ url: opts.server, token: opts.token, headers: opts.headers })
-      : await startPrivateServer({ jupyter: opts.jupyter, python: opts.python, rootDir: cwd });
+      : await startPrivateServer({ jupyter: opts.jupyter, python: opts.python, port: opts.port, rootDir: cwd });
     const kernelName = await chooseKernel(endpoint, nb, opts.kernel);
     throwIfAborted(opts.signal);
     kernel = await KernelSession.start(endpoint, {
