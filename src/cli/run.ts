@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIPv4 } from 'node:net';
 import { Command, Option } from 'commander';
 import type { SingleBar } from 'cli-progress';
 import { ExitCode, NbprovError } from '../errors.js';
@@ -86,7 +87,7 @@ export async function handler(notebook: string, flags: RunFlags): Promise<number
   if (flags.server && flags.port !== undefined) throw new NbprovError('NBPROV_USAGE', '--port is the private server\'s port; it cannot be used with --server', { hint: 'put the port in the --server URL' });
   const token = flags.server ? readToken(flags.tokenFile) : undefined;
   const headers = parseHeaders(flags.header);
-  if (flags.server && /^http:\/\//.test(flags.server) && !/^http:\/\/(127\.|localhost[:/]|localhost$|\[::1\])/.test(flags.server)) {
+  if (flags.server && /^http:\/\//.test(flags.server) && !isLoopback(flags.server)) {
     process.stderr.write(`nbprov: warning: ${flags.server} is not TLS; the token travels in clear text\n`);
   }
   const parameters = [
@@ -193,6 +194,20 @@ export function pairParameterArgs(argv: string[]): string[] {
     }
   }
   return out;
+}
+
+/**
+ * Whether a URL's host is this machine's loopback: `localhost`, 127.0.0.0/8 or ::1. Decided on the parsed host,
+ * not a prefix: `http://127.0.0.1.example.com` is somebody else's machine.
+ */
+function isLoopback(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname;
+  } catch {
+    return false;
+  }
+  return host === 'localhost' || host === '[::1]' || (isIPv4(host) && host.startsWith('127.'));
 }
 
 function readToken(tokenFile?: string): string | undefined {
