@@ -72,11 +72,12 @@ describe('--port for the private server', () => {
   test('bad values and --port with --server are usage errors (exit 2), nothing started', async () => {
     const dir = project('fails.ipynb');
     try {
-      for (const value of ['0', '65536', 'http', '80.5', '-1']) {
-        const r = await nbprov(['run', 'fails.ipynb', '--port', value], { cwd: dir });
-        assert.equal(r.code, 2, r.stderr);
-        assert.equal(r.stderr, `error: option '--port <n>' argument '${value}' is invalid. --port needs an integer from 1 to 65535, got '${value}'.\n(run with --help for usage)\n`);
-      }
+      const values = ['0', '65536', 'http', '80.5', '-1'];
+      const results = await Promise.all(values.map((value) => nbprov(['run', 'fails.ipynb', '--port', value], { cwd: dir })));
+      values.forEach((value, i) => {
+        assert.equal(results[i].code, 2, results[i].stderr);
+        assert.equal(results[i].stderr, `error: option '--port <n>' argument '${value}' is invalid. --port needs an integer from 1 to 65535, got '${value}'.\n(run with --help for usage)\n`);
+      });
       const r = await nbprov(['run', 'fails.ipynb', '--port', '8888', '--server', 'http://127.0.0.1:8888'], { cwd: dir });
       assert.equal(r.code, 2);
       assert.equal(r.stderr, "nbprov: --port is the private server's port; it cannot be used with --server\n  hint: put the port in the --server URL\n");
