@@ -9,6 +9,15 @@ export function parsePositive(flag: string): (value: string) => number {
   };
 }
 
+/** A commander parser for a TCP port: an integer from 1 to 65535. */
+export function parsePort(flag: string): (value: string) => number {
+  return (value: string) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError(`${flag} needs an integer from 1 to 65535, got '${value}'.`);
+    return n;
+  };
+}
+
 /** Accumulates a repeatable option. */
 export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];

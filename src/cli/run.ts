@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
+import { isIPv4 } from 'node:net';
 import { Command, Option } from 'commander';
 import type { SingleBar } from 'cli-progress';
 import { ExitCode, NbprovError } from '../errors.js';
 // The runner (and @jupyterlab/services under it) loads only when `run` runs: other commands start faster.
 import type { RunEvents, RunResult } from '../run/runner.js';
 import { CAPTURE_MODES, type CaptureMode } from '../capture/collector.js';
-import { parsePositive, collect } from './options.js';
+import { parsePort, parsePositive, collect } from './options.js';
 
 interface RunFlags {
   output?: string;
@@ -16,6 +17,7 @@ interface RunFlags {
   header: string[];
   jupyter?: string;
   python?: string;
+  port?: number;
   cwd?: string;
   timeout?: number;
   startupTimeout: number;
@@ -48,6 +50,7 @@ export function registerRun(program: Command): void {
     .option('--header <"Name: value">', 'extra HTTP header for --server (repeatable), e.g. for proxies', collect, [])
     .option('--jupyter <path>', 'jupyter executable for the private server (default: $NBPROV_JUPYTER, else beside --python)')
     .option('--python <path>', 'Python interpreter whose jupyter runs the private server', '/usr/bin/python3')
+    .option('--port <n>', 'port of the private server on 127.0.0.1 (default: a free one)', parsePort('--port'))
     .option('--cwd <dir>', "kernel working directory (default: the notebook's directory)")
     .option('--timeout <seconds>', 'per-cell timeout; the kernel is interrupted, exit 3', parsePositive('--timeout'))
     .option('--startup-timeout <seconds>', 'how long to wait for the kernel to start', parsePositive('--startup-timeout'), 60)
@@ -81,9 +84,10 @@ export async function handler(notebook: string, flags: RunFlags): Promise<number
     import('../notebook/parameters.js'),
     import('cli-progress'),
   ]);
+  if (flags.server && flags.port !== undefined) throw new NbprovError('NBPROV_USAGE', '--port is the private server\'s port; it cannot be used with --server', { hint: 'put the port in the --server URL' });
   const token = flags.server ? readToken(flags.tokenFile) : undefined;
   const headers = parseHeaders(flags.header);
-  if (flags.server && /^http:\/\//.test(flags.server) && !/^http:\/\/(127\.|localhost[:/]|localhost$|\[::1\])/.test(flags.server)) {
+  if (flags.server && /^http:\/\//.test(flags.server) && !isLoopback(flags.server)) {
     process.stderr.write(`nbprov: warning: ${flags.server} is not TLS; the token travels in clear text\n`);
   }
   const parameters = [
@@ -120,6 +124,7 @@ export async function handler(notebook: string, flags: RunFlags): Promise<number
       headers,
       jupyter: flags.jupyter,
       python: flags.python,
+      port: flags.port,
       cwd: flags.cwd,
       output: flags.output,
       timeoutSec: flags.timeout,
@@ -152,7 +157,11 @@ function report(result: RunResult, flags: RunFlags): void {
     process.stdout.write(JSON.stringify({ ...rest, error: error ? { code: error.code, message: error.message } : null }, null, 2) + '\n');
     return;
   }
-  if (result.error) process.stderr.write(`nbprov: ${result.error.message}\n${result.error.hint ? `  hint: ${result.error.hint}\n` : ''}`);
+  if (result.error) {
+    const { message, hint, details } = result.error;
+    // The same shape as main.ts prints for thrown errors: a lost private server's log tail goes under the hint.
+    process.stderr.write(`nbprov: ${message}\n${hint ? `  hint: ${hint}\n` : ''}${details ? `${details.split('\n').map((l) => `    ${l}`).join('\n')}\n` : ''}`);
+  }
   if (flags.quiet) return;
   const ok = `${result.cellsOk}/${result.cellsTotal} cells ok`;
   const expected = result.cellsFailedExpected ? ` (${result.cellsFailedExpected} expected)` : '';
@@ -185,6 +194,20 @@ export function pairParameterArgs(argv: string[]): string[] {
     }
   }
   return out;
+}
+
+/**
+ * Whether a URL's host is this machine's loopback: `localhost`, 127.0.0.0/8 or ::1. Decided on the parsed host,
+ * not a prefix: `http://127.0.0.1.example.com` is somebody else's machine.
+ */
+function isLoopback(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname;
+  } catch {
+    return false;
+  }
+  return host === 'localhost' || host === '[::1]' || (isIPv4(host) && host.startsWith('127.'));
 }
 
 function readToken(tokenFile?: string): string | undefined {

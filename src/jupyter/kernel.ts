@@ -1,10 +1,11 @@
 import type { IOutput } from '@jupyterlab/nbformat';
-import { KernelMessage, type Kernel } from '@jupyterlab/services';
+import { KernelMessage, type Kernel, type ServerConnection } from '@jupyterlab/services';
 import { KernelConnection } from '@jupyterlab/services/lib/kernel/default.js';
 import * as restapi from '@jupyterlab/services/lib/kernel/restapi.js';
 import { NbprovError } from '../errors.js';
 import type { JupyterEndpoint } from './server.js';
 import { OutputCollector } from './outputs.js';
+import { SERVER_SILENCE_LIMIT_MS, watchServer } from './server-watch.js';
 
 // @jupyterlab/services reconnects after a server-side auto-restart in a fire-and-forget promise
 // (`void Promise.resolve().then(... await this.reconnect())`); disposing the connection then rejects it
@@ -51,16 +52,22 @@ export class KernelSession {
   #onDeath: ((err: NbprovError) => void)[] = [];
   readonly info: Promise<KernelMessage.IInfoReply>;
 
-  private constructor(kernel: Kernel.IKernelConnection) {
+  private constructor(kernel: Kernel.IKernelConnection, settings: ServerConnection.ISettings) {
     this.#kernel = kernel;
     kernel.statusChanged.connect((_, status) => {
       if (status === 'restarting' || status === 'autorestarting' || status === 'dead') this.#die(`kernel ${status === 'dead' ? 'died' : 'died and the server restarted it'}`);
     });
-    // The library gives up reconnecting after a few attempts and reports `disconnected`: the server is gone.
+    const lost = (why: string) =>
+      this.fail(new NbprovError('NBPROV_SERVER', `lost the connection to the Jupyter server at ${settings.baseUrl} (${why})`, { hint: 'is the server still running and reachable?' }));
+    let watching = false;
     kernel.connectionStatusChanged.connect((_, status) => {
-      if (status === 'disconnected' && !kernel.isDisposed) {
-        this.fail(new NbprovError('NBPROV_SERVER', 'lost the connection to the Jupyter server', { hint: 'is the server still running and reachable?' }));
+      // The websocket dropped and the library is reconnecting: find out whether the server is still there.
+      if (status === 'connecting' && !watching) {
+        watching = true;
+        const done = () => this.#death !== undefined || kernel.isDisposed || kernel.connectionStatus === 'connected';
+        void watchServer(settings, `api/kernels/${encodeURIComponent(kernel.id)}`, done, () => lost(`no answer for ${SERVER_SILENCE_LIMIT_MS / 1000} s`)).finally(() => (watching = false));
       }
+      if (status === 'disconnected' && !kernel.isDisposed) lost('the websocket could not reconnect');
     });
     this.info = kernel.info;
   }
@@ -78,7 +85,7 @@ export class KernelSession {
       `kernel '${opts.name}' did not start within ${opts.startupTimeoutMs / 1000} s`,
     );
     const kernel = new KernelConnection({ model, serverSettings: endpoint.settings, handleComms: false });
-    const session = new KernelSession(kernel);
+    const session = new KernelSession(kernel, endpoint.settings);
     try {
       await withTimeout(session.info, opts.startupTimeoutMs, `kernel '${opts.name}' started but did not answer within ${opts.startupTimeoutMs / 1000} s`);
     } catch (err) {
@@ -164,6 +171,8 @@ export class KernelSession {
 
   /** Shuts the kernel down on the server, ignoring a kernel that is already gone. */
   async shutdown(): Promise<void> {
+    // A lost server cannot be asked for anything; asking would only wait for the request to time out.
+    if (this.#death?.code === 'NBPROV_SERVER') return this.dispose();
     try {
       await withTimeout(this.#kernel.shutdown(), 10_000, 'kernel shutdown timed out');
     } catch {

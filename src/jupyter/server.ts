@@ -36,6 +36,7 @@ export interface KernelSpecs {
 export const DEFAULT_SYSTEM_PYTHON = '/usr/bin/python3';
 const DEFAULT_SERVER_START_TIMEOUT_MS = 30_000;
 const LOG_LINES_KEPT = 40;
+const READY_PROBE_TIMEOUT_MS = 2_000;
 const NODELAY_CONFIG = packageFile('src/jupyter/nodelay_config.py');
 
 export interface PrivateServerOptions {
@@ -43,6 +44,8 @@ export interface PrivateServerOptions {
   jupyter?: string;
   python?: string;
   rootDir: string;
+  /** Port on 127.0.0.1 (default: a free one). */
+  port?: number;
   startTimeoutMs?: number;
 }
 
@@ -64,7 +67,7 @@ export function resolveJupyter(opts: { jupyter?: string; python?: string }): str
 export async function startPrivateServer(opts: PrivateServerOptions): Promise<JupyterEndpoint> {
   const jupyter = resolveJupyter(opts);
   const token = randomBytes(24).toString('hex');
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const base = await mkdtemp(join(tmpdir(), 'nbprov-jupyter-'));
   const configDir = join(base, 'config');
   await mkdir(configDir);
@@ -117,7 +120,7 @@ export async function startPrivateServer(opts: PrivateServerOptions): Promise<Ju
     },
   };
   try {
-    await waitUntilReady(settings, child, () => exited, opts.startTimeoutMs ?? DEFAULT_SERVER_START_TIMEOUT_MS, log);
+    await waitUntilReady(settings, child, () => exited, opts.startTimeoutMs ?? DEFAULT_SERVER_START_TIMEOUT_MS, log, port);
     endpoint.version = await serverVersion(settings);
   } catch (err) {
     await endpoint.close();
@@ -215,17 +218,24 @@ async function waitUntilReady(
   hasExited: () => boolean,
   timeoutMs: number,
   log: LogTail,
+  port: number,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (hasExited()) {
+      // Jupyter Server says "[C ServerApp] ERROR: ... because port N is not available" (--port-retries=0).
+      if (log.text().includes(`port ${port} is not available`)) {
+        throw new NbprovError('NBPROV_SERVER', `port ${port} on 127.0.0.1 is already in use`, { hint: 'pick another --port or omit it (nbprov then picks a free one)' });
+      }
       throw new NbprovError('NBPROV_SERVER', `the Jupyter server exited during start-up (code ${child.exitCode}): ${log.lastLine()}`, {
         hint: 'check the jupyter installation and its configuration; its log follows',
       });
     }
     try {
-      const response = await ServerConnection.makeRequest(settings.baseUrl + 'api/kernelspecs', {}, settings);
+      // Bounded: whatever else holds the port may accept the connection and never answer.
+      const response = await ServerConnection.makeRequest(settings.baseUrl + 'api/kernelspecs', { signal: AbortSignal.timeout(READY_PROBE_TIMEOUT_MS) }, settings);
       if (response.status === 200) return;
+      await response.body?.cancel();
     } catch {
       // not listening yet
     }

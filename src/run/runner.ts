@@ -7,7 +7,7 @@ import { connectServer, getKernelSpecs, startPrivateServer, type JupyterEndpoint
 import { KernelSession, type ExecuteResult } from '../jupyter/kernel.js';
 import type { KernelMessage } from '@jupyterlab/services';
 import type Database from 'better-sqlite3';
-import { openDatabase, projectRoot, resolveDbPath, storageError } from '../store/db.js';
+import { openDatabase, prepareDatabaseDirectory, projectRoot, resolveDbPath, storageError } from '../store/db.js';
 import { TrialWriter, type TrialStatus } from '../store/trial-writer.js';
 import { CaptureWriter } from '../store/capture-writer.js';
 import {
@@ -32,6 +32,8 @@ export interface RunOptions {
   headers?: Record<string, string>;
   jupyter?: string;
   python?: string;
+  /** Port of the private server (default: a free one). */
+  port?: number;
   cwd?: string;
   output?: string;
   timeoutSec?: number;
@@ -94,15 +96,17 @@ export async function runNotebook(opts: RunOptions): Promise<RunResult> {
   }
   if (!existsSync(cwd)) throw new NbprovError('NBPROV_USAGE', `--cwd ${cwd} does not exist`);
   const dbPath = resolveDbPath({ db: opts.db, notebook: notebookPath });
-  // A database that is not SQLite or comes from a newer nbprov is refused before a server starts.
-  if (existsSync(dbPath)) openDatabase(dbPath).close();
+  // A database that is not SQLite or comes from a newer nbprov, or a place where none can be created, is refused
+  // before a server starts; directories made for a trial that never gets written are removed again.
+  let undoDirectory = existsSync(dbPath) ? undefined : prepareDatabaseDirectory(dbPath);
+  if (!undoDirectory) openDatabase(dbPath).close();
   const started = performance.now();
   let endpoint: JupyterEndpoint | undefined;
   let kernel: KernelSession | undefined;
   try {
     endpoint = opts.server
       ? await connectServer({ url: opts.server, token: opts.token, headers: opts.headers })
-      : await startPrivateServer({ jupyter: opts.jupyter, python: opts.python, rootDir: cwd });
+      : await startPrivateServer({ jupyter: opts.jupyter, python: opts.python, port: opts.port, rootDir: cwd });
     const kernelName = await chooseKernel(endpoint, nb, opts.kernel);
     throwIfAborted(opts.signal);
     kernel = await KernelSession.start(endpoint, {
@@ -128,6 +132,7 @@ export async function runNotebook(opts: RunOptions): Promise<RunResult> {
     const info = await kernel.info;
 
     const db = openDatabase(dbPath, { create: true });
+    undoDirectory = undefined;
     try {
       return await recordTrial({ db, dbPath, notebookPath, nb, cwd, kernel, kernelName, kernelEnv, info, endpoint, parameters: injection?.parameters, started }, opts);
     } catch (err) {
@@ -136,6 +141,7 @@ export async function runNotebook(opts: RunOptions): Promise<RunResult> {
       db.close();
     }
   } finally {
+    undoDirectory?.();
     // A private server stops its kernels as it exits: one step instead of a DELETE then a SIGTERM, and nothing
     // in it is left to wait for once the trial is committed.
     if (endpoint?.kind === 'private') kernel?.dispose();

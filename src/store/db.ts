@@ -1,4 +1,4 @@
-import { closeSync, existsSync, mkdirSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, rmdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { NbprovError } from '../errors.js';
@@ -39,13 +39,7 @@ export function openDatabase(path: string, { create = false, readonly = false } 
     if (!create) {
       throw new NbprovError('NBPROV_NOT_FOUND', `no nbprov database at ${path}`, { hint: 'record a trial first with `nbprov run NOTEBOOK.ipynb`, or pass --db PATH' });
     }
-    try {
-      mkdirSync(join(dirname(path), 'content'), { recursive: true });
-    } catch (err) {
-      throw new NbprovError('NBPROV_BAD_DATABASE', `cannot create ${dirname(path)}: ${(err as NodeJS.ErrnoException).code}`, {
-        hint: 'choose a writable place with --db PATH',
-      });
-    }
+    prepareDatabaseDirectory(path);
   } else if (!isSqliteFile(path)) {
     throw new NbprovError('NBPROV_BAD_DATABASE', `${path} is not an SQLite database`, { hint: 'move it away or pass --db PATH' });
   }
@@ -61,6 +55,54 @@ export function openDatabase(path: string, { create = false, readonly = false } 
     throw storageError(err, path) ?? new NbprovError('NBPROV_BAD_DATABASE', `cannot open ${path}: ${(err as Error).message}`, { hint: 'check permissions and free disk space', cause: err });
   }
   return db;
+}
+
+/**
+ * Creates the database's directory (and its content store) when missing, or throws NBPROV_BAD_DATABASE (exit 2).
+ * Returns an undo that removes what it created, if still empty: a run checks this before starting a server and
+ * undoes it when no trial got written.
+ */
+export function prepareDatabaseDirectory(dbPath: string): () => void {
+  const dir = dirname(resolve(dbPath));
+  let created: string[];
+  try {
+    created = makeDirectories(join(dir, 'content'));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    // Under /proc and /sys mkdir says ENOENT although the parent exists.
+    const why = code === 'ENOENT' ? 'ENOENT (this file system does not take new directories)' : code;
+    throw new NbprovError('NBPROV_BAD_DATABASE', `cannot create the database directory ${dir}: ${why}`, { hint: 'choose a writable place with --db PATH' });
+  }
+  return () => {
+    for (const d of created.reverse()) {
+      try {
+        rmdirSync(d);
+      } catch {
+        return; // not empty: somebody (a concurrent run) uses it now
+      }
+    }
+  };
+}
+
+/**
+ * mkdir -p one level at a time, returning the directories it made. Not mkdirSync's `recursive`: where mkdir
+ * answers ENOENT although the parent exists (/proc, /sys), Node's recursive mkdir retries for ever.
+ */
+function makeDirectories(target: string): string[] {
+  const missing: string[] = [];
+  for (let d = target; !existsSync(d) && dirname(d) !== d; d = dirname(d)) missing.unshift(d);
+  const made: string[] = [];
+  for (const d of missing) {
+    try {
+      mkdirSync(d);
+      made.push(d);
+    } catch (err) {
+      // Another run made it between our look and our mkdir.
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST' && statSync(d).isDirectory()) continue;
+      throw err;
+    }
+  }
+  return made;
 }
 
 /**

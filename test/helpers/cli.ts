@@ -16,8 +16,14 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the real CLI in a child process. */
-export function nbprov(args: string[], opts: { cwd: string; env?: Record<string, string | undefined>; onSpawn?: (child: ChildProcess) => void }): Promise<CliResult> {
+/**
+ * Runs the real CLI in a child process. `killAfterMs` SIGKILLs a child that hangs, so that the test fails on
+ * `signal` instead of keeping the test file (and the suite) waiting.
+ */
+export function nbprov(
+  args: string[],
+  opts: { cwd: string; env?: Record<string, string | undefined>; onSpawn?: (child: ChildProcess) => void; killAfterMs?: number },
+): Promise<CliResult> {
   return new Promise((resolvePromise) => {
     const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', ...opts.env };
     for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
@@ -27,7 +33,11 @@ export function nbprov(args: string[], opts: { cwd: string; env?: Record<string,
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     opts.onSpawn?.(child);
-    child.on('close', (code, signal) => resolvePromise({ code, signal, stdout, stderr }));
+    const hung = opts.killAfterMs ? setTimeout(() => child.kill('SIGKILL'), opts.killAfterMs) : undefined;
+    child.on('close', (code, signal) => {
+      clearTimeout(hung);
+      resolvePromise({ code, signal, stdout, stderr });
+    });
   });
 }
 

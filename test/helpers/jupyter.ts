@@ -10,21 +10,32 @@ export interface TestServer {
   url: string;
   token: string;
   root: string;
+  port: number;
   process: ChildProcess;
   stop(): Promise<void>;
 }
 
-export async function startJupyterServer(): Promise<TestServer> {
+export interface TestServerOptions {
+  /** Address to bind (default 127.0.0.1). */
+  ip?: string;
+  /** Own process group, so a test can SIGKILL the server with everything in its group (`-pid`). */
+  ownProcessGroup?: boolean;
+}
+
+export async function startJupyterServer(opts: TestServerOptions = {}): Promise<TestServer> {
+  const ip = opts.ip ?? '127.0.0.1';
   const base = mkdtempSync(join(tmpdir(), 'nbprov-remote-'));
   const token = randomUUID();
-  const port = await freePort();
-  const args = ['server', '--no-browser', '--ip=127.0.0.1', `--port=${port}`, '--port-retries=0', `--ServerApp.root_dir=${base}`];
+  const port = await freePort(ip);
+  const args = ['server', '--no-browser', `--ip=${ip}`, `--port=${port}`, '--port-retries=0', `--ServerApp.root_dir=${base}`];
   if (process.getuid?.() === 0) args.push('--allow-root');
   const child = spawn('/usr/bin/jupyter', args, {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, JUPYTER_TOKEN: token, JUPYTER_RUNTIME_DIR: join(base, '.rt'), JUPYTER_CONFIG_DIR: join(base, '.cfg'), PYDEVD_DISABLE_FILE_VALIDATION: '1' },
     stdio: 'ignore',
+    detached: opts.ownProcessGroup === true,
   });
-  const url = `http://127.0.0.1:${port}`;
+  const exited = new Promise((r) => child.once('exit', r));
+  const url = `http://${ip.includes(':') ? `[${ip}]` : ip}:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
     try {
@@ -40,23 +51,27 @@ export async function startJupyterServer(): Promise<TestServer> {
     url,
     token,
     root: base,
+    port,
     process: child,
     async stop() {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-      await exited;
-      clearTimeout(timer);
+      // A test may already have killed it: then there is no exit event left to wait for.
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+        await exited;
+        clearTimeout(timer);
+      }
       rmSync(base, { recursive: true, force: true });
     },
   };
 }
 
-function freePort(): Promise<number> {
+/** A port nobody listens on right now, on `ip`. */
+export function freePort(ip = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
+    srv.listen(0, ip, () => {
       const { port } = srv.address() as { port: number };
       srv.close(() => resolve(port));
     });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmodSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { nbprov, openDb, project, removeProject, whenExists, writeNotebook } from '../helpers/cli.js';
@@ -11,6 +11,7 @@ describe('the private server: failures and secrets', () => {
       const r = await nbprov(['run', 'fails.ipynb', '--jupyter', '/nonexistent/jupyter'], { cwd: dir });
       assert.equal(r.code, 3);
       assert.equal(r.stderr, 'nbprov: jupyter not found at /nonexistent/jupyter\n  hint: install it (apt-get install jupyter-server python3-ipykernel) or pass --jupyter PATH / set NBPROV_JUPYTER\n');
+      assert.equal(existsSync(join(dir, '.noworkflow')), false, 'no trial, no database');
     } finally {
       removeProject(dir);
     }
@@ -26,6 +27,7 @@ describe('the private server: failures and secrets', () => {
       assert.equal(r.code, 3);
       assert.match(r.stderr, /^nbprov: the Jupyter server exited during start-up \(code 1\): \[E ServerApp\] bad config: no such option --frobnicate\n/);
       assert.match(r.stderr, /server log \(last lines\):\n {4}\[E ServerApp\] bad config/);
+      assert.equal(existsSync(join(dir, '.noworkflow')), false, 'no trial, no database');
     } finally {
       removeProject(dir);
     }
@@ -51,6 +53,7 @@ describe('the private server: failures and secrets', () => {
       assert.equal(r.code, 3, r.stderr);
       assert.ok(Date.now() - started < 20_000, 'noticed before the cell would have ended');
       assert.match(r.stderr, /^nbprov: the Jupyter server exited unexpectedly \(SIGKILL\)\n/);
+      assert.match(r.stderr, /\n {4}server log \(last lines\):\n {4}\[\w [^\]]*ServerApp\]/, 'the server\'s own log tail is shown');
       const db = openDb(dir);
       assert.deepEqual(db.prepare('SELECT status FROM nbprov_trial').get(), { status: 'server-lost' });
       assert.deepEqual(db.prepare('SELECT status FROM nbprov_cell ORDER BY cell_index').all(), [{ status: 'ok' }, { status: 'error' }, { status: 'not-run' }]);

@@ -4,7 +4,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSyn
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { ROOT, nbprov, openDb, project, removeProject, writeNotebook } from '../helpers/cli.js';
+import { ROOT, nbprov, openDb, project, removeProject, waitNoProcesses, writeNotebook } from '../helpers/cli.js';
 
 /** A tiny tmpfs to fill up; undefined where mounting is not allowed (not root, no CAP_SYS_ADMIN). */
 function tinyDisk(dir: string, size: string): string | undefined {
@@ -50,7 +50,24 @@ describe('storage failures and foreign databases', () => {
       writeFileSync(join(dir, 'plain-file'), '');
       const r = await nbprov(['run', 'fails.ipynb', '--db', 'plain-file/db.sqlite'], { cwd: dir });
       assert.equal(r.code, 2);
-      assert.equal(r.stderr, `nbprov: cannot create ${dir}/plain-file: ENOTDIR\n  hint: choose a writable place with --db PATH\n`);
+      assert.equal(r.stderr, `nbprov: cannot create the database directory ${dir}/plain-file: ENOTDIR\n  hint: choose a writable place with --db PATH\n`);
+    } finally {
+      removeProject(dir);
+    }
+  });
+
+  test('--db under /proc (where mkdir says ENOENT and a recursive mkdir spins for ever): exit 2 at once, no server', async () => {
+    const dir = project('fails.ipynb');
+    try {
+      const started = Date.now();
+      const run = await nbprov(['run', 'fails.ipynb', '--db', '/proc/1/nope/db.sqlite'], { cwd: dir, killAfterMs: 20_000 });
+      assert.equal(run.code, 2, `${run.signal ?? ''} ${run.stderr}`);
+      assert.equal(run.stderr, 'nbprov: cannot create the database directory /proc/1/nope: ENOENT (this file system does not take new directories)\n  hint: choose a writable place with --db PATH\n');
+      const list = await nbprov(['list', '--db', '/proc/1/nope/db.sqlite'], { cwd: dir, killAfterMs: 20_000 });
+      assert.equal(list.code, 2, `${list.signal ?? ''} ${list.stderr}`);
+      assert.match(list.stderr, /^nbprov: no nbprov database at \/proc\/1\/nope\/db\.sqlite\n/);
+      assert.ok(Date.now() - started < 5000, `both answered in ${Date.now() - started} ms: no server was started`);
+      assert.deepEqual(await waitNoProcesses(dir, 0), []);
     } finally {
       removeProject(dir);
     }
