@@ -110,6 +110,38 @@ export const MIGRATIONS: Migration[] = [
       db.exec('CREATE INDEX ix_nbprov_cell_status ON nbprov_cell (trial_id, status)');
     },
   },
+  {
+    id: 6,
+    name: 'trial-tag-records',
+    up(db) {
+      // `list` and `compare` read every trial's tagged variables; aggregating 80,000 stage_tags rows on each call
+      // cost 70 ms for 10,000 trials. Triggers keep one JSON record per trial instead, whoever writes stage_tags
+      // (a run, a backfilling `tag var`, `untag`), so the record can never go stale.
+      const record = (trial: string) => `
+        DELETE FROM nbprov_trial_tags WHERE trial_id = ${trial};
+        INSERT INTO nbprov_trial_tags (trial_id, record)
+          SELECT trial_id, ${TAG_RECORD} FROM stage_tags WHERE trial_id = ${trial} AND variable_name IS NOT NULL GROUP BY trial_id;`;
+      db.exec(`
+        CREATE TABLE nbprov_trial_tags (trial_id TEXT PRIMARY KEY, record TEXT NOT NULL);
+        INSERT INTO nbprov_trial_tags (trial_id, record)
+          SELECT trial_id, ${TAG_RECORD} FROM stage_tags WHERE variable_name IS NOT NULL GROUP BY trial_id;
+        CREATE TRIGGER nbprov_trial_tags_insert AFTER INSERT ON stage_tags WHEN NEW.variable_name IS NOT NULL
+        BEGIN ${record('NEW.trial_id')} END;
+        CREATE TRIGGER nbprov_trial_tags_delete AFTER DELETE ON stage_tags WHEN OLD.variable_name IS NOT NULL
+        BEGIN ${record('OLD.trial_id')} END;
+        CREATE TRIGGER nbprov_trial_tags_update AFTER UPDATE ON stage_tags
+        BEGIN ${record('OLD.trial_id')} ${record('NEW.trial_id')} END;
+      `);
+    },
+  },
 ];
+
+/**
+ * One trial's tagged variables as a JSON array, [trial id, name, tag, value, name, tag, value, ...], aggregated over
+ * its stage_tags rows (names sorted: the rows come off migration 4's covering index). Ids are uuids, names Python
+ * identifiers and tags nbprov's lowercase names, so none needs escaping; a value that is a repr, not JSON, is quoted.
+ */
+const TAG_RECORD = `'["' || trial_id || '"' || group_concat(',"' || variable_name || '","' || tag_name || '",' ||
+  CASE WHEN json_valid(variable_value) THEN variable_value ELSE json_quote(variable_value) END, '') || ']'`;
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].id;

@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { openDatabase } from '../src/store/db.js';
+import { tagRecordsOfTrials } from '../src/store/queries.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'nbprov-store-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test("each trial's tag record follows its stage_tags rows through inserts, updates and deletes", () => {
+  const db = openDatabase(join(dir, '.noworkflow', 'db.sqlite'), { create: true });
+  const insert = db.prepare('INSERT INTO stage_tags (trial_id, id, name, tag_name, activation_id, variable_name, variable_value) VALUES (?, ?, ?, ?, NULL, ?, ?)');
+  const records = () => Object.fromEntries(tagRecordsOfTrials(db).map((r) => [r[0], r.slice(1)]));
+
+  insert.run('t1', 1, 'acc', 'metric:max', 'acc', '0.9');
+  insert.run('t1', 2, 'n', 'param', 'n', '10');
+  insert.run('t1', 3, 'model', 'other', 'model', 'RandomForestClassifier(n_estimators=10)');
+  insert.run('t2', 1, 'acc', 'metric:max', 'acc', null);
+  insert.run('t2', 2, '<cell>', 'data-reading', null, null); // a stage row: not a tagged variable
+  assert.deepEqual(records(), {
+    t1: ['acc', 'metric:max', 0.9, 'model', 'other', 'RandomForestClassifier(n_estimators=10)', 'n', 'param', 10],
+    t2: ['acc', 'metric:max', null],
+  });
+  assert.deepEqual(tagRecordsOfTrials(db, ['t2']), [['t2', 'acc', 'metric:max', null]]);
+
+  db.prepare("UPDATE stage_tags SET variable_value = '0.95' WHERE trial_id = 't1' AND variable_name = 'acc'").run();
+  db.prepare("UPDATE stage_tags SET trial_id = 't3' WHERE trial_id = 't2' AND variable_name = 'acc'").run();
+  db.prepare("DELETE FROM stage_tags WHERE trial_id = 't1' AND variable_name = 'model'").run();
+  assert.deepEqual(records(), { t1: ['acc', 'metric:max', 0.95, 'n', 'param', 10], t3: ['acc', 'metric:max', null] });
+  db.close();
+});
