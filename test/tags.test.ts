@@ -196,6 +196,28 @@ describe('papermill-style parameters', () => {
     assert.deepEqual(list[0].params, { n_trees: 5, run_name: '42', seed: 7, test_size: 0.5, unused: 123 }, 'injected names are params too');
   });
 
+  test("the injected cell is flagged by its tag, not its first line: a notebook's own '# Parameters' cell is not", async () => {
+    const own = project();
+    writeNotebook(own, 'own.ipynb', ['# Parameters\nfrom_notebook = 1', 'n = 2']);
+    const json = JSON.parse(read(own, 'own.ipynb'));
+    json.cells[1].metadata.tags = ['parameters'];
+    writeFileSync(join(own, 'own.ipynb'), JSON.stringify(json));
+    const r = await nbprov(['run', 'own.ipynb', '-p', 'n', '3', '-q'], { cwd: own });
+    assert.equal(r.code, 0, r.stderr);
+    const db = openDb(own);
+    try {
+      const cells = db.prepare('SELECT cell_index AS cell, first_line AS line, injected FROM nbprov_cell ORDER BY cell_index').all();
+      assert.deepEqual(cells, [
+        { cell: 1, line: '# Parameters', injected: 0 },
+        { cell: 2, line: 'n = 2', injected: 0 },
+        { cell: 3, line: '# Parameters', injected: 1 },
+      ]);
+    } finally {
+      db.close();
+      removeProject(own);
+    }
+  });
+
   test('-f reads YAML and JSON files', async () => {
     writeFileSync(join(dir, 'params.yaml'), 'n_trees: 7\ntest_size: 0.5\n');
     let r = await nbprov(['run', 'wine.ipynb', '-f', 'params.yaml', '-q'], { cwd: dir });

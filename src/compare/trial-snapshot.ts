@@ -45,9 +45,6 @@ export interface TrialSnapshot {
   files: FileAccess[];
 }
 
-/** The first line of the cell nbprov injects for -p values (src/notebook/parameters.ts), as papermill writes it. */
-const INJECTED_FIRST_LINE = '# Parameters';
-
 /** Reads trial snapshots; statements are prepared once per database. */
 export class SnapshotReader {
   readonly #parameters: Database.Statement;
@@ -61,7 +58,7 @@ export class SnapshotReader {
   constructor(db: Database.Database) {
     this.#parameters = db.prepare('SELECT parameters FROM nbprov_trial WHERE trial_id = ?').pluck();
     this.#cells = db.prepare(
-      `SELECT cell_index AS "index", cell_id AS cellId, code_hash AS codeHash, first_line AS firstLine, activation_id AS activationId,
+      `SELECT cell_index AS "index", cell_id AS cellId, code_hash AS codeHash, first_line AS firstLine, activation_id AS activationId, injected,
               status, duration AS seconds
        FROM nbprov_cell WHERE trial_id = ? ORDER BY cell_index`,
     );
@@ -86,10 +83,10 @@ export class SnapshotReader {
     const parametersText = this.#parameters.get(trial.id) as string | null | undefined;
     const parameters = parametersText ? (JSON.parse(parametersText) as Record<string, unknown>) : null;
     const stages = new Map((this.#stages.all(trial.id) as { activationId: number; stage: string }[]).map((r) => [r.activationId, r.stage]));
-    const cells = (this.#cells.all(trial.id) as Omit<SnapshotCell, 'stage' | 'injected'>[]).map((c) => ({
+    const cells = (this.#cells.all(trial.id) as (Omit<SnapshotCell, 'stage' | 'injected'> & { injected: number })[]).map((c) => ({
       ...c,
       stage: (c.activationId !== null && stages.get(c.activationId)) || null,
-      injected: parameters !== null && c.firstLine === INJECTED_FIRST_LINE,
+      injected: c.injected === 1,
     }));
     const tags = new Map<string, TaggedVariable>();
     for (const r of this.#tags.all(trial.id) as TagRow[]) {

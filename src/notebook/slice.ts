@@ -8,6 +8,8 @@ export interface TrialCell {
   index: number;
   cellId: string | null;
   codeHash: string;
+  /** The `injected-parameters` cell of a run with -p values. */
+  injected: boolean;
 }
 
 export interface SliceInput {
@@ -76,8 +78,8 @@ export function sliceNotebook(input: SliceInput): SlicePlan {
       continue;
     }
     plan.fromStore.push(tc.index);
-    // papermill's injected cell opens with this comment; keeping its tag lets a later -p replace it.
-    const injected = source.startsWith('# Parameters\n');
+    // keeping the injected cell's tag lets a later -p replace it, as papermill does
+    const injected = tc.injected;
     cells.push({
       cell_type: 'code',
       ...(withIds ? { id: tc.cellId ?? randomBytes(4).toString('hex') } : {}),

@@ -178,7 +178,7 @@ async function recordTrial(ctx: TrialContext, opts: RunOptions): Promise<RunResu
     serverUrl: endpoint.url,
     capture: opts.capture,
     parameters: ctx.parameters,
-    cells: nb.codeCells.map((c) => ({ index: c.index, id: c.id, codeHash: c.codeHash, source: c.source })),
+    cells: nb.codeCells.map((c) => ({ index: c.index, id: c.id, codeHash: c.codeHash, source: c.source, injected: c.tags.includes('injected-parameters') })),
   });
   writer.recordEnvironment({
     python_version: String(kernelEnv.python ?? '').split(' ')[0] || undefined,

@@ -134,6 +134,19 @@ export const MIGRATIONS: Migration[] = [
       `);
     },
   },
+  {
+    id: 7,
+    name: 'injected-cell-flag',
+    up(db) {
+      // The cell nbprov inserts for -p values (papermill's `injected-parameters`) was recognised by its first line,
+      // `# Parameters`, which a notebook's own cell may start with too. Older trials keep that guess.
+      db.exec(`
+        ALTER TABLE nbprov_cell ADD COLUMN injected INTEGER NOT NULL DEFAULT 0;
+        UPDATE nbprov_cell SET injected = 1
+        WHERE first_line = '# Parameters' AND trial_id IN (SELECT trial_id FROM nbprov_trial WHERE parameters IS NOT NULL);
+      `);
+    },
+  },
 ];
 
 /**

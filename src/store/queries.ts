@@ -39,6 +39,8 @@ export interface CellRow {
   outputs: string | null;
   errorName: string | null;
   errorValue: string | null;
+  /** The papermill-style `injected-parameters` cell nbprov inserted for -p values. */
+  injected: boolean;
 }
 
 const TRIAL_COLUMNS = `t.sequence_key AS sequence, t.id, COALESCE(n.notebook, t.script) AS notebook, t.start, t.finish, t.status AS nowStatus,
@@ -103,13 +105,14 @@ export function resolveTrial(db: Database.Database, selector: string): TrialSumm
 }
 
 export function trialCells(db: Database.Database, trialId: string): CellRow[] {
-  return db
+  const rows = db
     .prepare(
-      `SELECT cell_index AS "index", cell_id AS cellId, code_hash AS codeHash, first_line AS firstLine, activation_id AS activationId,
+      `SELECT cell_index AS "index", cell_id AS cellId, code_hash AS codeHash, first_line AS firstLine, activation_id AS activationId, injected,
               execution_count AS executionCount, status, duration AS seconds, outputs, error_name AS errorName, error_value AS errorValue
        FROM nbprov_cell WHERE trial_id = ? ORDER BY cell_index`,
     )
-    .all(trialId) as CellRow[];
+    .all(trialId) as (Omit<CellRow, 'injected'> & { injected: number })[];
+  return rows.map((r) => ({ ...r, injected: r.injected === 1 }));
 }
 
 /** A trial's tagged variables split into parameters and metrics (other kinds under `other`), name → final value. */

@@ -22,7 +22,8 @@ export interface TrialStart {
   serverUrl: string;
   capture: string;
   parameters?: Record<string, unknown>;
-  cells: { index: number; id?: string; codeHash: string; source: string }[];
+  /** `injected`: the papermill-style `injected-parameters` cell, which is not the notebook's own. */
+  cells: { index: number; id?: string; codeHash: string; source: string; injected?: boolean }[];
 }
 
 export interface CellRecord {
@@ -107,8 +108,8 @@ export class TrialWriter {
         `INSERT INTO nbprov_trial (trial_id, notebook, notebook_hash, kernel, server_kind, server_url, capture, status, pid, host, cells_total, parameters)
          VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)`,
       ).run(id, start.notebook, notebookHash, start.kernel, start.serverKind, start.serverUrl, start.capture, process.pid, hostname(), start.cells.length, start.parameters ? JSON.stringify(start.parameters) : null);
-      const pending = db.prepare("INSERT INTO nbprov_cell (trial_id, cell_index, cell_id, code_hash, first_line, status) VALUES (?, ?, ?, ?, ?, 'pending')");
-      for (const cell of start.cells) pending.run(id, cell.index, cell.id ?? null, cell.codeHash, firstLine(cell.source));
+      const pending = db.prepare("INSERT INTO nbprov_cell (trial_id, cell_index, cell_id, code_hash, first_line, status, injected) VALUES (?, ?, ?, ?, ?, 'pending', ?)");
+      for (const cell of start.cells) pending.run(id, cell.index, cell.id ?? null, cell.codeHash, firstLine(cell.source), cell.injected ? 1 : 0);
       db.prepare("INSERT INTO tag (trial_id, type, name, timestamp) VALUES (?, 'AUTO', ?, ?)").run(id, autoTag(db, start.notebook, notebookHash, start.command, id), startedAt);
       db.prepare('DELETE FROM head WHERE script = ?').run(start.notebook);
       db.prepare('INSERT INTO head (script, trial_id) VALUES (?, ?)').run(start.notebook, id);
