@@ -115,21 +115,6 @@ export function trialCells(db: Database.Database, trialId: string): CellRow[] {
   return rows.map((r) => ({ ...r, injected: r.injected === 1 }));
 }
 
-/** A trial's tagged variables split into parameters and metrics (other kinds under `other`), name → final value. */
-export function taggedValues(db: Database.Database, trialId: string): { params: Record<string, unknown>; metrics: Record<string, unknown>; other: Record<string, unknown> } {
-  const rows = taggedValuesStatement(db).all(trialId) as {
-    name: string;
-    kind: string;
-    value: string | null;
-  }[];
-  const out = { params: {} as Record<string, unknown>, metrics: {} as Record<string, unknown>, other: {} as Record<string, unknown> };
-  for (const r of rows) {
-    const bucket = r.kind === 'param' ? out.params : r.kind.startsWith('metric') ? out.metrics : out.other;
-    bucket[r.name] = decodeValue(r.value);
-  }
-  return out;
-}
-
 /**
  * A trial's tagged variables, by name, as one flat record: [trial id, name, tag, value, name, tag, value, ...] with
  * tags such as param or metric:max and final values. Flat, because ten thousand trials make 80,000 of them.
@@ -158,7 +143,7 @@ const tagRecordsStatements = preparedOnce((db) => ({
   of: db.prepare(tagRecords('WHERE trial_id IN (SELECT value FROM json_each(?))')).pluck(),
 }));
 
-/** A record's tagged values split as taggedValues splits them. */
+/** A record's tagged values split into parameters and metrics (other kinds under `other`), name → final value. */
 export function splitTags(record: TagRecord | undefined): { params: Record<string, unknown>; metrics: Record<string, unknown>; other: Record<string, unknown> } {
   const out = { params: {} as Record<string, unknown>, metrics: {} as Record<string, unknown>, other: {} as Record<string, unknown> };
   forEachTag(record, (name, kind, value) => {
@@ -166,10 +151,6 @@ export function splitTags(record: TagRecord | undefined): { params: Record<strin
   });
   return out;
 }
-
-const taggedValuesStatement = preparedOnce((db) =>
-  db.prepare('SELECT variable_name AS name, tag_name AS kind, variable_value AS value FROM stage_tags WHERE trial_id = ? AND variable_name IS NOT NULL ORDER BY variable_name'),
-);
 
 /** Stored values are JSON for exact scalars, else a bounded repr kept as text. */
 export function decodeValue(text: string | null): unknown {
