@@ -97,8 +97,7 @@ export async function startPrivateServer(opts: PrivateServerOptions): Promise<Ju
   const unexpectedExit = (callback: (err: NbprovError) => void) =>
     child.once('exit', (code, signal) => {
       if (closing) return;
-      const details = log.text() ? `server log (last lines):\n${log.text().split('\n').slice(-8).join('\n')}` : undefined;
-      callback(new NbprovError('NBPROV_SERVER', `the Jupyter server exited unexpectedly (${signal ?? `code ${code}`})`, { details }));
+      callback(new NbprovError('NBPROV_SERVER', `the Jupyter server exited unexpectedly (${signal ?? `code ${code}`})`, { details: log.details() }));
     });
   child.once('error', (err) => log.push(`spawn error: ${err.message}\n`));
 
@@ -124,7 +123,7 @@ export async function startPrivateServer(opts: PrivateServerOptions): Promise<Ju
     endpoint.version = await serverVersion(settings);
   } catch (err) {
     await endpoint.close();
-    if (err instanceof NbprovError && !err.details && log.text()) err.details = `server log (last lines):\n${log.text().split('\n').slice(-8).join('\n')}`;
+    if (err instanceof NbprovError && !err.details) err.details = log.details();
     throw err;
   }
   return endpoint;
@@ -293,6 +292,11 @@ class LogTail {
   }
   text(): string {
     return [...this.#lines, redact(this.#partial, this.#token)].filter(Boolean).join('\n');
+  }
+  /** The last lines under a heading, as an error's details; undefined while the server has said nothing. */
+  details(): string | undefined {
+    const text = this.text();
+    return text ? `server log (last lines):\n${text.split('\n').slice(-8).join('\n')}` : undefined;
   }
   lastLine(): string {
     const lines = this.text().split('\n').filter((l) => l.trim());
