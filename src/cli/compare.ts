@@ -6,6 +6,7 @@ import { projectRoot } from '../store/db.js';
 import { resolveTrial } from '../store/queries.js';
 import { compareTrials, regressionsOf, TRIAL_COLUMNS, type Selection } from '../compare/comparison.js';
 import { renderComparisonCsv, renderComparisonJson, renderComparisonText } from '../render/comparison-table.js';
+import { stdoutColors } from '../render/terminal.js';
 import { openForReading } from './db-options.js';
 
 export interface CompareFlags {
@@ -53,7 +54,7 @@ Examples:
   $ nbprov compare 3 7 9 --csv > runs.csv`,
     )
     .action((trials: string[], flags: CompareFlags) => {
-      const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
+      const color = stdoutColors();
       const result = runCompare(trials, { ...flags, color });
       process.stdout.write(result.output);
       if (flags.failOnRegression && result.regressions.length) {

@@ -10,6 +10,7 @@ import { renderJson } from '../render/lineage-json.js';
 import { renderMermaid } from '../render/lineage-mermaid.js';
 import { renderStages } from '../render/lineage-stages.js';
 import { renderTree } from '../render/lineage-tree.js';
+import { stdoutColors } from '../render/terminal.js';
 import { openForReading } from './db-options.js';
 
 export const FORMATS = ['text', 'json', 'dot', 'mermaid'] as const;
@@ -69,7 +70,7 @@ Examples:
   $ nbprov deps accuracy --format dot | dot -Tsvg > accuracy.svg`,
     )
     .action((variable: string | undefined, flags: DepsFlags) => {
-      const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
+      const color = stdoutColors();
       process.stdout.write(handler(variable, { ...flags, color, onWarning: (m) => process.stderr.write(`nbprov: warning: ${m}\n`) }));
     });
 }

@@ -5,6 +5,7 @@ import { resolveTrial } from '../store/queries.js';
 import { diffTrials, parseSections, regressions, SECTIONS } from '../compare/trial-diff.js';
 import { formatSigned } from '../compare/values.js';
 import { renderDiffText } from '../render/diff-text.js';
+import { stdoutColors } from '../render/terminal.js';
 import { openForReading } from './db-options.js';
 
 export interface DiffFlags {
@@ -45,7 +46,7 @@ Examples:
   $ nbprov diff last~1 last --fail-on-regression`,
     )
     .action((a: string, b: string, flags: DiffFlags) => {
-      const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
+      const color = stdoutColors();
       const result = runDiff(a, b, { ...flags, color, onWarning: (m) => process.stderr.write(`nbprov: warning: ${m}\n`) });
       process.stdout.write(result.output);
       if (flags.failOnRegression && result.regressions.length) {

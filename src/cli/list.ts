@@ -5,6 +5,7 @@ import { listTrials, splitTags, tagRecordsOfTrials, type TrialSummary } from '..
 import chalk from 'chalk';
 import { renderColumns } from '../render/columns.js';
 import { formatSeconds } from '../render/table.js';
+import { stdoutColors } from '../render/terminal.js';
 import { openForReading } from './db-options.js';
 
 export function registerList(program: Command): void {
@@ -35,7 +36,7 @@ export function handler(notebook: string | undefined, flags: { db?: string; json
     const tagged = trials.some((t) => Object.keys(t.params).length || Object.keys(t.metrics).length);
     const head = ['#', 'id', 'notebook', 'start', 'duration', 'status', 'cells ok/failed', ...(tagged ? ['params', 'metrics'] : [])];
     // renderColumns, not cli-table3: a list grows with every run, and cli-table3 took 33 s for 10,000 trials.
-    const bold = process.stdout.isTTY && !process.env.NO_COLOR ? (s: string) => chalk.bold(s) : undefined;
+    const bold = stdoutColors() ? (s: string) => chalk.bold(s) : undefined;
     return renderColumns(head, trials.map((t) => [...row(t), ...(tagged ? [inline(t.params), inline(t.metrics)] : [])]), { bold }) + '\n';
   } finally {
     db.close();

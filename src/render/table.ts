@@ -1,4 +1,5 @@
 import Table from 'cli-table3';
+import { stdoutColors } from './terminal.js';
 
 /** A borderless terminal table (cli-table3) with a header row. */
 export function renderTable(head: string[], rows: (string | number)[][]): string {
@@ -8,7 +9,7 @@ export function renderTable(head: string[], rows: (string | number)[][]): string
       top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
       left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  ',
     },
-    style: { head: process.stdout.isTTY && !process.env.NO_COLOR ? ['bold'] : [], border: [], 'padding-left': 0, 'padding-right': 0 },
+    style: { head: stdoutColors() ? ['bold'] : [], border: [], 'padding-left': 0, 'padding-right': 0 },
   });
   table.push(...rows.map((r) => r.map(String)));
   return table.toString().split('\n').map((l) => l.trimEnd()).join('\n');
