@@ -51,8 +51,12 @@ export function requireVariableCapture(trial: TrialSummary): void {
  * when the trial never assigned the name, or with the versions that exist when the cell or number is wrong.
  */
 export function resolveVariable(db: Database.Database, trial: TrialSummary, spec: VariableSpec): ResolvedVariable {
-  if (!db.prepare('SELECT 1 FROM nbprov_value WHERE trial_id = ? AND name = ? LIMIT 1').get(trial.id, spec.name)) throw unknownName(db, trial, spec.name);
-  let row: { id: number } | undefined;
+  // The last version answers a plain NAME and says whether the trial knows the name at all.
+  const last = db.prepare('SELECT evaluation_id AS id FROM nbprov_value WHERE trial_id = ? AND name = ? ORDER BY evaluation_id DESC LIMIT 1').get(trial.id, spec.name) as
+    | { id: number }
+    | undefined;
+  if (!last) throw unknownName(db, trial, spec.name);
+  let row: { id: number } | undefined = last;
   if (spec.cell !== undefined) {
     row = db
       .prepare(
@@ -81,8 +85,6 @@ export function resolveVariable(db: Database.Database, trial: TrialSummary, spec
         hint: `pick ${spec.name}@v1 to ${spec.name}@v${count}`,
       });
     }
-  } else {
-    row = db.prepare('SELECT evaluation_id AS id FROM nbprov_value WHERE trial_id = ? AND name = ? ORDER BY evaluation_id DESC LIMIT 1').get(trial.id, spec.name) as { id: number };
   }
   return { name: spec.name, evaluationId: row.id, warning: onlyInFailedCells(db, trial, spec.name) };
 }
