@@ -3,6 +3,7 @@ import { projectRoot } from '../store/db.js';
 import type { Command } from 'commander';
 import { listTrials, splitTags, tagRecordsOfTrials, type TrialSummary } from '../store/queries.js';
 import chalk from 'chalk';
+import { formatNumber } from '../compare/values.js';
 import { renderColumns } from '../render/columns.js';
 import { formatSeconds } from '../render/table.js';
 import { stdoutColors } from '../render/terminal.js';
@@ -47,10 +48,6 @@ export function handler(notebook: string | undefined, flags: { db?: string; json
 export function inline(values: Record<string, unknown>): string {
   const text = Object.entries(values).map(([k, v]) => `${k}=${typeof v === 'number' ? formatNumber(v) : String(v)}`).join(' ');
   return text.length > 48 ? text.slice(0, 47) + '…' : text || '-';
-}
-
-function formatNumber(n: number): string {
-  return Number.isInteger(n) ? String(n) : String(Number(n.toPrecision(6)));
 }
 
 function row(t: TrialSummary): string[] {
