@@ -89,6 +89,10 @@ export class KernelSession {
     try {
       await withTimeout(session.info, opts.startupTimeoutMs, `kernel '${opts.name}' started but did not answer within ${opts.startupTimeoutMs / 1000} s`);
     } catch (err) {
+      if (err instanceof NbprovError) {
+        const websocket = `the kernel's websocket ${kernel.connectionStatus === 'connected' ? 'was open' : 'never opened'}`;
+        err.details = [websocket, endpoint.logDetails()].filter(Boolean).join('\n');
+      }
       await session.shutdown();
       throw err;
     }

@@ -20,9 +20,11 @@ export interface JupyterEndpoint {
   version?: string;
   /** Calls back when the server process exits before `close()` (private servers only), with its last log lines. */
   onUnexpectedExit(callback: (err: NbprovError) => void): void;
+  /** The last lines of the server's log, as error details (private servers only). */
+  logDetails(): string | undefined;
   /**
    * Stops what nbprov started (a no-op for remote servers). With `wait: false` it only asks: the server stops its
-   * kernels and exits on its own (and exits hard should it hang, see nodelay_config.py), which spares a CLI run
+   * kernels and exits on its own (and exits hard should it hang, see server_config.py), which spares a CLI run
    * the ~0.3 s shutdown.
    */
   close(opts?: { wait?: boolean }): Promise<void>;
@@ -37,7 +39,8 @@ export const DEFAULT_SYSTEM_PYTHON = '/usr/bin/python3';
 const DEFAULT_SERVER_START_TIMEOUT_MS = 30_000;
 const LOG_LINES_KEPT = 40;
 const READY_PROBE_TIMEOUT_MS = 2_000;
-const NODELAY_CONFIG = packageFile('src/jupyter/nodelay_config.py');
+const PORT_ATTEMPTS = 3;
+const SERVER_CONFIG = packageFile('src/jupyter/server_config.py');
 
 export interface PrivateServerOptions {
   /** The `jupyter` executable; defaults to $NBPROV_JUPYTER, else the one next to `python`. */
@@ -66,12 +69,23 @@ export function resolveJupyter(opts: { jupyter?: string; python?: string }): str
  */
 export async function startPrivateServer(opts: PrivateServerOptions): Promise<JupyterEndpoint> {
   const jupyter = resolveJupyter(opts);
+  if (opts.port !== undefined) return startServerOn(opts.port, jupyter, opts);
+  // A port found free can be taken by another process before the server binds it (concurrent runs do this).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startServerOn(await freePort(), jupyter, opts);
+    } catch (err) {
+      if (!(err instanceof PortTakenError) || attempt === PORT_ATTEMPTS) throw err;
+    }
+  }
+}
+
+async function startServerOn(port: number, jupyter: string, opts: PrivateServerOptions): Promise<JupyterEndpoint> {
   const token = randomBytes(24).toString('hex');
-  const port = opts.port ?? (await freePort());
   const base = await mkdtemp(join(tmpdir(), 'nbprov-jupyter-'));
   const configDir = join(base, 'config');
   await mkdir(configDir);
-  await copyFile(NODELAY_CONFIG, join(configDir, 'jupyter_server_config.py'));
+  await copyFile(SERVER_CONFIG, join(configDir, 'jupyter_server_config.py'));
 
   const args = ['server', '--no-browser', '--ip=127.0.0.1', `--port=${port}`, '--port-retries=0', `--ServerApp.root_dir=${opts.rootDir}`];
   if (process.getuid?.() === 0) args.push('--allow-root');
@@ -108,6 +122,7 @@ export async function startPrivateServer(opts: PrivateServerOptions): Promise<Ju
     kind: 'private',
     url,
     onUnexpectedExit: unexpectedExit,
+    logDetails: () => log.details(),
     close: async ({ wait = true } = {}) => {
       closing = true;
       if (wait) await stopProcess(child, exitPromise, () => exited);
@@ -149,6 +164,7 @@ export async function connectServer(opts: RemoteServerOptions): Promise<JupyterE
     url,
     version: await serverVersion(settings),
     onUnexpectedExit: () => {},
+    logDetails: () => undefined,
     close: async () => {},
   };
 }
@@ -224,7 +240,7 @@ async function waitUntilReady(
     if (hasExited()) {
       // Jupyter Server says "[C ServerApp] ERROR: ... because port N is not available" (--port-retries=0).
       if (log.text().includes(`port ${port} is not available`)) {
-        throw new NbprovError('NBPROV_SERVER', `port ${port} on 127.0.0.1 is already in use`, { hint: 'pick another --port or omit it (nbprov then picks a free one)' });
+        throw new PortTakenError('NBPROV_SERVER', `port ${port} on 127.0.0.1 is already in use`, { hint: 'pick another --port or omit it (nbprov then picks a free one)' });
       }
       throw new NbprovError('NBPROV_SERVER', `the Jupyter server exited during start-up (code ${child.exitCode}): ${log.lastLine()}`, {
         hint: 'check the jupyter installation and its configuration; its log follows',
@@ -273,6 +289,8 @@ function freePort(): Promise<number> {
     });
   });
 }
+
+class PortTakenError extends NbprovError {}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { nbprov, openDb, project, removeProject, whenExists, writeNotebook } from '../helpers/cli.js';
+import { nbprov, openDb, project, removeProject, waitNoProcesses, whenExists, writeNotebook } from '../helpers/cli.js';
 
 describe('the private server: failures and secrets', () => {
   test('jupyter missing: exit 3 saying what to install', async () => {
@@ -58,6 +58,34 @@ describe('the private server: failures and secrets', () => {
       assert.deepEqual(db.prepare('SELECT status FROM nbprov_trial').get(), { status: 'server-lost' });
       assert.deepEqual(db.prepare('SELECT status FROM nbprov_cell ORDER BY cell_index').all(), [{ status: 'ok' }, { status: 'error' }, { status: 'not-run' }]);
       db.close();
+    } finally {
+      removeProject(dir);
+    }
+  });
+
+  test('a kernel that never answers: exit 3 after --startup-timeout, saying what was seen, nothing left running', async () => {
+    const dir = project();
+    try {
+      const spec = join(dir, 'share/kernels/mute');
+      mkdirSync(spec, { recursive: true });
+      writeFileSync(join(spec, 'kernel.json'), JSON.stringify({ argv: ['/usr/bin/python3', '-c', 'import time; time.sleep(600)', '{connection_file}'], display_name: 'Mute', language: 'python' }));
+      writeNotebook(dir, 'm.ipynb', ['x = 1']);
+      const r = await nbprov(['run', 'm.ipynb', '--kernel', 'mute', '--startup-timeout', '2'], { cwd: dir, env: { JUPYTER_PATH: join(dir, 'share') } });
+      assert.equal(r.code, 3, r.stderr);
+      assert.match(r.stderr, /^nbprov: kernel 'mute' started but did not answer within 2 s\n {2}hint: raise --startup-timeout for slow remote kernels\n {4}the kernel's websocket never opened\n/);
+      assert.deepEqual(await waitNoProcesses(dir), []);
+    } finally {
+      removeProject(dir);
+    }
+  });
+
+  test('kernels reach the server over Unix sockets in its private runtime dir: no TCP ports to race for', async () => {
+    const dir = project();
+    try {
+      writeNotebook(dir, 'c.ipynb', ["import ipykernel, json\ninfo = json.load(open(ipykernel.get_connection_file()))\nprint(info['transport'], info['ip'].startswith('/tmp/nbprov-jupyter-'))"]);
+      const r = await nbprov(['run', 'c.ipynb', '-o', 'out.ipynb', '-q'], { cwd: dir, env: { TMPDIR: '/tmp' } });
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(JSON.parse(readFileSync(join(dir, 'out.ipynb'), 'utf8')).cells[0].outputs[0].text, ['ipc True\n']);
     } finally {
       removeProject(dir);
     }

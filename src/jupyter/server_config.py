@@ -61,3 +61,13 @@ class NbprovKernelSpecManager(KernelSpecManager):
 c.ServerApp.kernel_spec_manager_class = NbprovKernelSpecManager  # noqa: F821 (c: the config Jupyter provides)
 if any(os.path.exists(os.path.join(p, "python3", "kernel.json")) for p in jupyter_path("kernels")):
     c.KernelSpecManager.ensure_native_kernel = False  # noqa: F821
+
+# Kernels talk to the server over Unix sockets in the server's private runtime dir instead of five TCP ports each.
+# jupyter_client picks TCP ports by binding and releasing them, so a kernel started while other servers and
+# kernels start (8 concurrent runs) can lose a port to them: it dies binding, the server restarts it on new
+# ports, and the websocket's first kernel_info_request, already sent to the old port, stalls it for 60 s.
+# Sockets are also unreachable for other local users. Unix socket paths are limited to 107 bytes.
+from jupyter_core.paths import jupyter_runtime_dir
+
+if len(os.path.join(jupyter_runtime_dir(), "kernel-00000000-0000-0000-0000-000000000000-ipc-99")) <= 107:
+    c.KernelManager.transport = "ipc"  # noqa: F821
