@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 const dist = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'src', 'store');
 const { openDatabase } = await import(join(dist, 'db.js'));
 const { putContent } = await import(join(dist, 'content.js'));
+const { saveLineageEdges } = await import(join(dist, 'lineage-edges.js'));
 
 export const NOTEBOOK = 'synthetic.ipynb';
 export const CELLS = 20;
@@ -46,11 +47,13 @@ export function generate(kind, dir, opts = {}) {
 }
 
 class Writer {
+  #db;
   #dir;
   #st;
   #t0 = Date.UTC(2026, 0, 1);
 
   constructor(db, dir) {
+    this.#db = db;
     this.#dir = dir;
     this.#st = {
       trial: db.prepare(
@@ -160,6 +163,7 @@ class Writer {
     const env = { python_version: '3.11.2', ipython: '8.5.0', ipykernel: '6.17.0', jupyter_server: '1.23.3', nbprov: '0.1.0', kernel_name: 'python3' };
     Object.entries(env).forEach(([name, value], i) => st.env.run(id, i + 1, name, value));
     [['numpy', '1.24.2'], ['pandas', '1.5.3'], ['sklearn', edit ? '1.3.0' : '1.2.1']].forEach(([name, version], i) => st.module.run(id, i + 1, name, version));
+    saveLineageEdges(this.#db, id); // as a finishing run does
   }
 }
 

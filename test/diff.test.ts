@@ -4,7 +4,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { nbprov, project, removeProject } from './helpers/cli.js';
+import Database from 'better-sqlite3';
+import { nbprov, openDb, project, removeProject } from './helpers/cli.js';
 
 const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
 
@@ -109,6 +110,43 @@ Code
     assert.deepEqual(diff.environment, { attributes: [], modules: [] });
     assert.deepEqual(diff.files, []);
     assert.deepEqual(diff.time.map((t: { stage: string }) => t.stage), ['model-scoring', 'metrics-evaluation', '(no stage)', 'total']);
+  });
+
+  test('a finished trial keeps exactly its lineage edges packed; a trial without them (killed, older) gives the same report', async () => {
+    const db = openDb(dir);
+    const copy = join(dir, 'unpacked.sqlite');
+    try {
+      const trials = db.prepare('SELECT trial_id FROM nbprov_trial ORDER BY rowid').pluck().all() as string[];
+      assert.equal(trials.length, 4);
+      for (const trial of trials) {
+        const [offsets, dependencies] = (db.prepare('SELECT offsets, dependencies FROM nbprov_lineage WHERE trial_id = ?').raw().get(trial) as Buffer[]).map(
+          (b) => new Int32Array(Uint8Array.from(b).buffer),
+        );
+        const packed: number[][] = [];
+        for (let e = 0; e + 1 < offsets.length; e++) for (let k = offsets[e]; k < offsets[e + 1]; k++) packed.push([e, dependencies[k]]);
+        packed.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+        const rows = db
+          .prepare("SELECT dependent_id, dependency_id FROM dependency WHERE trial_id = ? AND type NOT IN ('argument', 'assign') ORDER BY dependent_id, dependency_id")
+          .raw()
+          .all(trial);
+        assert.ok(rows.length > 0);
+        assert.deepEqual(packed, rows);
+      }
+      db.exec(`VACUUM INTO '${copy}'`);
+    } finally {
+      db.close();
+    }
+    const unpacked = new Database(copy);
+    try {
+      unpacked.exec('DELETE FROM nbprov_lineage');
+    } finally {
+      unpacked.close();
+    }
+    for (const pair of [['1', '2'], ['3', '4']]) {
+      const withPacked = await run('diff', ...pair, '--json');
+      const fromRows = await run('diff', ...pair, '--json', '--db', copy);
+      assert.deepEqual(JSON.parse(fromRows.stdout).why, JSON.parse(withPacked.stdout).why);
+    }
   });
 
   test('why follows files: a changed input file explains the metric computed from it, not the one beside it', async () => {

@@ -5,7 +5,7 @@ import { listTrials, splitTags, tagRecordsOfTrials, type TrialSummary } from '..
 import chalk from 'chalk';
 import { formatNumber } from '../compare/values.js';
 import { renderColumns } from '../render/columns.js';
-import { formatSeconds } from '../render/table.js';
+import { formatSeconds } from '../render/durations.js';
 import { stdoutColors } from '../render/terminal.js';
 import { openForReading } from './db-options.js';
 

@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { cellSource, decodeValue, resolveTrial, trialCells, trialEnvironment, trialModules } from '../store/queries.js';
 import { trialCellStages, trialVariableTags } from '../store/stage-tags.js';
 import { stageOrder } from '../notebook/stages.js';
-import { formatSeconds, renderTable } from '../render/table.js';
+import { formatSeconds } from '../render/durations.js';
+import { renderTable } from '../render/table.js';
 import { openForReading } from './db-options.js';
 
 interface ShowFlags {

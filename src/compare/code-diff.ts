@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { structuredPatch } from 'diff';
 import { cellSource } from '../store/queries.js';
 import { codeChange, type CellPair } from './cell-match.js';
 import { cellRef, type CellRef } from './why.js';
@@ -13,10 +13,6 @@ export interface CodeChange {
 }
 
 const CONTEXT_LINES = 3;
-
-// jsdiff loads on first use: the CLI imports every command module at start-up and few runs need a patch (~30 ms).
-const require = createRequire(import.meta.url);
-let jsdiff: typeof import('diff') | undefined;
 
 /** Unified diffs of every paired cell whose source changed, in trial B's cell order. */
 export function codeChanges(pairs: CellPair[], dbDir: string, labels: { a: string; b: string }): CodeChange[] {
@@ -34,8 +30,7 @@ export function codeChanges(pairs: CellPair[], dbDir: string, labels: { a: strin
 }
 
 export function unifiedDiff(oldName: string, newName: string, before: string, after: string): string {
-  jsdiff ??= require('diff') as typeof import('diff');
-  const patch = jsdiff.structuredPatch(oldName, newName, before, after, undefined, undefined, { context: CONTEXT_LINES });
+  const patch = structuredPatch(oldName, newName, before, after, undefined, undefined, { context: CONTEXT_LINES });
   const lines = [`--- ${oldName}`, `+++ ${newName}`];
   for (const h of patch.hunks) lines.push(`@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`, ...h.lines);
   return lines.join('\n') + '\n';

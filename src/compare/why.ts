@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { readLineageEdges } from '../store/lineage-edges.js';
 import { cellSource } from '../store/queries.js';
 import { codeChange, pairIndex, type CellPair } from './cell-match.js';
 import { TrialLineage, type Ancestry } from './lineage.js';
@@ -42,14 +43,14 @@ export interface WhySide {
 
 /** Reads the lineage-side facts of trials; statements prepared once. */
 export class WhyReader {
-  readonly #edges: Database.Statement;
+  readonly #db: Database.Database;
   readonly #versions: Database.Statement;
   readonly #imports: Database.Statement;
   readonly #dbDir: string;
 
   constructor(db: Database.Database, dbDir: string) {
     this.#dbDir = dbDir;
-    this.#edges = TrialLineage.edgesStatement(db);
+    this.#db = db;
     this.#versions = db.prepare(
       `SELECT v.evaluation_id AS evaluationId, v.name, v.value AS json, v.summary, e.repr
        FROM nbprov_value v LEFT JOIN evaluation e ON e.trial_id = v.trial_id AND e.id = v.evaluation_id
@@ -85,7 +86,7 @@ export class WhyReader {
       const module = importedModule(sources.get(r.activationId), r.line, r.name);
       if (module) imports.push({ evaluationId: r.evaluationId, module });
     }
-    return { snapshot, lineage: TrialLineage.read(this.#edges, id, activations), paramVersions, imports };
+    return { snapshot, lineage: new TrialLineage(readLineageEdges(this.#db, id), activations), paramVersions, imports };
   }
 }
 

@@ -2,7 +2,7 @@ import { Chalk } from 'chalk';
 import { lookup, type Column, type Comparison, type ComparisonRow } from '../compare/comparison.js';
 import { describeSummary, formatNumber, type ValueSummary } from '../compare/values.js';
 import { renderColumns } from './columns.js';
-import { formatSeconds } from './table.js';
+import { formatSeconds } from './durations.js';
 
 const TEXT_WIDTH = 40;
 const BEST_MARK = '*';

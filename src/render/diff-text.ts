@@ -2,7 +2,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import type { CellRef, WhyReport } from '../compare/why.js';
 import type { MetricChange, TrialDiff, TrialRef } from '../compare/trial-diff.js';
 import { formatSigned, type ValueView } from '../compare/values.js';
-import { formatSeconds } from './table.js';
+import { formatSeconds } from './durations.js';
 import { renderColumns } from './columns.js';
 
 const INDENT = '  ';

@@ -14,10 +14,3 @@ export function renderTable(head: string[], rows: (string | number)[][]): string
   table.push(...rows.map((r) => r.map(String)));
   return table.toString().split('\n').map((l) => l.trimEnd()).join('\n');
 }
-
-export function formatSeconds(seconds: number | null | undefined): string {
-  if (seconds === null || seconds === undefined) return '-';
-  if (seconds < 60) return `${seconds.toFixed(2)} s`;
-  const m = Math.floor(seconds / 60);
-  return `${m} m ${Math.round(seconds - m * 60)} s`;
-}

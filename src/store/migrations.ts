@@ -147,6 +147,15 @@ export const MIGRATIONS: Migration[] = [
       `);
     },
   },
+  {
+    id: 8,
+    name: 'packed-lineage',
+    up(db) {
+      // Each trial's lineage edges packed when it finishes (src/store/lineage-edges.ts). Older trials are not
+      // packed here, which could take seconds on a large database: they are read from their rows, as before.
+      db.exec('CREATE TABLE nbprov_lineage (trial_id TEXT PRIMARY KEY, offsets BLOB NOT NULL, dependencies BLOB NOT NULL)');
+    },
+  },
 ];
 
 /**

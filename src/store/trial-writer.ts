@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import { putContent } from './content.js';
 import { preparedOnce } from './db.js';
+import { saveLineageEdges } from './lineage-edges.js';
 import { nowTimestamp } from './time.js';
 import { autoTag } from './auto-tag.js';
 import { insertCellStage, insertVariableTag } from './stage-tags.js';
@@ -204,6 +205,7 @@ export class TrialWriter {
       this.#db
         .prepare('UPDATE nbprov_trial SET status = ?, error = ?, recorder_errors = recorder_errors + ? WHERE trial_id = ?')
         .run(status, opts.error ?? null, opts.recorderErrors ?? 0, this.id);
+      saveLineageEdges(this.#db, this.id);
     }).immediate();
   }
 
