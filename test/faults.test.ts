@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { nbprov, openDb, project, removeProject, waitNoProcesses, whenExists, writeNotebook } from './helpers/cli.js';
@@ -69,6 +69,7 @@ describe('faults: the trial survives, marked', () => {
       writeNotebook(dir, 'long.ipynb', ['a = 1', "import time\nopen('started', 'w').close()\ntime.sleep(60)", 'b = 2']);
       const r = await nbprov(['run', 'long.ipynb'], {
         cwd: dir,
+        env: { TMPDIR: tempDir(dir) },
         onSpawn: (child) => child.on('exit', whenExists(join(dir, 'started'), () => child.kill('SIGINT'))),
       });
       assert.equal(r.code, 130, r.stderr);
@@ -87,6 +88,7 @@ describe('faults: the trial survives, marked', () => {
       const started = Date.now();
       const r = await nbprov(['run', 'stubborn.ipynb'], {
         cwd: dir,
+        env: { TMPDIR: tempDir(dir) },
         onSpawn: (child) =>
           child.on(
             'exit',
@@ -101,6 +103,7 @@ describe('faults: the trial survives, marked', () => {
       assert.match(r.stderr, /interrupting the kernel \(Ctrl-C again to quit at once\)/);
       assert.deepEqual(statuses(dir), { trial: 'running', cells: ['pending'] });
       assert.deepEqual(await waitNoProcesses(dir, 10_000), [], 'the orphaned server and kernel exit by themselves');
+      assert.deepEqual(await waitEmpty(tempDir(dir)), [], 'and remove their temp dir');
     } finally {
       removeProject(dir);
     }
@@ -112,6 +115,7 @@ describe('faults: the trial survives, marked', () => {
       writeNotebook(dir, 'long.ipynb', ['a = 1', "import time\nopen('started', 'w').close()\ntime.sleep(60)"]);
       const r = await nbprov(['run', 'long.ipynb'], {
         cwd: dir,
+        env: { TMPDIR: tempDir(dir) },
         onSpawn: (child) => child.on('exit', whenExists(join(dir, 'started'), () => child.kill('SIGKILL'))),
       });
       assert.equal(r.signal, 'SIGKILL');
@@ -119,8 +123,23 @@ describe('faults: the trial survives, marked', () => {
       const list = await nbprov(['list', '--json'], { cwd: dir });
       assert.equal(JSON.parse(list.stdout)[0].status, 'unfinished');
       assert.deepEqual(await waitNoProcesses(dir, 10_000), [], 'the orphaned server and kernel exit by themselves');
+      assert.deepEqual(await waitEmpty(tempDir(dir)), [], 'and remove their temp dir');
     } finally {
       removeProject(dir);
     }
   });
 });
+
+/** A TMPDIR inside the project, to see what the private server leaves there. */
+function tempDir(dir: string): string {
+  const path = join(dir, 'tmp');
+  mkdirSync(path, { recursive: true });
+  return path;
+}
+
+/** Waits until `path` is empty, up to `ms`; returns what is left. */
+async function waitEmpty(path: string, ms = 5000): Promise<string[]> {
+  const deadline = Date.now() + ms;
+  while (readdirSync(path).length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  return readdirSync(path);
+}

@@ -101,6 +101,7 @@ async function startServerOn(port: number, jupyter: string, opts: PrivateServerO
       JUPYTER_RUNTIME_DIR: join(base, 'runtime'),
       PYDEVD_DISABLE_FILE_VALIDATION: '1',
       NBPROV_PARENT_PID: String(process.pid),
+      NBPROV_SERVER_DIR: base,
     },
   });
   const log = new LogTail(token);

@@ -19,19 +19,30 @@ ZMQChannelsHandler.open = _open
 
 # nbprov does not wait for its private server to finish shutting down, and may die without cleaning up
 # (kill -9): once the parent is gone, SIGTERM ourselves (the server then stops its kernels and exits), and
-# exit hard if that has not happened within a few seconds.
+# exit hard if that has not happened within a few seconds. Nobody else is left to remove the server's temp dir
+# (config, runtime files, kernel sockets) then, so the way out does.
 _parent = int(os.environ.get("NBPROV_PARENT_PID", "0"))
+_temp_dir = os.environ.get("NBPROV_SERVER_DIR", "")
+
+
+def _remove_temp_dir():
+    import shutil
+    if os.path.basename(_temp_dir).startswith("nbprov-jupyter-"):
+        shutil.rmtree(_temp_dir, ignore_errors=True)
 
 
 def _watch_parent():
+    import atexit
     import time
     while True:
         time.sleep(0.5)
         try:
             os.kill(_parent, 0)
         except ProcessLookupError:
+            atexit.register(_remove_temp_dir)
             os.kill(os.getpid(), signal.SIGTERM)
             time.sleep(5)
+            _remove_temp_dir()
             os._exit(1)
         except PermissionError:
             pass
@@ -65,8 +76,9 @@ if any(os.path.exists(os.path.join(p, "python3", "kernel.json")) for p in jupyte
 # Kernels talk to the server over Unix sockets in the server's private runtime dir instead of five TCP ports each.
 # jupyter_client picks TCP ports by binding and releasing them, so a kernel started while other servers and
 # kernels start (8 concurrent runs) can lose a port to them: it dies binding, the server restarts it on new
-# ports, and the websocket's first kernel_info_request, already sent to the old port, stalls it for 60 s.
-# Sockets are also unreachable for other local users. Unix socket paths are limited to 107 bytes.
+# ports, and the first websocket to it can then wait out the server's 60 s kernel_info_timeout (reproduced by
+# taking a starting kernel's iopub port). Sockets in a 0700 temp dir are also closed to other local users.
+# Unix socket paths are limited to 107 bytes: a long $TMPDIR keeps TCP.
 from jupyter_core.paths import jupyter_runtime_dir
 
 if len(os.path.join(jupyter_runtime_dir(), "kernel-00000000-0000-0000-0000-000000000000-ipc-99")) <= 107:
