@@ -205,8 +205,12 @@ export class TrialWriter {
       this.#db
         .prepare('UPDATE nbprov_trial SET status = ?, error = ?, recorder_errors = recorder_errors + ? WHERE trial_id = ?')
         .run(status, opts.error ?? null, opts.recorderErrors ?? 0, this.id);
-      saveLineageEdges(this.#db, this.id);
     }).immediate();
+    try {
+      saveLineageEdges(this.#db, this.id);
+    } catch {
+      // Only a copy for `diff`, which reads the rows without it: a full disk here must not undo the status above.
+    }
   }
 
   get dbDir(): string {
