@@ -5,7 +5,7 @@ import { stageOrder } from '../notebook/stages.js';
 import { matchCells } from './cell-match.js';
 import { codeChanges, type CodeChange } from './code-diff.js';
 import { SnapshotReader, type TrialSnapshot } from './trial-snapshot.js';
-import { changedEntries, explainMetric, isRead, WhyReader, type WhyReport } from './why.js';
+import { changedEntries, explainMetrics, isRead, WhyReader, type WhyReport } from './why.js';
 import { directionOf, numericChange, recordedValue, sameValue, valueView, verdictOf, type Direction, type RecordedValue, type ValueView, type Verdict } from './values.js';
 
 export const SECTIONS = ['params', 'metrics', 'why', 'code', 'environment', 'files', 'time'] as const;
@@ -102,7 +102,7 @@ export function diffTrials(db: Database.Database, dbDir: string, a: TrialSummary
     const why = new WhyReader(db, dbDir);
     const sideA = why.read(sa, names);
     const sideB = why.read(sb, names);
-    out.why = metrics.filter((m) => m.verdict !== 'unchanged').map((m) => explainMetric(m, sideA, sideB, pairs, names));
+    out.why = explainMetrics(metrics.filter((m) => m.verdict !== 'unchanged'), sideA, sideB, pairs, names);
   }
   if (sections.has('code')) out.code = codeChanges(pairs, dbDir, { a: `trial ${a.sequence}`, b: `trial ${b.sequence}` });
   if (sections.has('environment')) out.environment = environmentChanges(sa, sb);

@@ -91,37 +91,46 @@ export class WhyReader {
 }
 
 /**
- * Why a metric moved: walks the final version's ancestors in both trials and keeps the parameters whose values
+ * Why each metric moved: walks its final version's ancestors in both trials and keeps the parameters whose values
  * differ, the ancestor cells whose code differs (paired across trials), the files those cells read whose content
  * differs, and the imported modules whose version differs.
  */
-export function explainMetric(
-  change: { name: string; verdict: Verdict; a: ValueView | null; b: ValueView | null },
+export function explainMetrics(
+  changes: { name: string; verdict: Verdict; a: ValueView | null; b: ValueView | null }[],
   a: WhySide,
   b: WhySide,
   pairs: CellPair[],
   paramNames: string[],
-): WhyReport {
-  const ancestryA = ancestryOf(a, change.name);
-  const ancestryB = ancestryOf(b, change.name);
-  return {
-    metric: change.name,
-    verdict: change.verdict,
-    a: change.a,
-    b: change.b,
-    params: changedParams(paramNames, a, ancestryA, b, ancestryB),
-    cells: changedCells(pairs, a, ancestryA, b, ancestryB),
-    files: changedEntries(readFiles(a, ancestryA), readFiles(b, ancestryB)),
-    modules: changedModules(a, ancestryA, b, ancestryB),
-  };
+): WhyReport[] {
+  const ancestriesA = ancestriesOf(a, changes.map((c) => c.name));
+  const ancestriesB = ancestriesOf(b, changes.map((c) => c.name));
+  return changes.map((change, i) => {
+    const ancestryA = ancestriesA[i];
+    const ancestryB = ancestriesB[i];
+    return {
+      metric: change.name,
+      verdict: change.verdict,
+      a: change.a,
+      b: change.b,
+      params: changedParams(paramNames, a, ancestryA, b, ancestryB),
+      cells: changedCells(pairs, a, ancestryA, b, ancestryB),
+      files: changedEntries(readFiles(a, ancestryA), readFiles(b, ancestryB)),
+      modules: changedModules(a, ancestryA, b, ancestryB),
+    };
+  });
 }
 
-function ancestryOf(side: WhySide, metric: string): Ancestry | undefined {
-  const tag = side.snapshot.tags.get(metric);
-  if (!tag || tag.evaluationId === null) return undefined;
-  const ancestry = side.lineage.ancestors(tag.evaluationId);
-  if (tag.activationId !== null) ancestry.activations.add(tag.activationId);
-  return ancestry;
+/** Each metric's ancestry in one trial; undefined where the trial has no version of it. */
+function ancestriesOf(side: WhySide, metrics: string[]): (Ancestry | undefined)[] {
+  const tags = metrics.map((m) => side.snapshot.tags.get(m)).map((t) => (t && t.evaluationId !== null ? t : undefined));
+  const found = side.lineage.ancestors(tags.flatMap((t) => (t ? [t.evaluationId!] : [])));
+  let next = 0;
+  return tags.map((tag) => {
+    if (!tag) return undefined;
+    const ancestry = found[next++];
+    if (tag.activationId !== null) ancestry.activations.add(tag.activationId);
+    return ancestry;
+  });
 }
 
 function changedParams(names: string[], a: WhySide, ancestryA: Ancestry | undefined, b: WhySide, ancestryB: Ancestry | undefined): WhyReport['params'] {
