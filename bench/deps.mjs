@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { generate, TRIAL_ID } from './gen-lineage-db.mjs';
@@ -15,7 +15,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'bin', 'nbprov.cjs');
 const args = process.argv.slice(2);
 const reps = Number(args[args.indexOf('--reps') + 1] || 5) || 5;
-const dir = args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--reps') ?? mkdtempSync(join(tmpdir(), 'nbprov-lineage-'));
+const given = args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--reps');
+const dir = given ? resolve(given) : mkdtempSync(join(tmpdir(), 'nbprov-lineage-'));
 const dbPath = join(dir, '.noworkflow', 'db.sqlite');
 if (!existsSync(dbPath)) {
   console.log(`generating ${dbPath} …`);
