@@ -1,3 +1,48 @@
 #!/usr/bin/env node
-// The esbuild bundle of src/cli/main.ts (scripts/bundle.mjs).
-require('../dist/bundle/nbprov.cjs');
+'use strict';
+// Runs the esbuild bundle of src/cli/main.ts (scripts/bundle.mjs), from a V8 code cache when there is one:
+// compiling the 370 KB bundle and the functions a command calls is about 30 ms of each command's start-up.
+// One cache per command, written when the command's first run exits 0, in the user's own cache directory
+// ($XDG_CACHE_HOME or ~/.cache, mode 0700: not a shared temp directory someone else could write to). Its name
+// carries the bundle's sha1, because V8 checks only the source's length, and Node's version; V8 rejects data
+// from other flags or builds, which is then rewritten. NBPROV_NO_CODE_CACHE=1 runs without it.
+const { mkdirSync, readFileSync, renameSync, writeFileSync } = require('node:fs');
+const Module = require('node:module');
+const { homedir } = require('node:os');
+const { dirname, join, resolve } = require('node:path');
+const { Script } = require('node:vm');
+
+const bundle = resolve(__dirname, '../dist/bundle/nbprov.cjs');
+
+if (process.env.NBPROV_NO_CODE_CACHE) {
+  require(bundle);
+} else {
+  const source = readFileSync(bundle, 'utf8');
+  const command = process.argv.slice(2).find((a) => !a.startsWith('-')) ?? '';
+  const hash = require('node:crypto').createHash('sha1').update(source).digest('hex').slice(0, 16);
+  const dir = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'nbprov');
+  const file = join(dir, `${/^[a-z]{1,16}$/.test(command) ? command : 'other'}-${hash}-${process.version}-${process.arch}.v8`);
+  let cachedData;
+  try {
+    cachedData = readFileSync(file);
+  } catch {
+    // first run of this command with this build
+  }
+  const script = new Script(Module.wrap(source), { filename: bundle, cachedData });
+  if (!cachedData || script.cachedDataRejected) {
+    process.once('exit', (code) => {
+      if (code !== 0) return;
+      try {
+        mkdirSync(dir, { recursive: true, mode: 0o700 });
+        const temp = `${file}.${process.pid}`;
+        writeFileSync(temp, script.createCachedData(), { mode: 0o600 });
+        renameSync(temp, file);
+      } catch {
+        // an unwritable cache directory only costs the next run its 30 ms
+      }
+    });
+  }
+  const module = new Module(bundle, null);
+  module.filename = bundle;
+  script.runInThisContext()(module.exports, Module.createRequire(bundle), module, bundle, dirname(bundle));
+}

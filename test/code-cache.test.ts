@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { nbprov, project, removeProject } from './helpers/cli.js';
+
+describe("bin/nbprov.cjs: the bundle's V8 code cache", () => {
+  test('one file per command after a run that exits 0, private to the user, reused; a corrupt one is replaced', async () => {
+    const dir = project();
+    const env = { XDG_CACHE_HOME: join(dir, 'cache') };
+    const cache = join(dir, 'cache', 'nbprov');
+    try {
+      const first = await nbprov(['--version'], { cwd: dir, env });
+      assert.equal(first.code, 0, first.stderr);
+      const failed = await nbprov(['list'], { cwd: dir, env });
+      assert.equal(failed.code, 2, 'no database here');
+      const files = readdirSync(cache);
+      assert.equal(files.length, 1, 'only the command that succeeded');
+      assert.match(files[0], new RegExp(`^other-[0-9a-f]{16}-${process.version.replace(/\./g, '\\.')}-${process.arch}\\.v8$`));
+      assert.equal(statSync(cache).mode & 0o777, 0o700);
+      assert.equal(statSync(join(cache, files[0])).mode & 0o777, 0o600);
+      const written = readFileSync(join(cache, files[0]));
+      assert.ok(written.length > 10_000);
+
+      const again = await nbprov(['--version'], { cwd: dir, env });
+      assert.deepEqual([again.code, again.stdout, again.stderr], [0, first.stdout, '']);
+      assert.deepEqual(readFileSync(join(cache, files[0])), written, 'accepted, so not rewritten');
+
+      writeFileSync(join(cache, files[0]), 'not V8 code cache data');
+      const corrupt = await nbprov(['--version'], { cwd: dir, env });
+      assert.deepEqual([corrupt.code, corrupt.stdout, corrupt.stderr], [0, first.stdout, '']);
+      assert.ok(readFileSync(join(cache, files[0])).length > 10_000, 'rejected by V8, then rewritten');
+      assert.deepEqual(readdirSync(cache), files, 'no temp file left');
+    } finally {
+      removeProject(dir);
+    }
+  });
+
+  test('NBPROV_NO_CODE_CACHE=1 runs the bundle directly and writes nothing', async () => {
+    const dir = project();
+    try {
+      const r = await nbprov(['--version'], { cwd: dir, env: { XDG_CACHE_HOME: join(dir, 'cache'), NBPROV_NO_CODE_CACHE: '1' } });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^\d+\.\d+\.\d+\n$/);
+      assert.deepEqual(readdirSync(dir), []);
+    } finally {
+      removeProject(dir);
+    }
+  });
+});
