@@ -2,7 +2,7 @@
 // lazily run module wrappers (main.ts imports them on demand), and CommonJS skips the ES-module loader: `nbprov
 // deps` runs in about 75 ms over Node's own start-up, where tsc's ~200 ES modules took about 140.
 // tsc still type-checks and compiles dist/ for the tests; bin/nbprov.cjs runs the bundle.
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { build } from 'esbuild';
 
@@ -39,3 +39,8 @@ await build({
   minifySyntax: true,
   logLevel: 'warning',
 });
+
+// bin/nbprov.cjs runs the bundle through vm.Script (for its code cache), where import() of a module left to Node
+// fails at run time ("A dynamic import callback was not specified"): externals must be imported statically.
+const dynamic = /\bimport\(\s*["'`]([^"'`]+)/.exec(readFileSync('dist/bundle/nbprov.cjs', 'utf8'));
+if (dynamic) throw new Error(`dist/bundle/nbprov.cjs imports '${dynamic[1]}' dynamically; import it statically`);

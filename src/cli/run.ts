@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isIPv4 } from 'node:net';
 import { Command, Option } from 'commander';
-import type { SingleBar } from 'cli-progress';
+import cliProgress, { type SingleBar } from 'cli-progress';
 import { ExitCode, NbprovError } from '../errors.js';
 // The runner (and @jupyterlab/services under it) loads only when `run` runs: other commands start faster.
 import type { RunEvents, RunResult } from '../run/runner.js';
@@ -79,11 +79,7 @@ Exit codes: 0 all cells ok · 1 a cell raised · 2 bad notebook/options · 3 ker
 
 /** Runs the notebook, reports, and returns the exit code. */
 export async function handler(notebook: string, flags: RunFlags): Promise<number> {
-  const [{ runNotebook }, { readParametersFile }, cliProgress] = await Promise.all([
-    import('../run/runner.js'),
-    import('../notebook/parameters.js'),
-    import('cli-progress'),
-  ]);
+  const [{ runNotebook }, { readParametersFile }] = await Promise.all([import('../run/runner.js'), import('../notebook/parameters.js')]);
   if (flags.server && flags.port !== undefined) throw new NbprovError('NBPROV_USAGE', '--port is the private server\'s port; it cannot be used with --server', { hint: 'put the port in the --server URL' });
   const token = flags.server ? readToken(flags.tokenFile) : undefined;
   const headers = parseHeaders(flags.header);
@@ -108,9 +104,9 @@ export async function handler(notebook: string, flags: RunFlags): Promise<number
     }
   };
   process.on('SIGINT', onSigint);
-  const progress = flags.quiet || flags.json || !process.stderr.isTTY ? undefined : new ProgressReporter(new cliProgress.default.SingleBar(
+  const progress = flags.quiet || flags.json || !process.stderr.isTTY ? undefined : new ProgressReporter(new cliProgress.SingleBar(
     { format: ' {bar} {value}/{total} cells | {duration_formatted} | {line}', stream: process.stderr, hideCursor: true, clearOnComplete: true },
-    cliProgress.default.Presets.shades_classic,
+    cliProgress.Presets.shades_classic,
   ));
   try {
     const result = await runNotebook({
