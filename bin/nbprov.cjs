@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 'use strict';
 // Runs the esbuild bundle of src/cli/main.ts (scripts/bundle.mjs), from a V8 code cache when there is one:
-// compiling the 370 KB bundle and the functions a command calls is about 30 ms of each command's start-up.
-// One cache per command, written when the command's first run exits 0, in the user's own cache directory
-// ($XDG_CACHE_HOME or ~/.cache, mode 0700: not a shared temp directory someone else could write to). Its name
-// carries the bundle's sha1, because V8 checks only the source's length, and Node's version; V8 rejects data
-// from other flags or builds, which is then rewritten. NBPROV_NO_CODE_CACHE=1 runs without it.
-const { mkdirSync, readFileSync, renameSync, writeFileSync } = require('node:fs');
-const Module = require('node:module');
+// compiling the 370 KB bundle and the functions a command calls is 20-30 ms of each command's start-up.
+// One cache per command, written when its first run exits 0 (replacing earlier builds' caches), in the user's
+// own cache directory ($XDG_CACHE_HOME or ~/.cache, mode 0700: not a shared temp directory someone else could
+// write to). Its name carries the bundle's sha1, because V8 checks only the source's length, and Node's version;
+// V8 rejects data from other flags or builds, which is then rewritten. NBPROV_NO_CODE_CACHE=1 runs without it.
+const { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } = require('node:fs');
+const { createRequire } = require('node:module');
 const { homedir } = require('node:os');
 const { dirname, join, resolve } = require('node:path');
 const { Script } = require('node:vm');
@@ -21,14 +21,15 @@ if (process.env.NBPROV_NO_CODE_CACHE) {
   const command = process.argv.slice(2).find((a) => !a.startsWith('-')) ?? '';
   const hash = require('node:crypto').createHash('sha1').update(source).digest('hex').slice(0, 16);
   const dir = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'nbprov');
-  const file = join(dir, `${/^[a-z]{1,16}$/.test(command) ? command : 'other'}-${hash}-${process.version}-${process.arch}.v8`);
+  const name = /^[a-z]{1,16}$/.test(command) ? command : 'other';
+  const file = join(dir, `${name}-${hash}-${process.version}-${process.arch}.v8`);
   let cachedData;
   try {
     cachedData = readFileSync(file);
   } catch {
     // first run of this command with this build
   }
-  const script = new Script(Module.wrap(source), { filename: bundle, cachedData });
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) { ${source}\n})`, { filename: bundle, cachedData });
   if (!cachedData || script.cachedDataRejected) {
     process.once('exit', (code) => {
       if (code !== 0) return;
@@ -37,12 +38,13 @@ if (process.env.NBPROV_NO_CODE_CACHE) {
         const temp = `${file}.${process.pid}`;
         writeFileSync(temp, script.createCachedData(), { mode: 0o600 });
         renameSync(temp, file);
+        // one file per command: the caches of earlier builds go
+        for (const old of readdirSync(dir)) if (old.startsWith(`${name}-`) && join(dir, old) !== file) rmSync(join(dir, old), { force: true });
       } catch {
         // an unwritable cache directory only costs the next run its 30 ms
       }
     });
   }
-  const module = new Module(bundle, null);
-  module.filename = bundle;
-  script.runInThisContext()(module.exports, Module.createRequire(bundle), module, bundle, dirname(bundle));
+  const module = { exports: {} };
+  script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, dirname(bundle));
 }

@@ -31,6 +31,12 @@ describe("bin/nbprov.cjs: the bundle's V8 code cache", () => {
       assert.deepEqual([corrupt.code, corrupt.stdout, corrupt.stderr], [0, first.stdout, '']);
       assert.ok(readFileSync(join(cache, files[0])).length > 10_000, 'rejected by V8, then rewritten');
       assert.deepEqual(readdirSync(cache), files, 'no temp file left');
+
+      const earlierBuild = files[0].replace(/^other-[0-9a-f]{16}/, 'other-0123456789abcdef');
+      writeFileSync(join(cache, earlierBuild), 'an earlier build');
+      writeFileSync(join(cache, files[0]), 'not V8 code cache data');
+      await nbprov(['--version'], { cwd: dir, env });
+      assert.deepEqual(readdirSync(cache), files, "a rewrite drops earlier builds' caches of the command");
     } finally {
       removeProject(dir);
     }
