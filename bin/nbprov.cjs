@@ -41,7 +41,7 @@ if (process.env.NBPROV_NO_CODE_CACHE) {
         // one file per command: the caches of earlier builds go
         for (const old of readdirSync(dir)) if (old.startsWith(`${name}-`) && join(dir, old) !== file) rmSync(join(dir, old), { force: true });
       } catch {
-        // an unwritable cache directory only costs the next run its 30 ms
+        // an unwritable cache directory only means no cache: the next run compiles again
       }
     });
   }
