@@ -60,6 +60,12 @@ export class NbprovError extends Error {
   }
 }
 
+/** An error as nbprov prints it: `nbprov: message`, the hint under it, then its details indented. */
+export function formatError(err: { message: string; hint?: string; details?: string }): string {
+  const details = err.details ? `${err.details.split('\n').map((l) => `    ${l}`).join('\n')}\n` : '';
+  return `nbprov: ${err.message}\n${err.hint ? `  hint: ${err.hint}\n` : ''}${details}`;
+}
+
 /** Removes every occurrence of a secret from a message before it can reach a terminal or a log. */
 export function redact(text: string, ...secrets: (string | undefined)[]): string {
   let out = text;

@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { ExitCode, NbprovError } from '../errors.js';
+import { ExitCode, formatError, NbprovError } from '../errors.js';
 import { NBPROV_VERSION } from '../version.js';
 
 type Register = (program: Command) => void;
@@ -83,9 +83,7 @@ function report(err: unknown, debug: boolean): number {
     return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
   }
   if (err instanceof NbprovError) {
-    process.stderr.write(`nbprov: ${err.message}\n`);
-    if (err.hint) process.stderr.write(`  hint: ${err.hint}\n`);
-    if (err.details) process.stderr.write(`${err.details.split('\n').map((l) => `    ${l}`).join('\n')}\n`);
+    process.stderr.write(formatError(err));
     if (debug && err.cause) process.stderr.write(`${(err.cause as Error).stack ?? err.cause}\n`);
     return err.exitCode;
   }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isIPv4 } from 'node:net';
 import { Command, Option } from 'commander';
 import cliProgress, { type SingleBar } from 'cli-progress';
-import { ExitCode, NbprovError } from '../errors.js';
+import { ExitCode, formatError, NbprovError } from '../errors.js';
 // The runner (and @jupyterlab/services under it) loads only when `run` runs: other commands start faster.
 import type { RunEvents, RunResult } from '../run/runner.js';
 import { CAPTURE_MODES, type CaptureMode } from '../capture/collector.js';
@@ -153,11 +153,8 @@ function report(result: RunResult, flags: RunFlags): void {
     process.stdout.write(JSON.stringify({ ...rest, error: error ? { code: error.code, message: error.message } : null }, null, 2) + '\n');
     return;
   }
-  if (result.error) {
-    const { message, hint, details } = result.error;
-    // The same shape as main.ts prints for thrown errors: a lost private server's log tail goes under the hint.
-    process.stderr.write(`nbprov: ${message}\n${hint ? `  hint: ${hint}\n` : ''}${details ? `${details.split('\n').map((l) => `    ${l}`).join('\n')}\n` : ''}`);
-  }
+  // As main.ts prints thrown errors: a lost private server's log tail goes under the hint.
+  if (result.error) process.stderr.write(formatError(result.error));
   if (flags.quiet) return;
   const ok = `${result.cellsOk}/${result.cellsTotal} cells ok`;
   const expected = result.cellsFailedExpected ? ` (${result.cellsFailedExpected} expected)` : '';
