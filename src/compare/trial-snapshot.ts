@@ -1,19 +1,10 @@
 import type Database from 'better-sqlite3';
-import type { TrialSummary } from '../store/queries.js';
+import { trialCells, type CellRow, type TrialSummary } from '../store/queries.js';
 import { recordedValue, type RecordedValue } from './values.js';
 
 /** One executed (or planned) cell of a trial, with its stage. */
-export interface SnapshotCell {
-  index: number;
-  cellId: string | null;
-  codeHash: string;
-  firstLine: string;
-  activationId: number | null;
-  status: string;
-  seconds: number | null;
+export interface SnapshotCell extends CellRow {
   stage: string | null;
-  /** The papermill `injected-parameters` cell nbprov added for -p values: not part of the notebook file. */
-  injected: boolean;
 }
 
 export interface TaggedVariable {
@@ -48,7 +39,7 @@ export interface TrialSnapshot {
 /** Reads trial snapshots; statements are prepared once per database. */
 export class SnapshotReader {
   readonly #parameters: Database.Statement;
-  readonly #cells: Database.Statement;
+  readonly #db: Database.Database;
   readonly #stages: Database.Statement;
   readonly #tags: Database.Statement;
   readonly #environment: Database.Statement;
@@ -56,12 +47,8 @@ export class SnapshotReader {
   readonly #files: Database.Statement;
 
   constructor(db: Database.Database) {
+    this.#db = db;
     this.#parameters = db.prepare('SELECT parameters FROM nbprov_trial WHERE trial_id = ?').pluck();
-    this.#cells = db.prepare(
-      `SELECT cell_index AS "index", cell_id AS cellId, code_hash AS codeHash, first_line AS firstLine, activation_id AS activationId, injected,
-              status, duration AS seconds
-       FROM nbprov_cell WHERE trial_id = ? ORDER BY cell_index`,
-    );
     this.#stages = db.prepare('SELECT activation_id AS activationId, tag_name AS stage FROM stage_tags WHERE trial_id = ? AND variable_name IS NULL AND activation_id IS NOT NULL ORDER BY id');
     // The tag's own value is the exact scalar or a repr cut at 256 chars; nbprov_value keeps the summary too.
     this.#tags = db.prepare(
@@ -83,11 +70,7 @@ export class SnapshotReader {
     const parametersText = this.#parameters.get(trial.id) as string | null | undefined;
     const parameters = parametersText ? (JSON.parse(parametersText) as Record<string, unknown>) : null;
     const stages = new Map((this.#stages.all(trial.id) as { activationId: number; stage: string }[]).map((r) => [r.activationId, r.stage]));
-    const cells = (this.#cells.all(trial.id) as (Omit<SnapshotCell, 'stage' | 'injected'> & { injected: number })[]).map((c) => ({
-      ...c,
-      stage: (c.activationId !== null && stages.get(c.activationId)) || null,
-      injected: c.injected === 1,
-    }));
+    const cells = trialCells(this.#db, trial.id).map((c) => ({ ...c, stage: (c.activationId !== null && stages.get(c.activationId)) || null }));
     const tags = new Map<string, TaggedVariable>();
     for (const r of this.#tags.all(trial.id) as TagRow[]) {
       tags.set(r.name, { name: r.name, kind: r.kind, value: tagValue(r), evaluationId: r.evaluationId, activationId: r.activationId });

@@ -105,15 +105,17 @@ export function resolveTrial(db: Database.Database, selector: string): TrialSumm
 }
 
 export function trialCells(db: Database.Database, trialId: string): CellRow[] {
-  const rows = db
-    .prepare(
-      `SELECT cell_index AS "index", cell_id AS cellId, code_hash AS codeHash, first_line AS firstLine, activation_id AS activationId, injected,
-              execution_count AS executionCount, status, duration AS seconds, outputs, error_name AS errorName, error_value AS errorValue
-       FROM nbprov_cell WHERE trial_id = ? ORDER BY cell_index`,
-    )
-    .all(trialId) as (Omit<CellRow, 'injected'> & { injected: number })[];
+  const rows = trialCellsStatement(db).all(trialId) as (Omit<CellRow, 'injected'> & { injected: number })[];
   return rows.map((r) => ({ ...r, injected: r.injected === 1 }));
 }
+
+const trialCellsStatement = preparedOnce((db) =>
+  db.prepare(
+    `SELECT cell_index AS "index", cell_id AS cellId, code_hash AS codeHash, first_line AS firstLine, activation_id AS activationId, injected,
+            execution_count AS executionCount, status, duration AS seconds, outputs, error_name AS errorName, error_value AS errorValue
+     FROM nbprov_cell WHERE trial_id = ? ORDER BY cell_index`,
+  ),
+);
 
 /**
  * A trial's tagged variables, by name, as one flat record: [trial id, name, tag, value, name, tag, value, ...] with
