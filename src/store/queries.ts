@@ -104,6 +104,18 @@ export function resolveTrial(db: Database.Database, selector: string): TrialSumm
   return toSummary(row);
 }
 
+/** The last trial's sequence number and notebook (relative to the project root), or undefined when none is recorded. */
+export function lastTrialNotebook(db: Database.Database): { sequence: number; notebook: string } | undefined {
+  return lastTrialNotebookStatement(db).get() as { sequence: number; notebook: string } | undefined;
+}
+
+const lastTrialNotebookStatement = preparedOnce((db) =>
+  db.prepare(
+    `SELECT t.sequence_key AS sequence, COALESCE(n.notebook, t.script) AS notebook
+     FROM trial t LEFT JOIN nbprov_trial n ON n.trial_id = t.id ORDER BY t.sequence_key DESC LIMIT 1`,
+  ),
+);
+
 export function trialCells(db: Database.Database, trialId: string): CellRow[] {
   const rows = trialCellsStatement(db).all(trialId) as (Omit<CellRow, 'injected'> & { injected: number })[];
   return rows.map((r) => ({ ...r, injected: r.injected === 1 }));
