@@ -129,6 +129,24 @@ const trialCellsStatement = preparedOnce((db) =>
   ),
 );
 
+export interface FileAccess {
+  name: string;
+  mode: string;
+  /** sha1 of the content before / after the access; null when unhashed (not a regular file, too large). */
+  before: string | null;
+  after: string | null;
+  activationId: number | null;
+}
+
+/** A trial's file accesses in the order they happened. */
+export function trialFileAccesses(db: Database.Database, trialId: string): FileAccess[] {
+  return trialFileAccessesStatement(db).all(trialId) as FileAccess[];
+}
+
+const trialFileAccessesStatement = preparedOnce((db) =>
+  db.prepare('SELECT name, mode, content_hash_before AS before, content_hash_after AS after, activation_id AS activationId FROM file_access WHERE trial_id = ? ORDER BY id'),
+);
+
 /**
  * A trial's tagged variables, by name, as one flat record: [trial id, name, tag, value, name, tag, value, ...] with
  * tags such as param or metric:max and final values. Flat, because ten thousand trials make 80,000 of them.
