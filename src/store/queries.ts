@@ -147,6 +147,29 @@ const trialFileAccessesStatement = preparedOnce((db) =>
   db.prepare('SELECT name, mode, content_hash_before AS before, content_hash_after AS after, activation_id AS activationId FROM file_access WHERE trial_id = ? ORDER BY id'),
 );
 
+/** Where a version was made: its evaluation, name, cell run and line. */
+export interface VersionSite {
+  evaluationId: number;
+  name: string;
+  activationId: number | null;
+  line: number | null;
+}
+
+/** Every version a trial recorded, in the order they were made. */
+export function trialVersionSites(db: Database.Database, trialId: string): VersionSite[] {
+  return trialVersionSitesStatement(db).all(trialId) as VersionSite[];
+}
+
+const trialVersionSitesStatement = preparedOnce((db) =>
+  db.prepare(
+    `SELECT v.evaluation_id AS evaluationId, v.name, v.activation_id AS activationId, cc.first_char_line AS line
+     FROM nbprov_value v
+     JOIN evaluation e ON e.trial_id = v.trial_id AND e.id = v.evaluation_id
+     LEFT JOIN code_component cc ON cc.trial_id = e.trial_id AND cc.id = e.code_component_id
+     WHERE v.trial_id = ? ORDER BY v.evaluation_id`,
+  ),
+);
+
 /**
  * A trial's tagged variables, by name, as one flat record: [trial id, name, tag, value, name, tag, value, ...] with
  * tags such as param or metric:max and final values. Flat, because ten thousand trials make 80,000 of them.
