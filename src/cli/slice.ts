@@ -86,12 +86,9 @@ export function handler(variable: string, flags: SliceFlags): string {
     writeFileAtomic(output, text);
     const shown = relative(process.cwd(), output) || output;
     const claim = chosen.mayDiffer.length ? `recompute ${variable}, which may differ from trial ${trial.sequence} (see the warning)` : `recompute ${variable} as in trial ${trial.sequence}`;
-    const notes = [
-      ...(plan.trimmed.length ? [`statements of ${plan.trimmed.join(', ')} only`] : []),
-      ...(chosen.sideEffects ? [`kept for side effects nbprov cannot see: ${chosen.sideEffects}`] : []),
-    ];
     return `wrote ${shown}: ${plan.kept.length} of ${cells.length} code cells (${plan.kept.join(', ')}) ${claim}` +
-      `${notes.length ? ` (${notes.join('; ')})` : ''}${plan.dropped.length ? `; dropped ${plan.dropped.join(', ')}` : ''}\n`;
+      `${plan.trimmed.length ? ` (statements of ${plan.trimmed.join(', ')} only)` : ''}` +
+      `${chosen.sideEffects ? `; kept for side effects nbprov cannot see: ${chosen.sideEffects}` : ''}${plan.dropped.length ? `; dropped ${plan.dropped.join(', ')}` : ''}\n`;
   } finally {
     db.close();
   }
@@ -102,7 +99,7 @@ interface Chosen {
   activations: Set<number>;
   /** For `--statements`: the part of a kept cell to keep. */
   trim?: (index: number, source: string) => string | undefined;
-  /** What was kept only for its side effects, as text (`lines 1, 5 of 2`), or '' for nothing. */
+  /** What was kept only for its side effects, as text (`lines 1, 5 of cell 2`, `cells 2, 3`), or '' for nothing. */
   sideEffects: string;
   /** Why the slice may not give the trial's value; empty when nothing is known to stand in the way. */
   mayDiffer: string[];
@@ -154,9 +151,9 @@ function choose(reader: LineageReader, versions: VersionSite[], root: number, ce
   return { activations, sideEffects: added.length ? `cell${added.length === 1 ? '' : 's'} ${added.join(', ')}` : '', mayDiffer: unchecked(activations) };
 }
 
-/** `lines 1, 5 of 2 and line 3 of 4`: statements kept for their side effects, by cell. */
+/** `lines 1, 5 of cell 2 and line 3 of cell 4`: statements kept for their side effects, by cell. */
 function describeLines(kept: KeptStatement[]): string {
   const byCell = new Map<number, number[]>();
   for (const k of kept) byCell.set(k.index, [...(byCell.get(k.index) ?? []), k.first]);
-  return [...byCell].map(([cell, lines]) => `line${lines.length === 1 ? '' : 's'} ${lines.join(', ')} of ${cell}`).join(' and ');
+  return [...byCell].map(([cell, lines]) => `line${lines.length === 1 ? '' : 's'} ${lines.join(', ')} of cell ${cell}`).join(' and ');
 }
