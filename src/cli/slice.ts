@@ -116,7 +116,7 @@ function choose(reader: LineageReader, versions: VersionSite[], root: number, ce
   const sources = analysed.map((c) => sourceOf(c.codeHash));
   const parsed = topLevelStatements(sources.map((s) => s ?? ''));
   if (!parsed) {
-    flags.onWarning?.(`cannot run python3 to split cells into statements: ${flags.statements ? 'slicing whole cells, ' : ''}side effects nbprov cannot see were not looked for`);
+    flags.onWarning?.(`cannot run python3 to read the cells' statements: ${flags.statements ? 'slicing whole cells; ' : ''}side effects nbprov cannot see were not looked for`);
     return { activations: reader.neededActivations([root]), sideEffects: '', mayDiffer: ['python3 could not be run to look for side effects nbprov cannot see'] };
   }
   const ranCells: RanCell[] = ran.map((c, i) => ({ index: c.index, activationId: c.activationId!, statements: i < analysed.length && sources[i] !== undefined ? parsed[i] : null }));
