@@ -40,7 +40,7 @@ function lastRecorded(candidates: string[], db?: string): { notebook: string; se
   if (!existsSync(path)) return undefined;
   let trial: { sequence: number; notebook: string } | undefined;
   try {
-    const conn = openDatabase(path, { readonly: true });
+    const conn = openDatabase(path);
     try {
       trial = lastTrialNotebook(conn);
     } finally {

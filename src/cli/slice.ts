@@ -154,6 +154,10 @@ function choose(reader: LineageReader, versions: VersionSite[], root: number, ce
 /** `lines 1, 5 of cell 2 and line 3 of cell 4`: statements kept for their side effects, by cell. */
 function describeLines(kept: KeptStatement[]): string {
   const byCell = new Map<number, number[]>();
-  for (const k of kept) byCell.set(k.index, [...(byCell.get(k.index) ?? []), k.first]);
+  for (const k of kept) {
+    const lines = byCell.get(k.index);
+    if (lines) lines.push(k.first);
+    else byCell.set(k.index, [k.first]);
+  }
   return [...byCell].map(([cell, lines]) => `line${lines.length === 1 ? '' : 's'} ${lines.join(', ')} of cell ${cell}`).join(' and ');
 }
