@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { loadNotebook } from '../notebook/load.js';
 import { cellStages } from '../notebook/tags.js';
 import { renderTable } from '../render/table.js';
-import { cliNotebookOptions, resolveNotebookArg } from './notebook-arg.js';
+import { resolveNotebookArg } from './notebook-arg.js';
 
 export function registerCells(program: Command): void {
   program
@@ -12,7 +12,7 @@ export function registerCells(program: Command): void {
     .option('--json', 'print JSON')
     .addHelpText('after', '\nExamples:\n  $ nbprov cells experiment.ipynb\n  $ nbprov tag cell 3 model-scoring')
     .action((notebook: string | undefined, flags: { json?: boolean }) => {
-      process.stdout.write(handler(resolveNotebookArg(notebook, undefined, cliNotebookOptions()), flags));
+      process.stdout.write(handler(resolveNotebookArg(notebook), flags));
     });
 }
 

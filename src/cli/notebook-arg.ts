@@ -4,27 +4,21 @@ import { NbprovError } from '../errors.js';
 import { openDatabase, projectRoot, resolveDbPath } from '../store/db.js';
 import { lastTrialNotebook } from '../store/queries.js';
 
-export interface NotebookArgOptions {
-  /** The database whose last trial breaks a tie between several notebooks (--db; default $NBPROV_DB, else here). */
-  db?: string;
-  /** Told which notebook was picked when the directory holds several; the CLI writes it to stderr. */
-  onNote?: (message: string) => void;
-}
-
 /**
  * The notebook a command works on: the argument, else --notebook, else the only .ipynb in the current directory.
  * When there are several (`run -o out.ipynb` adds one), the notebook of the last trial recorded in this directory's
- * database wins, and `onNote` says so. Throws NBPROV_USAGE (exit 2) when that does not settle it.
+ * database (`.noworkflow/db.sqlite` here, or $NBPROV_DB) wins, and `onNote` says which (by default on stderr: this
+ * runs in the commands' actions, before their handlers). Throws NBPROV_USAGE (exit 2) when that does not settle it.
  */
-export function resolveNotebookArg(positional?: string, flag?: string, opts: NotebookArgOptions = {}): string {
+export function resolveNotebookArg(positional?: string, flag?: string, onNote: (message: string) => void = printNote): string {
   const given = positional ?? flag;
   if (given) return given;
   const candidates = readdirSync('.').filter((f) => f.endsWith('.ipynb') && !f.startsWith('.')).sort();
   if (candidates.length === 1) return candidates[0];
-  const last = candidates.length > 1 ? lastRecorded(candidates, opts.db) : undefined;
+  const last = candidates.length > 1 ? lastRecorded(candidates) : undefined;
   if (last) {
     const others = candidates.filter((c) => c !== last.notebook);
-    opts.onNote?.(`using ${last.notebook}, the notebook of the last trial (${last.sequence}) in ${last.dbShown}; this directory also has ${others.join(', ')}`);
+    onNote(`using ${last.notebook}, the notebook of the last trial (${last.sequence}) in ${last.dbShown}; this directory also has ${others.join(', ')}`);
     return last.notebook;
   }
   throw new NbprovError(
@@ -35,8 +29,8 @@ export function resolveNotebookArg(positional?: string, flag?: string, opts: Not
 }
 
 /** The candidate that the database's last trial ran, matched by path text only (the database's paths are not opened). */
-function lastRecorded(candidates: string[], db?: string): { notebook: string; sequence: number; dbShown: string } | undefined {
-  const path = resolveDbPath({ db });
+function lastRecorded(candidates: string[]): { notebook: string; sequence: number; dbShown: string } | undefined {
+  const path = resolveDbPath({});
   if (!existsSync(path)) return undefined;
   let trial: { sequence: number; notebook: string } | undefined;
   try {
@@ -57,7 +51,6 @@ function lastRecorded(candidates: string[], db?: string): { notebook: string; se
   return notebook ? { notebook, sequence: trial.sequence, dbShown: relative(process.cwd(), path) || path } : undefined;
 }
 
-/** The options a command's action passes: its --db, and the note printed to stderr. */
-export function cliNotebookOptions(db?: string): NotebookArgOptions {
-  return { db, onNote: (m) => process.stderr.write(`nbprov: ${m}\n`) };
+function printNote(message: string): void {
+  process.stderr.write(`nbprov: ${message}\n`);
 }

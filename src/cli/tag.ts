@@ -7,7 +7,7 @@ import { cellStages, removeCellStage, removeVariableTag, setCellStage, setVariab
 import { openDatabase, projectRoot, resolveDbPath } from '../store/db.js';
 import { backfillCellStage, backfillVariableTag, removeCellStageRows, removeVariableTagRows } from '../store/stage-tags.js';
 import { renderTable } from '../render/table.js';
-import { cliNotebookOptions, resolveNotebookArg } from './notebook-arg.js';
+import { resolveNotebookArg } from './notebook-arg.js';
 
 interface TagFlags {
   notebook?: string;
@@ -26,7 +26,7 @@ export function registerTag(program: Command): void {
     .option('--db <path>', 'database whose earlier trials get the tag too (default: beside the notebook)')
     .addHelpText('after', '\nExamples:\n  $ nbprov tag cell 3 model-scoring\n  $ nbprov tag cell 5 metrics experiment.ipynb\n  $ nbprov tag cell a1b2c3 hyperparameter-search --notebook experiment.ipynb')
     .action((cell: string, stage: string, notebook: string | undefined, flags: TagFlags) => {
-      process.stdout.write(tagCell(cell, stage, resolveNotebookArg(notebook, flags.notebook, cliNotebookOptions(flags.db)), flags));
+      process.stdout.write(tagCell(cell, stage, resolveNotebookArg(notebook, flags.notebook), flags));
     });
   tag
     .command('var')
@@ -38,7 +38,7 @@ export function registerTag(program: Command): void {
     .option('--db <path>', 'database whose earlier trials get the tag too (default: beside the notebook)')
     .addHelpText('after', '\nExamples:\n  $ nbprov tag var accuracy metric:max\n  $ nbprov tag var n_trees param\n\nOr in the notebook: accuracy = accuracy_score(y_test, pred)  # nbprov: metric:max')
     .action((name: string, kind: string, notebook: string | undefined, flags: TagFlags) => {
-      process.stdout.write(tagVar(name, kind, resolveNotebookArg(notebook, flags.notebook, cliNotebookOptions(flags.db)), flags));
+      process.stdout.write(tagVar(name, kind, resolveNotebookArg(notebook, flags.notebook), flags));
     });
 
   const untag = program.command('untag').description('remove a stage or variable tag (from the notebook and recorded trials)');
@@ -49,7 +49,7 @@ export function registerTag(program: Command): void {
     .option('--notebook <path>', 'the notebook')
     .option('--db <path>', 'database file')
     .action((cell: string, notebook: string | undefined, flags: TagFlags) => {
-      process.stdout.write(untagCell(cell, resolveNotebookArg(notebook, flags.notebook, cliNotebookOptions(flags.db)), flags));
+      process.stdout.write(untagCell(cell, resolveNotebookArg(notebook, flags.notebook), flags));
     });
   untag
     .command('var')
@@ -58,7 +58,7 @@ export function registerTag(program: Command): void {
     .option('--notebook <path>', 'the notebook')
     .option('--db <path>', 'database file')
     .action((name: string, notebook: string | undefined, flags: TagFlags) => {
-      process.stdout.write(untagVar(name, resolveNotebookArg(notebook, flags.notebook, cliNotebookOptions(flags.db)), flags));
+      process.stdout.write(untagVar(name, resolveNotebookArg(notebook, flags.notebook), flags));
     });
 
   program
@@ -67,7 +67,7 @@ export function registerTag(program: Command): void {
     .argument('[notebook]', 'the notebook (default: the only .ipynb here)')
     .option('--json', 'print JSON')
     .action((notebook: string | undefined, flags: { json?: boolean }) => {
-      process.stdout.write(listTags(resolveNotebookArg(notebook, undefined, cliNotebookOptions()), flags));
+      process.stdout.write(listTags(resolveNotebookArg(notebook), flags));
     });
 }
 
