@@ -4,7 +4,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { isEnvironmentPath } from '../src/compare/file-reads.js';
+import { matchCells } from '../src/compare/cell-match.js';
+import { changedFiles, firstReads, isEnvironmentPath, Reach } from '../src/compare/file-reads.js';
+import type { SnapshotCell, TrialSnapshot } from '../src/compare/trial-snapshot.js';
+import type { TrialSummary } from '../src/store/queries.js';
 import { nbprov, openDb, removeProject } from './helpers/cli.js';
 
 const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
@@ -182,6 +185,46 @@ describe('isEnvironmentPath: what diff leaves out of Why and Files', () => {
       ['/home/u/project/data.csv', new Map(), false],
     ];
     for (const [path, environment, expected] of cases) assert.equal(isEnvironmentPath(path, environment), expected, path);
+  });
+});
+
+/** A trial of cells c1..cN with the given statuses (activation = 10 × index) and file reads `[name, hash, cell]`. */
+function snapshot(status: string, cells: string[], reads: [string, string, number][]): TrialSnapshot {
+  const cellRows: SnapshotCell[] = cells.map((s, i) => ({
+    index: i + 1, cellId: `c${i + 1}`, codeHash: `h${i + 1}`, firstLine: '', activationId: s === 'not-run' ? null : 10 * (i + 1), executionCount: null,
+    status: s, seconds: null, outputs: null, errorName: null, errorValue: null, injected: false, stage: null,
+  }));
+  return {
+    trial: { status } as TrialSummary, parameters: null, cells: cellRows, tags: new Map(), environment: new Map(), modules: new Map(),
+    files: reads.map(([name, hash, cell]) => ({ name, mode: 'r', before: hash, after: hash, activationId: 10 * cell })),
+  };
+}
+
+describe('changedFiles: only what both trials reached', () => {
+  const compare = (a: TrialSnapshot, b: TrialSnapshot, elsewhere = false) => {
+    const reach = new Reach(a, b, matchCells(a.cells, b.cells));
+    const [fa, fb] = [firstReads(a.files), firstReads(b.files)];
+    return elsewhere ? changedFiles(new Map([...fa].filter(([n]) => n === 'x')), new Map(), reach, { a: fa, b: fb }) : changedFiles(fa, fb, reach);
+  };
+  test('same content: nothing; other content: a change; read on one side only: a change when the other ran that cell to its end', () => {
+    const a = snapshot('finished', ['ok', 'ok', 'ok'], [['same', 's', 1], ['x', 'x1', 2], ['only-a', 'o', 3]]);
+    assert.deepEqual(compare(a, snapshot('finished', ['ok', 'ok', 'ok'], [['same', 's', 1], ['x', 'x2', 2]])), [
+      { name: 'only-a', a: 'o', b: null },
+      { name: 'x', a: 'x1', b: 'x2' },
+    ]);
+    // cell 2 raised, cell 3 never ran: neither read counts, though the trial read `same` before failing
+    assert.deepEqual(compare(a, snapshot('failed', ['ok', 'error', 'not-run'], [['same', 's', 1]])), []);
+    assert.deepEqual(compare(snapshot('failed', ['ok', 'error', 'not-run'], [['same', 's2', 1]]), a), [{ name: 'same', a: 's2', b: 's' }]);
+  });
+  test('a cell the other trial has no counterpart of counts as reached when that trial finished', () => {
+    const a = snapshot('finished', ['ok', 'ok', 'ok'], [['only-a', 'o', 3]]);
+    assert.deepEqual(compare(a, snapshot('finished', ['ok', 'ok'], [])), [{ name: 'only-a', a: 'o', b: null }]);
+    assert.deepEqual(compare(a, snapshot('failed', ['ok', 'ok'], [])), []);
+  });
+  test('Why compares a file read by the ancestor cells with the other trial\'s read of it elsewhere', () => {
+    const a = snapshot('finished', ['ok', 'ok', 'ok'], [['x', 'x1', 2]]);
+    assert.deepEqual(compare(a, snapshot('failed', ['ok', 'ok', 'error'], [['x', 'x2', 2]]), true), [{ name: 'x', a: 'x1', b: 'x2' }]);
+    assert.deepEqual(compare(a, snapshot('failed', ['ok', 'ok', 'error'], [['x', 'x1', 2]]), true), []);
   });
 });
 
