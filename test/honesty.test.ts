@@ -38,14 +38,15 @@ function finalValue(dir: string, sequence: number, name: string): string | null 
 
 const sources = (file: string) => (JSON.parse(readFileSync(file, 'utf8')) as { cells: { source: string[] }[] }).cells.slice(1).map((c) => c.source.join(''));
 
-// A parameter (n > 10) makes cell 3 raise: the failing trial never reaches the cells reading data.csv and iris.csv.
-// Cell 2 reads /proc/self/status (and the cgroup's cpu.max where there is one), which differ on every run.
+// A parameter (n > 10) makes cell 3 raise: the failing trial never reaches the cells reading data.csv, importing
+// sklearn and reading iris.csv. Cell 2 reads /proc/self/status (and the cgroup's cpu.max where there is one), which
+// differ on every run.
 const FAILS = [
   'n = 3\nwhich = 0',
-  "import os\nfrom sklearn.datasets import load_iris\nsystem = [open(p).read() for p in ('/proc/self/status', '/sys/fs/cgroup/cpu.max') if os.path.exists(p)]",
+  "import os\nsystem = [open(p).read() for p in ('/proc/self/status', '/sys/fs/cgroup/cpu.max') if os.path.exists(p)]",
   "if n > 10:\n    raise ValueError('n must be at most 10')\nscaled = n * 2",
   "text = open(['data.csv', 'other.csv'][which]).read()",
-  'iris = load_iris()',
+  'from sklearn.datasets import load_iris\niris = load_iris()',
   'total = len(text.split()) * scaled + len(iris.data) + 0 * len(system)  # nbprov: metric:max',
 ];
 

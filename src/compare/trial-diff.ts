@@ -4,7 +4,7 @@ import type { TrialSummary } from '../store/queries.js';
 import { stageOrder } from '../notebook/stages.js';
 import { matchCells } from './cell-match.js';
 import { codeChanges, type CodeChange } from './code-diff.js';
-import { SnapshotReader, type TrialSnapshot } from './trial-snapshot.js';
+import { SnapshotReader, unreachedModule, type TrialSnapshot } from './trial-snapshot.js';
 import { changedFiles, firstReads, lastWrites, Reach } from './file-reads.js';
 import { changedEntries, explainMetrics, WhyReader, type WhyReport } from './why.js';
 import { directionOf, numericChange, recordedValue, sameValue, valueView, verdictOf, type Direction, type RecordedValue, type ValueView, type Verdict } from './values.js';
@@ -171,7 +171,10 @@ function metricChanges(a: TrialSnapshot, b: TrialSnapshot): MetricChange[] {
 
 function environmentChanges(a: TrialSnapshot, b: TrialSnapshot): TrialDiff['environment'] {
   const stable = (m: Map<string, string>) => new Map([...m].filter(([k]) => !VOLATILE_ATTRIBUTES.has(k)));
-  return { attributes: changedEntries(stable(a.environment), stable(b.environment)), modules: changedEntries(a.modules, b.modules) };
+  return {
+    attributes: changedEntries(stable(a.environment), stable(b.environment)),
+    modules: changedEntries(a.modules, b.modules).filter((m) => !unreachedModule(m.name, a, b)),
+  };
 }
 
 /** Inputs compare the content first read, outputs the content last written, of the files both trials reached. */

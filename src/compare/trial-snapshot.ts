@@ -80,6 +80,14 @@ export class SnapshotReader {
   }
 }
 
+/**
+ * Whether a module's absence from one trial is no change: that trial stopped early (failed, interrupted, ...) and
+ * may never have reached the import. A finished trial that lacks a module really ran without it.
+ */
+export function unreachedModule(name: string, a: TrialSnapshot, b: TrialSnapshot): boolean {
+  return [a, b].some((s) => !s.modules.has(name) && s.trial.status !== 'finished');
+}
+
 interface TagRow {
   name: string;
   kind: string;

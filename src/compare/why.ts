@@ -4,7 +4,7 @@ import { cellSource } from '../store/queries.js';
 import { codeChange, pairIndex, type CellPair } from './cell-match.js';
 import { changedFiles, firstReads, type FileTouch, type Reach } from './file-reads.js';
 import { TrialLineage, type Ancestry } from './lineage.js';
-import type { SnapshotCell, TrialSnapshot } from './trial-snapshot.js';
+import { unreachedModule, type SnapshotCell, type TrialSnapshot } from './trial-snapshot.js';
 import { recordedValue, sameValue, valueView, type RecordedValue, type ValueView, type Verdict } from './values.js';
 
 export interface CellRef {
@@ -194,7 +194,7 @@ function readFiles(side: WhySide, ancestry: Ancestry | undefined): Map<string, F
 }
 
 function changedModules(a: WhySide, ancestryA: Ancestry | undefined, b: WhySide, ancestryB: Ancestry | undefined): WhyReport['modules'] {
-  const names = new Set([...importedBy(a, ancestryA), ...importedBy(b, ancestryB)]);
+  const names = new Set([...importedBy(a, ancestryA), ...importedBy(b, ancestryB)].filter((n) => !unreachedModule(n, a.snapshot, b.snapshot)));
   const versions = (side: WhySide) => new Map([...names].map((n) => [n, side.snapshot.modules.get(n) ?? null]));
   return changedEntries(versions(a), versions(b));
 }
