@@ -68,11 +68,9 @@ def statement(s):
 out = []
 for source in json.load(sys.stdin):
     try:
-        body = ast.parse(source).body
-    except SyntaxError:
+        out.append([statement(s) for s in ast.parse(source).body])
+    except Exception:     # SyntaxError (magics), ValueError (NUL bytes), RecursionError
         out.append(None)
-        continue
-    out.append([statement(s) for s in body])
 print(json.dumps(out))
 `;
 
