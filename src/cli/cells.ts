@@ -12,12 +12,12 @@ export function registerCells(program: Command): void {
     .option('--json', 'print JSON')
     .addHelpText('after', '\nExamples:\n  $ nbprov cells experiment.ipynb\n  $ nbprov tag cell 3 model-scoring')
     .action((notebook: string | undefined, flags: { json?: boolean }) => {
-      process.stdout.write(handler(notebook, flags));
+      process.stdout.write(handler(resolveNotebookArg(notebook), flags));
     });
 }
 
-export function handler(notebookArg: string | undefined, flags: { json?: boolean }): string {
-  const nb = loadNotebook(resolveNotebookArg(notebookArg));
+export function handler(notebook: string, flags: { json?: boolean }): string {
+  const nb = loadNotebook(notebook);
   const stages = cellStages(nb);
   const rows = nb.codeCells.map((c) => ({ index: c.index, id: c.id ?? null, stage: stages.get(c.index) ?? null, tags: c.tags, firstLine: c.source.split('\n')[0] }));
   if (flags.json) return JSON.stringify(rows, null, 2) + '\n';

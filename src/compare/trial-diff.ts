@@ -4,8 +4,9 @@ import type { TrialSummary } from '../store/queries.js';
 import { stageOrder } from '../notebook/stages.js';
 import { matchCells } from './cell-match.js';
 import { codeChanges, type CodeChange } from './code-diff.js';
-import { SnapshotReader, type TrialSnapshot } from './trial-snapshot.js';
-import { changedEntries, explainMetrics, isRead, WhyReader, type WhyReport } from './why.js';
+import { SnapshotReader, unreachedModule, type TrialSnapshot } from './trial-snapshot.js';
+import { changedFiles, firstReads, lastWrites, Reach } from './file-reads.js';
+import { changedEntries, explainMetrics, WhyReader, type WhyReport } from './why.js';
 import { directionOf, numericChange, recordedValue, sameValue, valueView, verdictOf, type Direction, type RecordedValue, type ValueView, type Verdict } from './values.js';
 
 export const SECTIONS = ['params', 'metrics', 'why', 'code', 'environment', 'files', 'time'] as const;
@@ -95,6 +96,7 @@ export function diffTrials(db: Database.Database, dbDir: string, a: TrialSummary
   if (!a.nbprov || !b.nbprov) out.warnings.push('a trial recorded by noWorkflow itself has no cells, tags or values to compare');
   const pairs = matchCells(sa.cells, sb.cells);
   const metrics = metricChanges(sa, sb);
+  const reach = new Reach(sa, sb, pairs);
   if (sections.has('params')) out.params = paramChanges(sa, sb);
   if (sections.has('metrics')) out.metrics = metrics;
   if (sections.has('why')) {
@@ -102,11 +104,11 @@ export function diffTrials(db: Database.Database, dbDir: string, a: TrialSummary
     const why = new WhyReader(db, dbDir);
     const sideA = why.read(sa, names);
     const sideB = why.read(sb, names);
-    out.why = explainMetrics(metrics.filter((m) => m.verdict !== 'unchanged'), sideA, sideB, pairs, names);
+    out.why = explainMetrics(metrics.filter((m) => m.verdict !== 'unchanged'), sideA, sideB, pairs, names, reach);
   }
   if (sections.has('code')) out.code = codeChanges(pairs, dbDir, { a: `trial ${a.sequence}`, b: `trial ${b.sequence}` });
   if (sections.has('environment')) out.environment = environmentChanges(sa, sb);
-  if (sections.has('files')) out.files = fileChanges(sa, sb);
+  if (sections.has('files')) out.files = fileChanges(sa, sb, reach);
   if (sections.has('time')) out.time = stageTimes(sa, sb);
   return out;
 }
@@ -169,25 +171,17 @@ function metricChanges(a: TrialSnapshot, b: TrialSnapshot): MetricChange[] {
 
 function environmentChanges(a: TrialSnapshot, b: TrialSnapshot): TrialDiff['environment'] {
   const stable = (m: Map<string, string>) => new Map([...m].filter(([k]) => !VOLATILE_ATTRIBUTES.has(k)));
-  return { attributes: changedEntries(stable(a.environment), stable(b.environment)), modules: changedEntries(a.modules, b.modules) };
+  return {
+    attributes: changedEntries(stable(a.environment), stable(b.environment)),
+    modules: changedEntries(a.modules, b.modules).filter((m) => !unreachedModule(m.name, a, b)),
+  };
 }
 
-/** Inputs compare the content first read, outputs the content last written. */
-function fileChanges(a: TrialSnapshot, b: TrialSnapshot): FileChange[] {
-  const roles = (s: TrialSnapshot) => {
-    const inputs = new Map<string, string | null>();
-    const outputs = new Map<string, string | null>();
-    for (const f of s.files) {
-      if (isRead(f.mode) && !inputs.has(f.name)) inputs.set(f.name, f.before);
-      if (/[wax+]/.test(f.mode)) outputs.set(f.name, f.after);
-    }
-    return { inputs, outputs };
-  };
-  const ra = roles(a);
-  const rb = roles(b);
+/** Inputs compare the content first read, outputs the content last written, of the files both trials reached. */
+function fileChanges(a: TrialSnapshot, b: TrialSnapshot, reach: Reach): FileChange[] {
   return [
-    ...changedEntries(ra.inputs, rb.inputs).map((c) => ({ ...c, role: 'input' as const })),
-    ...changedEntries(ra.outputs, rb.outputs).map((c) => ({ ...c, role: 'output' as const })),
+    ...changedFiles(firstReads(a.files), firstReads(b.files), reach).map((c) => ({ ...c, role: 'input' as const })),
+    ...changedFiles(lastWrites(a.files), lastWrites(b.files), reach).map((c) => ({ ...c, role: 'output' as const })),
   ];
 }
 

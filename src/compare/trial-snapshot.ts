@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
-import { trialCells, type CellRow, type TrialSummary } from '../store/queries.js';
+import { trialCells, trialFileAccesses, type CellRow, type FileAccess, type TrialSummary } from '../store/queries.js';
+import { isEnvironmentPath } from './file-reads.js';
 import { recordedValue, type RecordedValue } from './values.js';
 
 /** One executed (or planned) cell of a trial, with its stage. */
@@ -16,13 +17,7 @@ export interface TaggedVariable {
   activationId: number | null;
 }
 
-export interface FileAccess {
-  name: string;
-  mode: string;
-  before: string | null;
-  after: string | null;
-  activationId: number | null;
-}
+export type { FileAccess };
 
 /** Everything `nbprov diff` compares about one trial except its lineage. */
 export interface TrialSnapshot {
@@ -33,6 +28,7 @@ export interface TrialSnapshot {
   tags: Map<string, TaggedVariable>;
   environment: Map<string, string>;
   modules: Map<string, string | null>;
+  /** The notebook's file accesses, in order; reads of /proc, /sys, /dev and the Python installation left out. */
   files: FileAccess[];
 }
 
@@ -44,7 +40,6 @@ export class SnapshotReader {
   readonly #tags: Database.Statement;
   readonly #environment: Database.Statement;
   readonly #modules: Database.Statement;
-  readonly #files: Database.Statement;
 
   constructor(db: Database.Database) {
     this.#db = db;
@@ -61,9 +56,6 @@ export class SnapshotReader {
     );
     this.#environment = db.prepare('SELECT name, value FROM environment_attr WHERE trial_id = ? ORDER BY id').raw();
     this.#modules = db.prepare('SELECT name, version FROM module WHERE trial_id = ? ORDER BY name').raw();
-    this.#files = db.prepare(
-      'SELECT name, mode, content_hash_before AS before, content_hash_after AS after, activation_id AS activationId FROM file_access WHERE trial_id = ? ORDER BY id',
-    );
   }
 
   read(trial: TrialSummary): TrialSnapshot {
@@ -75,16 +67,25 @@ export class SnapshotReader {
     for (const r of this.#tags.all(trial.id) as TagRow[]) {
       tags.set(r.name, { name: r.name, kind: r.kind, value: tagValue(r), evaluationId: r.evaluationId, activationId: r.activationId });
     }
+    const environment = new Map(this.#environment.all(trial.id) as [string, string][]);
     return {
       trial,
       parameters,
       cells,
       tags,
-      environment: new Map(this.#environment.all(trial.id) as [string, string][]),
+      environment,
       modules: new Map(this.#modules.all(trial.id) as [string, string | null][]),
-      files: this.#files.all(trial.id) as FileAccess[],
+      files: trialFileAccesses(this.#db, trial.id).filter((f) => !isEnvironmentPath(f.name, environment)),
     };
   }
+}
+
+/**
+ * Whether a module's absence from one trial is no change: that trial stopped early (failed, interrupted, ...) and
+ * may never have reached the import. A finished trial that lacks a module really ran without it.
+ */
+export function unreachedModule(name: string, a: TrialSnapshot, b: TrialSnapshot): boolean {
+  return [a, b].some((s) => !s.modules.has(name) && s.trial.status !== 'finished');
 }
 
 interface TagRow {

@@ -2,8 +2,9 @@ import type Database from 'better-sqlite3';
 import { readLineageEdges } from '../store/lineage-edges.js';
 import { cellSource } from '../store/queries.js';
 import { codeChange, pairIndex, type CellPair } from './cell-match.js';
+import { changedFiles, firstReads, type FileTouch, type Reach } from './file-reads.js';
 import { TrialLineage, type Ancestry } from './lineage.js';
-import type { SnapshotCell, TrialSnapshot } from './trial-snapshot.js';
+import { unreachedModule, type SnapshotCell, type TrialSnapshot } from './trial-snapshot.js';
 import { recordedValue, sameValue, valueView, type RecordedValue, type ValueView, type Verdict } from './values.js';
 
 export interface CellRef {
@@ -93,7 +94,8 @@ export class WhyReader {
 /**
  * Why each metric moved: walks its final version's ancestors in both trials and keeps the parameters whose values
  * differ, the ancestor cells whose code differs (paired across trials), the files those cells read whose content
- * differs, and the imported modules whose version differs.
+ * differs (a file read on one side only counts when the other side ran that cell to its end: see changedFiles),
+ * and the imported modules whose version differs.
  */
 export function explainMetrics(
   changes: { name: string; verdict: Verdict; a: ValueView | null; b: ValueView | null }[],
@@ -101,7 +103,9 @@ export function explainMetrics(
   b: WhySide,
   pairs: CellPair[],
   paramNames: string[],
+  reach: Reach,
 ): WhyReport[] {
+  const elsewhere = { a: firstReads(a.snapshot.files), b: firstReads(b.snapshot.files) };
   const ancestriesA = ancestriesOf(a, changes.map((c) => c.name));
   const ancestriesB = ancestriesOf(b, changes.map((c) => c.name));
   return changes.map((change, i) => {
@@ -114,7 +118,7 @@ export function explainMetrics(
       b: change.b,
       params: changedParams(paramNames, a, ancestryA, b, ancestryB),
       cells: changedCells(pairs, a, ancestryA, b, ancestryB),
-      files: changedEntries(readFiles(a, ancestryA), readFiles(b, ancestryB)),
+      files: changedFiles(readFiles(a, ancestryA), readFiles(b, ancestryB), reach, elsewhere),
       modules: changedModules(a, ancestryA, b, ancestryB),
     };
   });
@@ -184,22 +188,13 @@ export function cellRef(c: SnapshotCell | undefined): CellRef | null {
 }
 
 /** Files read by the ancestor cells: name → content hash when first read. */
-function readFiles(side: WhySide, ancestry: Ancestry | undefined): Map<string, string | null> {
-  const out = new Map<string, string | null>();
-  if (!ancestry) return out;
-  for (const f of side.snapshot.files) {
-    if (f.activationId === null || !ancestry.activations.has(f.activationId) || !isRead(f.mode) || out.has(f.name)) continue;
-    out.set(f.name, f.before);
-  }
-  return out;
-}
-
-export function isRead(mode: string): boolean {
-  return mode.includes('r') || mode.includes('+');
+function readFiles(side: WhySide, ancestry: Ancestry | undefined): Map<string, FileTouch> {
+  if (!ancestry) return new Map();
+  return firstReads(side.snapshot.files.filter((f) => f.activationId !== null && ancestry.activations.has(f.activationId)));
 }
 
 function changedModules(a: WhySide, ancestryA: Ancestry | undefined, b: WhySide, ancestryB: Ancestry | undefined): WhyReport['modules'] {
-  const names = new Set([...importedBy(a, ancestryA), ...importedBy(b, ancestryB)]);
+  const names = new Set([...importedBy(a, ancestryA), ...importedBy(b, ancestryB)].filter((n) => !unreachedModule(n, a.snapshot, b.snapshot)));
   const versions = (side: WhySide) => new Map([...names].map((n) => [n, side.snapshot.modules.get(n) ?? null]));
   return changedEntries(versions(a), versions(b));
 }

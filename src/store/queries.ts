@@ -104,6 +104,18 @@ export function resolveTrial(db: Database.Database, selector: string): TrialSumm
   return toSummary(row);
 }
 
+/** The last trial's sequence number and notebook (relative to the project root), or undefined when none is recorded. */
+export function lastTrialNotebook(db: Database.Database): { sequence: number; notebook: string } | undefined {
+  return lastTrialNotebookStatement(db).get() as { sequence: number; notebook: string } | undefined;
+}
+
+const lastTrialNotebookStatement = preparedOnce((db) =>
+  db.prepare(
+    `SELECT t.sequence_key AS sequence, COALESCE(n.notebook, t.script) AS notebook
+     FROM trial t LEFT JOIN nbprov_trial n ON n.trial_id = t.id ORDER BY t.sequence_key DESC LIMIT 1`,
+  ),
+);
+
 export function trialCells(db: Database.Database, trialId: string): CellRow[] {
   const rows = trialCellsStatement(db).all(trialId) as (Omit<CellRow, 'injected'> & { injected: number })[];
   return rows.map((r) => ({ ...r, injected: r.injected === 1 }));
@@ -114,6 +126,47 @@ const trialCellsStatement = preparedOnce((db) =>
     `SELECT cell_index AS "index", cell_id AS cellId, code_hash AS codeHash, first_line AS firstLine, activation_id AS activationId, injected,
             execution_count AS executionCount, status, duration AS seconds, outputs, error_name AS errorName, error_value AS errorValue
      FROM nbprov_cell WHERE trial_id = ? ORDER BY cell_index`,
+  ),
+);
+
+export interface FileAccess {
+  name: string;
+  mode: string;
+  /** sha1 of the content before / after the access; null when unhashed (not a regular file, too large). */
+  before: string | null;
+  after: string | null;
+  activationId: number | null;
+}
+
+/** A trial's file accesses in the order they happened. */
+export function trialFileAccesses(db: Database.Database, trialId: string): FileAccess[] {
+  return trialFileAccessesStatement(db).all(trialId) as FileAccess[];
+}
+
+const trialFileAccessesStatement = preparedOnce((db) =>
+  db.prepare('SELECT name, mode, content_hash_before AS before, content_hash_after AS after, activation_id AS activationId FROM file_access WHERE trial_id = ? ORDER BY id'),
+);
+
+/** Where a version was made: its evaluation, name, cell run and line. */
+export interface VersionSite {
+  evaluationId: number;
+  name: string;
+  activationId: number | null;
+  line: number | null;
+}
+
+/** Every version a trial recorded, in the order they were made. */
+export function trialVersionSites(db: Database.Database, trialId: string): VersionSite[] {
+  return trialVersionSitesStatement(db).all(trialId) as VersionSite[];
+}
+
+const trialVersionSitesStatement = preparedOnce((db) =>
+  db.prepare(
+    `SELECT v.evaluation_id AS evaluationId, v.name, v.activation_id AS activationId, cc.first_char_line AS line
+     FROM nbprov_value v
+     JOIN evaluation e ON e.trial_id = v.trial_id AND e.id = v.evaluation_id
+     LEFT JOIN code_component cc ON cc.trial_id = e.trial_id AND cc.id = e.code_component_id
+     WHERE v.trial_id = ? ORDER BY v.evaluation_id`,
   ),
 );
 

@@ -180,6 +180,7 @@ class TestInstallAndPayload(CollectorTest):
         env = builtins.__nbprov__.environment().data
         for k in ("python", "executable", "platform", "ipython", "ipykernel", "cwd", "pid"):
             self.assertIn(k, env)
+        self.assertEqual((env["prefix"], env["base_prefix"]), (sys.prefix, sys.base_prefix))
         self.assertEqual(env["pid"], os.getpid())
         json.dumps(env)
 

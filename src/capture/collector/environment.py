@@ -71,4 +71,7 @@ def kernel_environment():
         "python": sys.version, "implementation": sys.implementation.name,
         "executable": sys.executable, "platform": platform.platform(),
         "ipython": IPython.__version__, "ipykernel": ipk, "cwd": os.getcwd(),
-        "pid": os.getpid()}
+        "pid": os.getpid(),
+        # where the installation lives (a virtualenv's own, and the Python it was made from):
+        # diff leaves the notebook's reads under it out of its Files and Why
+        "prefix": sys.prefix, "base_prefix": sys.base_prefix}
