@@ -25,6 +25,10 @@ export interface RunOptions {
   /** `-p` / `-r` / `-f` values, injected papermill-style. */
   parameters?: RawParameter[];
   strictParameters?: boolean;
+  /** `--inject-after CELL`: where the injected cell goes when it is not after the `parameters` cell. */
+  injectAfter?: string;
+  /** The `-f` file the file parameters came from, for messages. */
+  parameterFile?: string;
   db?: string;
   kernel?: string;
   server?: string;
@@ -80,6 +84,7 @@ const STATUS_BY_ERROR: Partial<Record<string, Exclude<TrialStatus, 'running'>>> 
   NBPROV_SERVER: 'server-lost',
 };
 const INTERRUPT_GRACE_MS = 5_000;
+const DEFAULT_PYTHON = '/usr/bin/python3';
 
 /**
  * Runs a notebook as one trial: validate → server → kernel → collector → each cell executed and committed →
@@ -87,7 +92,15 @@ const INTERRUPT_GRACE_MS = 5_000;
  */
 export async function runNotebook(opts: RunOptions): Promise<RunResult> {
   const notebookPath = resolve(opts.notebook);
-  const injection = opts.parameters?.length ? injectParameters(loadNotebook(notebookPath), opts.parameters, { strict: opts.strictParameters === true }) : undefined;
+  if (opts.injectAfter !== undefined && !opts.parameters?.length) throw new NbprovError('NBPROV_USAGE', '--inject-after places the -p values: pass some with -p, -r or -f');
+  const injection = opts.parameters?.length
+    ? injectParameters(loadNotebook(notebookPath), opts.parameters, {
+        strict: opts.strictParameters === true,
+        injectAfter: opts.injectAfter,
+        python: opts.python ?? DEFAULT_PYTHON,
+        parameterFile: opts.parameterFile,
+      })
+    : undefined;
   for (const warning of injection?.warnings ?? []) opts.events?.onWarning?.(warning);
   const nb = injection?.notebook ?? loadNotebook(notebookPath);
   const cwd = resolve(opts.cwd ?? dirname(notebookPath));
