@@ -19,6 +19,16 @@ export interface VariableTagRow {
 }
 
 const VALUE_LIMIT = 256;
+const SMALL_CONTAINER = 20;
+
+/**
+ * Whether an nbprov_value row `v` is worth a `param` column: a scalar (numpy's too), a string, None, or a
+ * container of at most SMALL_CONTAINER items; never an array, a frame or another object.
+ */
+const PARAM_WORTHY = `json_extract(CASE WHEN json_valid(v.summary) THEN v.summary ELSE '{}' END, '$.shape') IS NULL AND (
+  v.type IN ('int', 'float', 'bool', 'str', 'NoneType', 'complex', 'bytes') OR (v.type LIKE 'numpy.%' AND v.type <> 'numpy.ndarray')
+  OR (v.type IN ('tuple', 'list', 'dict', 'set', 'frozenset')
+      AND COALESCE(json_extract(CASE WHEN json_valid(v.summary) THEN v.summary ELSE '{}' END, '$.len'), 0) <= ${SMALL_CONTAINER}))`;
 
 /** Adds a stage row for one cell activation; false when it was there already. */
 export function insertCellStage(db: Database.Database, trialId: string, activationId: number, stage: string): boolean {
@@ -48,6 +58,77 @@ export function insertVariableTag(db: Database.Database, trialId: string, name: 
   return true;
 }
 
+/**
+ * The names a trial's given cells (1-based indices) assigned whose final version there is worth a `param` tag (see
+ * PARAM_WORTHY): what a parameters cell's auto-tagging tags.
+ */
+export function parameterNamesAssigned(db: Database.Database, trialId: string, cellIndices: number[]): string[] {
+  if (cellIndices.length === 0) return [];
+  const rows = db
+    .prepare(
+      `SELECT v.name FROM nbprov_value v WHERE v.trial_id = ? AND v.evaluation_id IN (
+         SELECT MAX(w.evaluation_id) FROM nbprov_value w JOIN nbprov_cell c ON c.trial_id = w.trial_id AND c.activation_id = w.activation_id
+         WHERE w.trial_id = ? AND c.cell_index IN (SELECT value FROM json_each(?)) AND w.kind NOT IN ('import', 'def', 'class', 'del') GROUP BY w.name)
+       AND ${PARAM_WORTHY} ORDER BY v.name`,
+    )
+    .all(trialId, trialId, JSON.stringify(cellIndices)) as { name: string }[];
+  return rows.map((r) => r.name);
+}
+
+/**
+ * `param` tags for what a newly tagged parameters cell assigned, in every trial of `notebook` that ran its code; a
+ * variable the trial tagged already keeps its tag. Returns how many trials got a tag.
+ */
+export function backfillParametersCell(db: Database.Database, notebook: string, codeHash: string): number {
+  const cells = db
+    .prepare(
+      `SELECT c.trial_id AS trialId, c.cell_index AS cellIndex FROM nbprov_cell c JOIN nbprov_trial t ON t.trial_id = c.trial_id
+       WHERE t.notebook = ? AND c.code_hash = ? AND c.activation_id IS NOT NULL`,
+    )
+    .all(notebook, codeHash) as { trialId: string; cellIndex: number }[];
+  const tagged = db.prepare('SELECT 1 FROM stage_tags WHERE trial_id = ? AND variable_name = ?');
+  const trials = new Set<string>();
+  db.transaction(() => {
+    for (const c of cells) {
+      for (const name of parameterNamesAssigned(db, c.trialId, [c.cellIndex])) {
+        if (!tagged.get(c.trialId, name) && insertVariableTag(db, c.trialId, name, 'param')) trials.add(c.trialId);
+      }
+    }
+  }).immediate();
+  return trials.size;
+}
+
+/**
+ * Removes the `param` tags a parameters cell's code gave: of the names it assigned, except those in `keep` (tagged
+ * in the notebook) and those an injected cell of the trial assigned. Returns how many rows went.
+ */
+export function removeParametersCellRows(db: Database.Database, notebook: string, codeHash: string, keep: string[]): number {
+  return db
+    .prepare(
+      `DELETE FROM stage_tags WHERE tag_name = 'param' AND variable_name IS NOT NULL AND variable_name NOT IN (SELECT value FROM json_each(?))
+       AND EXISTS (
+         SELECT 1 FROM nbprov_value v JOIN nbprov_cell c ON c.trial_id = v.trial_id AND c.activation_id = v.activation_id
+         JOIN nbprov_trial t ON t.trial_id = c.trial_id
+         WHERE t.notebook = ? AND c.code_hash = ? AND v.trial_id = stage_tags.trial_id AND v.name = stage_tags.variable_name)
+       AND NOT EXISTS (
+         SELECT 1 FROM nbprov_value v JOIN nbprov_cell c ON c.trial_id = v.trial_id AND c.activation_id = v.activation_id
+         WHERE c.injected = 1 AND v.trial_id = stage_tags.trial_id AND v.name = stage_tags.variable_name)`,
+    )
+    .run(JSON.stringify(keep), notebook, codeHash).changes;
+}
+
+/** Stage rows for one trial's activations of cells with these code hashes (hash → stage); returns how many were added. */
+export function addTrialCellStages(db: Database.Database, trialId: string, stages: Map<string, string>): number {
+  const activations = db.prepare('SELECT activation_id AS activationId FROM nbprov_cell WHERE trial_id = ? AND code_hash = ? AND activation_id IS NOT NULL');
+  let added = 0;
+  db.transaction(() => {
+    for (const [codeHash, stage] of stages) {
+      for (const a of activations.all(trialId, codeHash) as { activationId: number }[]) if (insertCellStage(db, trialId, a.activationId, stage)) added++;
+    }
+  }).immediate();
+  return added;
+}
+
 /** Stage rows for every earlier trial of `notebook` that ran a cell with this code hash; returns how many were added. */
 export function backfillCellStage(db: Database.Database, notebook: string, codeHash: string, stage: string): number {
   const activations = db
@@ -74,9 +155,17 @@ export function removeCellStageRows(db: Database.Database, notebook: string, cod
     .run(stage, notebook, codeHash).changes;
 }
 
-/** Tags `name` in every trial of `notebook` that assigned it; returns how many trials got the tag. */
+/**
+ * Tags `name` in every trial of `notebook` that assigned it and does not have the tag yet (so tagging again only
+ * reaches trials recorded since); returns how many trials got the tag.
+ */
 export function backfillVariableTag(db: Database.Database, notebook: string, name: string, kind: string): number {
-  const trials = db.prepare('SELECT trial_id AS id FROM nbprov_trial WHERE notebook = ?').all(notebook) as { id: string }[];
+  const trials = db
+    .prepare(
+      `SELECT t.trial_id AS id FROM nbprov_trial t WHERE t.notebook = ?
+       AND NOT EXISTS (SELECT 1 FROM stage_tags s WHERE s.trial_id = t.trial_id AND s.variable_name = ? AND s.tag_name = ?)`,
+    )
+    .all(notebook, name, kind) as { id: string }[];
   let tagged = 0;
   db.transaction(() => {
     for (const t of trials) if (insertVariableTag(db, t.id, name, kind)) tagged++;
