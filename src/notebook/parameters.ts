@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { NbprovError } from '../errors.js';
 import { analyseCells, type CellFlow, type FlowEvent } from './cell-flow.js';
@@ -78,7 +79,7 @@ export function injectParameters(nb: LoadedNotebook, raw: RawParameter[], opts: 
     (flow?.assignments ?? []).filter((a) => a.cell <= (anchor ?? 0)).map((a) => [a.name, { value: a.value === null ? undefined : parsePyLiteral(a.value), text: a.value, cell: a.cell }]),
   );
   if (anchor === undefined) {
-    const message = `${nb.path} has no cell tagged 'parameters'; the parameters are injected as the first cell`;
+    const message = `${shown(nb)} has no cell tagged 'parameters'; the parameters are injected as the first cell`;
     if (opts.strict) throw new NbprovError('NBPROV_USAGE', message, { hint: `tag the cell holding the defaults: nbprov tag cell N parameters (or pass --inject-after N)` });
     warnings.push(message);
   }
@@ -180,7 +181,7 @@ function unassigned(name: string, nb: LoadedNotebook, anchor: number | undefined
   const inParamsCell = anchor !== undefined && anchor === paramsCell;
   const assigned = flow.events.some((e) => e.name === name && e.kind !== 'read' && (!inParamsCell || e.cell === anchor));
   if (assigned) return;
-  const message = inParamsCell ? `parameter '${name}' is not assigned in the parameters cell (cell ${anchor})` : `parameter '${name}' is not assigned anywhere in ${nb.path}`;
+  const message = inParamsCell ? `parameter '${name}' is not assigned in the parameters cell (cell ${anchor})` : `parameter '${name}' is not assigned anywhere in ${shown(nb)}`;
   const known = [...new Set(flow.assignments.filter((a) => a.cell === anchor).map((a) => a.name))];
   if (strict) throw new NbprovError('NBPROV_USAGE', message, { hint: `known parameters: ${known.join(', ') || '(none)'}` });
   warnings.push(message);
@@ -217,9 +218,14 @@ function cellIndex(nb: LoadedNotebook, selector: string): number {
   const index = /^\d+$/.test(selector) ? Number(selector) : cells.findIndex((c) => c.id === selector) + 1;
   if (index < 1 || index > cells.length) {
     const what = /^\d+$/.test(selector) ? `cell ${selector} is out of range` : `no cell has id '${selector}'`;
-    throw new NbprovError('NBPROV_USAGE', `--inject-after ${selector}: ${what}: ${nb.path} has ${cells.length} cells`, { hint: `see \`nbprov cells ${nb.path}\`` });
+    throw new NbprovError('NBPROV_USAGE', `--inject-after ${selector}: ${what}: ${shown(nb)} has ${cells.length} cells`, { hint: `see \`nbprov cells ${shown(nb)}\`` });
   }
   return index;
+}
+
+/** The notebook's path as messages show it: relative to the working directory. */
+function shown(nb: LoadedNotebook): string {
+  return relative(process.cwd(), nb.path) || nb.path;
 }
 
 function lineOf(nb: LoadedNotebook, e: FlowEvent): string {
