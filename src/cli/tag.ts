@@ -138,8 +138,11 @@ export function listTags(notebook: string, flags: { json?: boolean }): string {
   const stages = cellStages(nb);
   const cells = nb.codeCells.filter((c) => stages.has(c.index)).map((c) => ({ cell: c.index, id: c.id ?? null, stage: stages.get(c.index)!, firstLine: c.source.split('\n')[0] }));
   const variables = Object.entries(variableTags(nb)).map(([name, kind]) => ({ name, kind }));
-  if (flags.json) return JSON.stringify({ cells, variables }, null, 2) + '\n';
+  const paramsCell = nb.codeCells.find((c) => c.tags.includes(PARAMETERS_TAG));
+  const parameters = paramsCell ? { cell: paramsCell.index, id: paramsCell.id ?? null, firstLine: paramsCell.source.split('\n')[0] } : null;
+  if (flags.json) return JSON.stringify({ cells, parameters, variables }, null, 2) + '\n';
   const parts: string[] = [];
+  parts.push(parameters ? `parameters cell ${parameters.cell}: ${parameters.firstLine.slice(0, 60)}` : 'no parameters cell (tag one: nbprov tag cell N parameters)');
   parts.push(cells.length ? renderTable(['cell', 'stage', 'first line'], cells.map((c) => [c.cell, c.stage, c.firstLine.slice(0, 60)])) : 'no cell stages (tag one: nbprov tag cell N STAGE)');
   parts.push(variables.length ? renderTable(['variable', 'tag'], variables.map((v) => [v.name, v.kind])) : 'no variable tags (tag one: nbprov tag var NAME metric:max)');
   return parts.join('\n\n') + '\n';
