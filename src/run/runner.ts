@@ -3,7 +3,7 @@ import { dirname, relative, resolve } from 'node:path';
 import type { IOutput } from '@jupyterlab/nbformat';
 import { NbprovError } from '../errors.js';
 import { loadNotebook, notebookKernelName, type CodeCellRef, type LoadedNotebook } from '../notebook/load.js';
-import { connectServer, getKernelSpecs, startPrivateServer, type JupyterEndpoint } from '../jupyter/server.js';
+import { DEFAULT_SYSTEM_PYTHON, connectServer, getKernelSpecs, startPrivateServer, type JupyterEndpoint } from '../jupyter/server.js';
 import { KernelSession, type ExecuteResult } from '../jupyter/kernel.js';
 import type { KernelMessage } from '@jupyterlab/services';
 import type Database from 'better-sqlite3';
@@ -85,7 +85,6 @@ const STATUS_BY_ERROR: Partial<Record<string, Exclude<TrialStatus, 'running'>>> 
   NBPROV_SERVER: 'server-lost',
 };
 const INTERRUPT_GRACE_MS = 5_000;
-const DEFAULT_PYTHON = '/usr/bin/python3';
 
 /**
  * Runs a notebook as one trial: validate → server → kernel → collector → each cell executed and committed →
@@ -98,7 +97,7 @@ export async function runNotebook(opts: RunOptions): Promise<RunResult> {
     ? injectParameters(loadNotebook(notebookPath), opts.parameters, {
         strict: opts.strictParameters === true,
         injectAfter: opts.injectAfter,
-        python: opts.python ?? DEFAULT_PYTHON,
+        python: opts.python ?? DEFAULT_SYSTEM_PYTHON,
         parameterFile: opts.parameterFile,
       })
     : undefined;
