@@ -34,7 +34,8 @@ export function pyRepr(value: PyValue): string {
     case 'float':
       if (Number.isNaN(value.v)) return "float('nan')";
       if (!Number.isFinite(value.v)) return value.v > 0 ? "float('inf')" : "float('-inf')";
-      return Number.isInteger(value.v) && Math.abs(value.v) < 1e16 ? `${value.v}.0` : String(value.v);
+      // an integral float keeps a point: `3.0`, `1e+21`, never `3`
+      return /[.e]/.test(String(value.v)) ? String(value.v) : `${value.v}.0`;
     case 'bool':
       return value.v ? 'True' : 'False';
     case 'none':
