@@ -35,6 +35,9 @@ class Events(unittest.TestCase):
         self.assertEqual(events("seed = seed + 1\nn += 1\ndel k\nx[i] = 1", ["seed", "n", "k", "i", "x"]),
                          [("seed", "read", 1), ("n", "read", 2), ("k", "read", 3), ("i", "read", 4), ("x", "read", 4)])
 
+    def test_statements_on_one_line_keep_their_order(self):
+        self.assertEqual(events("a = 1; b = a * 2", ["a", "b"]), [("a", "write", 1), ("a", "read", 1), ("b", "write", 1)])
+
     def test_tuple_targets_are_sure_writes(self):
         self.assertEqual(events("a, (b, *c) = 1, (2, 3)", ["a", "b", "c"]),
                          [("a", "write", 1), ("b", "write", 1), ("c", "write", 1)])
