@@ -67,10 +67,13 @@ describe('-p on a notebook without a parameters cell: refused when the notebook 
     assert.deepEqual(paramTags(dir, 1), [{ name: 'seed', value: '3' }], 'the injected name is a param');
   });
 
-  test('--inject-after a cell that does not exist: exit 2', async () => {
+  test('--inject-after a cell that does not exist, or without -p: exit 2', async () => {
     const r = await nbprov(['run', 'seeded.ipynb', '-p', 'seed', '3', '--inject-after', '9'], { cwd: dir });
     assert.equal(r.code, 2);
     assert.equal(r.stderr, 'nbprov: --inject-after 9: cell 9 is out of range: seeded.ipynb has 3 cells\n  hint: see `nbprov cells seeded.ipynb`\n');
+    const alone = await nbprov(['run', 'seeded.ipynb', '--inject-after', '2'], { cwd: dir });
+    assert.equal(alone.code, 2);
+    assert.equal(alone.stderr, 'nbprov: --inject-after places the -p values: pass some with -p, -r or -f\n');
   });
 
   test('tag cell 2 parameters: only the tag changes in the file; recorded trials get param tags; tagging again is a no-op', async () => {
