@@ -82,6 +82,7 @@ describe('stage and variable tags: notebook bytes, stage_tags rows, backfill', (
         { cell: 6, id: 'c6', stage: 'model-scoring', firstLine: 'model = RandomForestClassifier(n_estimators=n_trees, random_state=seed)' },
         { cell: 7, id: 'c7', stage: 'metrics-evaluation', firstLine: 'accuracy = accuracy_score(y_test, pred)' },
       ],
+      parameters: { cell: 3, id: 'c3', firstLine: 'seed = 7' },
       variables: [{ name: 'accuracy', kind: 'metric:max' }],
     });
   });
@@ -128,7 +129,9 @@ describe('stage and variable tags: notebook bytes, stage_tags rows, backfill', (
       [['tag', 'cell', 'nope', 'model'], "nbprov: no cell has id 'nope': wine.ipynb has 7 cells\n"],
       [['tag', 'cell', '1', 'model'], 'nbprov: cell 1 is a markdown cell; only code cells have stages\n'],
       [['tag', 'cell', '6', 'Model Scoring!'], "nbprov: stage 'Model Scoring!' may only hold lowercase letters, digits and '-'\n"],
-      [['tag', 'cell', '6', 'parameters'], "nbprov: 'parameters' is a reserved cell tag, not a stage\n"],
+      [['tag', 'cell', '6', 'injected-parameters'], "nbprov: 'injected-parameters' is a reserved cell tag, not a stage\n"],
+      [['tag', 'cell', '6', 'parameters'], 'nbprov: cell 3 is already tagged parameters; a notebook has one parameters cell\n'],
+      [['untag', 'cell', '6', 'parameters'], 'nbprov: cell 6 is not tagged parameters\n'],
       [['tag', 'var', 'accuracy', 'best'], ''],
       [['tag', 'var', '1x', 'metric'], "nbprov: '1x' is not a Python variable name\n"],
       [['tag', 'var', 'accuracy', 'metric:up'], "nbprov: variable tag 'metric:up' is not param, metric, metric:max, metric:min or a lowercase name\n"],
@@ -233,8 +236,8 @@ describe('papermill-style parameters', () => {
     writeFileSync(join(dir, 'bad.yaml'), 'n_trees: [1, 2\n');
     writeFileSync(join(dir, 'list.json'), '[1, 2]');
     const cases: [string[], RegExp][] = [
-      [['-p', 'n_trees', 'many'], /^nbprov: -p n_trees 'many': expected an int, the type of its default in the parameters cell\n/],
-      [['-p', 'test_size', 'x'], /^nbprov: -p test_size 'x': expected a float, /],
+      [['-p', 'n_trees', 'many'], /^nbprov: -p n_trees: expected an int like the default 20, got 'many'\n {2}hint: use -r n_trees VALUE to pass a string instead\n$/],
+      [['-p', 'test_size', 'x'], /^nbprov: -p test_size: expected a float like the default 0\.25, got 'x'\n/],
       [['-p', 'bogus', '1', '--strict'], /^nbprov: parameter 'bogus' is not assigned in the parameters cell \(cell 3\)\n {2}hint: known parameters: seed, n_trees, test_size, unused\n$/],
       [['-p', 'n_trees'], /^nbprov: -p 'n_trees' needs a name and a value: -p NAME VALUE\n$/],
       [['-p', '1x', '2'], /^nbprov: parameter name '1x' is not a Python identifier\n$/],
@@ -253,12 +256,12 @@ describe('papermill-style parameters', () => {
   test('a notebook without a parameters cell gets the injected cell first, with a warning (--strict: exit 2)', async () => {
     const plain = project('fails.ipynb');
     try {
-      let r = await nbprov(['run', 'fails.ipynb', '-p', 'x', '5', '--allow-errors', '-o', 'out.ipynb', '-q'], { cwd: plain });
+      let r = await nbprov(['run', 'fails.ipynb', '-p', 'w', '5', '--allow-errors', '-o', 'out.ipynb', '-q'], { cwd: plain });
       assert.equal(r.code, 1);
-      assert.match(r.stderr, /^nbprov: warning: \S+fails\.ipynb has no cell tagged 'parameters'; the parameters are injected as the first cell\n/);
+      assert.equal(r.stderr, "nbprov: warning: fails.ipynb has no cell tagged 'parameters'; the parameters are injected as the first cell\nnbprov: warning: parameter 'w' is not assigned anywhere in fails.ipynb\n");
       const out = JSON.parse(read(plain, 'out.ipynb'));
-      assert.deepEqual(out.cells[0].source, ['# Parameters\n', 'x = 5\n']);
-      r = await nbprov(['run', 'fails.ipynb', '-p', 'x', '5', '--strict'], { cwd: plain });
+      assert.deepEqual(out.cells[0].source, ['# Parameters\n', 'w = 5\n']);
+      r = await nbprov(['run', 'fails.ipynb', '-p', 'w', '5', '--strict'], { cwd: plain });
       assert.equal(r.code, 2);
     } finally {
       removeProject(plain);

@@ -31,6 +31,7 @@ interface RunFlags {
   parameterRaw: string[];
   parameterFile?: string;
   strict?: boolean;
+  injectAfter?: string;
 }
 
 export function registerRun(program: Command): void {
@@ -43,6 +44,7 @@ export function registerRun(program: Command): void {
     .option('-r, --parameter-raw <name value>', 'set a parameter to a raw string (repeatable)', collect, [])
     .option('-f, --parameter-file <path>', 'parameters from a YAML or JSON file')
     .option('--strict', 'unknown parameter names (or no parameters cell) are errors, not warnings')
+    .option('--inject-after <cell>', 'inject the parameters after this cell (index as `nbprov cells` lists, or id) instead of the cell tagged parameters')
     .option('--db <path>', 'database file (default: .noworkflow/db.sqlite beside the notebook, or $NBPROV_DB)')
     .option('--kernel <name>', "kernel to use (default: the notebook's kernelspec)")
     .option('--server <url>', 'use this Jupyter Server / Kernel Gateway / Enterprise Gateway instead of a private one')
@@ -68,6 +70,7 @@ Examples:
   $ nbprov run experiment.ipynb -o executed.ipynb --timeout 600
   $ nbprov run experiment.ipynb -p n_trees 100 -p test_size 0.3 -r run_name baseline
   $ nbprov run experiment.ipynb -f params.yaml --strict
+  $ nbprov run experiment.ipynb -p n_clusters "(3, 3)" --inject-after 4
   $ JUPYTER_TOKEN=... nbprov run experiment.ipynb --server https://gateway.example:8888 --startup-timeout 120
 
 Exit codes: 0 all cells ok · 1 a cell raised · 2 bad notebook/options · 3 kernel died, timed out or server failed · 130 Ctrl-C`,
@@ -113,6 +116,8 @@ export async function handler(notebook: string, flags: RunFlags): Promise<number
       notebook,
       parameters,
       strictParameters: flags.strict,
+      injectAfter: flags.injectAfter,
+      parameterFile: flags.parameterFile,
       db: flags.db,
       kernel: flags.kernel,
       server: flags.server,

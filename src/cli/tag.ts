@@ -1,11 +1,15 @@
 import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { openNotebookDocument, saveNotebookDocument } from '../notebook/edit.js';
+import { openNotebookDocument, saveNotebookDocument, type NotebookDocument } from '../notebook/edit.js';
 import { sha1, joinSource, loadNotebook } from '../notebook/load.js';
-import { cellStages, removeCellStage, removeVariableTag, setCellStage, setVariableTag, variableTags } from '../notebook/tags.js';
+import {
+  PARAMETERS_TAG, cellHasStage, cellStages, findCell, removeCellStage, removeParametersCell, removeVariableTag, setCellStage, setParametersCell, setVariableTag, variableTags,
+} from '../notebook/tags.js';
 import { openDatabase, projectRoot, resolveDbPath } from '../store/db.js';
-import { backfillCellStage, backfillVariableTag, removeCellStageRows, removeVariableTagRows } from '../store/stage-tags.js';
+import {
+  backfillCellStage, backfillParametersCell, backfillVariableTag, removeCellStageRows, removeParametersCellRows, removeVariableTagRows,
+} from '../store/stage-tags.js';
 import { renderTable } from '../render/table.js';
 import { resolveNotebookArg } from './notebook-arg.js';
 
@@ -18,13 +22,13 @@ export function registerTag(program: Command): void {
   const tag = program.command('tag').description('tag a cell with a stage, or a variable as a hyperparameter or metric (in the notebook, and in recorded trials)');
   tag
     .command('cell')
-    .description('give a code cell a stage: data-reading, feature-engineering, model-scoring, metrics-evaluation, or a custom name')
+    .description('give a code cell a stage (data-reading, feature-engineering, model-scoring, metrics-evaluation, or a custom name), or mark it as the parameters cell')
     .argument('<cell>', '1-based cell index (see `nbprov cells`) or cell id')
-    .argument('<stage>', 'stage name (aliases: data, features, model, metrics)')
+    .argument('<stage>', "stage name (aliases: data, features, model, metrics), or 'parameters' (papermill's tag: -p values are injected after this cell)")
     .argument('[notebook]', 'the notebook (default: --notebook, else the only .ipynb here)')
     .option('--notebook <path>', 'the notebook')
     .option('--db <path>', 'database whose earlier trials get the tag too (default: beside the notebook)')
-    .addHelpText('after', '\nExamples:\n  $ nbprov tag cell 3 model-scoring\n  $ nbprov tag cell 5 metrics experiment.ipynb\n  $ nbprov tag cell a1b2c3 hyperparameter-search --notebook experiment.ipynb')
+    .addHelpText('after', '\nExamples:\n  $ nbprov tag cell 3 model-scoring\n  $ nbprov tag cell 2 parameters\n  $ nbprov tag cell 5 metrics experiment.ipynb\n  $ nbprov tag cell a1b2c3 hyperparameter-search --notebook experiment.ipynb')
     .action((cell: string, stage: string, notebook: string | undefined, flags: TagFlags) => {
       process.stdout.write(tagCell(cell, stage, resolveNotebookArg(notebook, flags.notebook), flags));
     });
@@ -45,11 +49,15 @@ export function registerTag(program: Command): void {
   untag
     .command('cell')
     .argument('<cell>', '1-based cell index or cell id')
+    .argument('[tag]', "the stage, or 'parameters' (default: the cell's stage, else its parameters tag)")
     .argument('[notebook]', 'the notebook')
     .option('--notebook <path>', 'the notebook')
     .option('--db <path>', 'database file')
-    .action((cell: string, notebook: string | undefined, flags: TagFlags) => {
-      process.stdout.write(untagCell(cell, resolveNotebookArg(notebook, flags.notebook), flags));
+    .addHelpText('after', '\nExamples:\n  $ nbprov untag cell 6\n  $ nbprov untag cell 2 parameters\n  $ nbprov untag cell 6 experiment.ipynb')
+    .action((cell: string, tagName: string | undefined, notebook: string | undefined, flags: TagFlags) => {
+      // `untag cell 6 experiment.ipynb`: the one optional argument is the notebook
+      if (tagName?.endsWith('.ipynb') && notebook === undefined) [tagName, notebook] = [undefined, tagName];
+      process.stdout.write(untagCell(cell, resolveNotebookArg(notebook, flags.notebook), flags, tagName));
     });
   untag
     .command('var')
@@ -71,18 +79,38 @@ export function registerTag(program: Command): void {
     });
 }
 
+/**
+ * Tags a cell with a stage or as the parameters cell, then backfills the recorded trials that ran its code. Tagging
+ * again what is tagged changes nothing in the file but still backfills (trials recorded since, or running then).
+ */
 export function tagCell(selector: string, stage: string, notebook: string, flags: TagFlags): string {
   const doc = openNotebookDocument(notebook);
+  if (stage === PARAMETERS_TAG) {
+    const tagged = setParametersCell(doc, selector);
+    const codeHash = cellCodeHash(doc, tagged.index);
+    saveNotebookDocument(doc);
+    const trials = withDatabase(notebook, flags, (db, key) => backfillParametersCell(db, key, codeHash));
+    return `cell ${tagged.index} ${tagged.already ? 'already tagged' : 'tagged'} ${PARAMETERS_TAG}${backfilled(trials, 'trial')}\n`;
+  }
   const tagged = setCellStage(doc, selector, stage);
-  const codeHash = sha1(joinSource(doc.json.cells[tagged.index - 1].source) ?? '');
+  const codeHash = cellCodeHash(doc, tagged.index);
   saveNotebookDocument(doc);
   const trials = withDatabase(notebook, flags, (db, key) => backfillCellStage(db, key, codeHash, tagged.stage));
-  return `cell ${tagged.index} tagged ${tagged.stage}${backfilled(trials, 'activation')}\n`;
+  return `cell ${tagged.index} ${tagged.already ? 'already tagged' : 'tagged'} ${tagged.stage}${backfilled(trials, 'activation')}\n`;
 }
 
-export function untagCell(selector: string, notebook: string, flags: TagFlags): string {
+/** Removes a cell's stage or parameters tag (`tagName`; default: its stage, else its parameters tag). */
+export function untagCell(selector: string, notebook: string, flags: TagFlags, tagName?: string): string {
   const doc = openNotebookDocument(notebook);
-  const removed = removeCellStage(doc, selector);
+  if (tagName === PARAMETERS_TAG || (tagName === undefined && !cellHasStage(doc, selector) && cellTagsOf(doc, selector).includes(PARAMETERS_TAG))) {
+    const removed = removeParametersCell(doc, selector);
+    const codeHash = cellCodeHash(doc, removed.index);
+    saveNotebookDocument(doc);
+    const keep = Object.keys(variableTags(doc.notebook));
+    const rows = withDatabase(notebook, flags, (db, key) => removeParametersCellRows(db, key, codeHash, keep));
+    return `cell ${removed.index}: tag ${PARAMETERS_TAG} removed${rows ? ` (and ${rows} param tag${rows === 1 ? '' : 's'} from recorded trials)` : ''}\n`;
+  }
+  const removed = removeCellStage(doc, selector, tagName);
   const codeHash = sha1(joinSource(doc.json.cells[removed.index - 1].source) ?? '');
   saveNotebookDocument(doc);
   const rows = withDatabase(notebook, flags, (db, key) => removeCellStageRows(db, key, codeHash, removed.stage));
@@ -93,8 +121,8 @@ export function tagVar(name: string, kind: string, notebook: string, flags: TagF
   const doc = openNotebookDocument(notebook);
   const tagged = setVariableTag(doc, name, kind);
   saveNotebookDocument(doc);
-  const trials = withDatabase(notebook, flags, (db, key) => backfillVariableTag(db, key, name, tagged));
-  return `variable ${name} tagged ${tagged}${backfilled(trials, 'trial')}\n`;
+  const trials = withDatabase(notebook, flags, (db, key) => backfillVariableTag(db, key, name, tagged.kind));
+  return `variable ${name} ${tagged.already ? 'already tagged' : 'tagged'} ${tagged.kind}${backfilled(trials, 'trial')}\n`;
 }
 
 export function untagVar(name: string, notebook: string, flags: TagFlags): string {
@@ -110,8 +138,11 @@ export function listTags(notebook: string, flags: { json?: boolean }): string {
   const stages = cellStages(nb);
   const cells = nb.codeCells.filter((c) => stages.has(c.index)).map((c) => ({ cell: c.index, id: c.id ?? null, stage: stages.get(c.index)!, firstLine: c.source.split('\n')[0] }));
   const variables = Object.entries(variableTags(nb)).map(([name, kind]) => ({ name, kind }));
-  if (flags.json) return JSON.stringify({ cells, variables }, null, 2) + '\n';
+  const paramsCell = nb.codeCells.find((c) => c.tags.includes(PARAMETERS_TAG));
+  const parameters = paramsCell ? { cell: paramsCell.index, id: paramsCell.id ?? null, firstLine: paramsCell.source.split('\n')[0] } : null;
+  if (flags.json) return JSON.stringify({ cells, parameters, variables }, null, 2) + '\n';
   const parts: string[] = [];
+  parts.push(parameters ? `parameters cell ${parameters.cell}: ${parameters.firstLine.slice(0, 60)}` : 'no parameters cell (tag one: nbprov tag cell N parameters)');
   parts.push(cells.length ? renderTable(['cell', 'stage', 'first line'], cells.map((c) => [c.cell, c.stage, c.firstLine.slice(0, 60)])) : 'no cell stages (tag one: nbprov tag cell N STAGE)');
   parts.push(variables.length ? renderTable(['variable', 'tag'], variables.map((v) => [v.name, v.kind])) : 'no variable tags (tag one: nbprov tag var NAME metric:max)');
   return parts.join('\n\n') + '\n';
@@ -127,6 +158,16 @@ function withDatabase(notebook: string, flags: TagFlags, fn: (db: ReturnType<typ
   } finally {
     db.close();
   }
+}
+
+function cellCodeHash(doc: NotebookDocument, index: number): string {
+  return sha1(joinSource(doc.json.cells[index - 1].source) ?? '');
+}
+
+function cellTagsOf(doc: NotebookDocument, selector: string): string[] {
+  const cell = doc.json.cells[findCell(doc, selector).index - 1];
+  const tags = (cell.metadata as { tags?: unknown } | undefined)?.tags;
+  return Array.isArray(tags) ? tags : [];
 }
 
 function backfilled(count: number, what: string): string {

@@ -1,18 +1,36 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { NbprovError } from '../errors.js';
+import { analyseCells, type CellFlow, type FlowEvent } from './cell-flow.js';
 import { parseNotebook, type LoadedNotebook } from './load.js';
+import { parsePyLiteral, pyFromJson, pyRepr, pyToJson, typePhrase, type PyValue } from './py-literal.js';
 
 /** One `-p` / `-r` / `-f` value before it meets the notebook's defaults. */
 export type RawParameter = { name: string; value: string; raw: boolean } | { name: string; value: unknown; fromFile: true };
 
-type DefaultType = 'int' | 'float' | 'bool' | 'str' | 'list' | 'dict' | 'none' | 'unknown';
+export interface InjectOptions {
+  strict: boolean;
+  /** `--inject-after CELL`: a cell index (as `nbprov cells` lists) or id; default: after the `parameters` cell. */
+  injectAfter?: string;
+  /** The interpreter whose `ast` checks the cells (`--python`). */
+  python: string;
+  /** The `-f` file, for messages. */
+  parameterFile?: string;
+}
 
 export interface Injection {
   notebook: LoadedNotebook;
+  /** name → value as JSON data, recorded with the trial. */
   parameters: Record<string, unknown>;
   warnings: string[];
+}
+
+interface Default {
+  value: PyValue | undefined;
+  text: string | null;
+  cell: number;
 }
 
 /** Reads a `-f` parameters file: JSON, or YAML for .yaml/.yml. Exit 2 when it is neither or not a mapping. */
@@ -39,122 +57,182 @@ export function readParametersFile(path: string): Record<string, unknown> {
 
 /**
  * Papermill-compatible injection: a cell tagged `injected-parameters` right after the cell tagged `parameters`
- * (first when there is none), assigning each value. A `-p` value takes the type of the default in the parameters
- * cell (papermill#55); without a default it is read as papermill reads it (True/False/None/int/float, else str).
+ * (or after `--inject-after`'s cell; first when there is neither), assigning each value as a Python literal. A value
+ * takes the type of its default there (papermill#55); without one it is read as papermill reads it.
+ * Refuses (exit 2) a value the notebook would overwrite before reading it, which would make `-p` silently ignored,
+ * and warns when the defaults cell computes with a name after assigning it (that computation keeps the default).
  */
-export function injectParameters(nb: LoadedNotebook, raw: RawParameter[], opts: { strict: boolean }): Injection {
+export function injectParameters(nb: LoadedNotebook, raw: RawParameter[], opts: InjectOptions): Injection {
   const warnings: string[] = [];
+  for (const p of raw) if (!/^[A-Za-z_]\w*$/.test(p.name)) throw new NbprovError('NBPROV_USAGE', `parameter name '${p.name}' is not a Python identifier`);
+  const names = [...new Set(raw.map((p) => p.name))];
   const paramsCell = nb.codeCells.find((c) => c.tags.includes('parameters'));
-  const defaults = paramsCell ? parseDefaults(paramsCell.source) : new Map<string, DefaultType>();
-  if (!paramsCell) {
-    const message = `${nb.path} has no cell tagged 'parameters'; the parameters are injected as the first cell`;
-    if (opts.strict) throw new NbprovError('NBPROV_USAGE', message, { hint: "add the tag 'parameters' to the cell holding the defaults (JupyterLab: Property Inspector → Cell Tags)" });
+  const anchor = opts.injectAfter !== undefined ? cellIndex(nb, opts.injectAfter) : paramsCell?.index;
+  let flow: CellFlow | undefined;
+  try {
+    flow = analyseCells(opts.python, nb.codeCells, names, anchor);
+  } catch (err) {
+    warnings.push(`the cells could not be checked (${(err as Error).message}): the -p values are typed as papermill types them, and may be overwritten by the notebook`);
+  }
+  // A name's default: its last assignment up to the injection point (the defaults cell's own, normally).
+  const defaults = new Map<string, Default>(
+    (flow?.assignments ?? []).filter((a) => a.cell <= (anchor ?? 0)).map((a) => [a.name, { value: a.value === null ? undefined : parsePyLiteral(a.value), text: a.value, cell: a.cell }]),
+  );
+  if (anchor === undefined) {
+    const message = `${shown(nb)} has no cell tagged 'parameters'; the parameters are injected as the first cell`;
+    if (opts.strict) throw new NbprovError('NBPROV_USAGE', message, { hint: `tag the cell holding the defaults: nbprov tag cell N parameters (or pass --inject-after N)` });
     warnings.push(message);
   }
   const parameters: Record<string, unknown> = {};
-  for (const p of raw) {
-    if (!/^[A-Za-z_]\w*$/.test(p.name)) throw new NbprovError('NBPROV_USAGE', `parameter name '${p.name}' is not a Python identifier`);
-    const type = defaults.get(p.name);
-    if (paramsCell && !type) {
-      const message = `parameter '${p.name}' is not assigned in the parameters cell (cell ${paramsCell.index})`;
-      if (opts.strict) throw new NbprovError('NBPROV_USAGE', message, { hint: `known parameters: ${[...defaults.keys()].join(', ') || '(none)'}` });
-      warnings.push(message);
-    }
-    parameters[p.name] = 'fromFile' in p ? p.value : p.raw ? p.value : castParameter(p.name, p.value, type ?? 'unknown');
+  const assignments: string[] = [];
+  for (const name of names) {
+    const def = defaults.get(name);
+    if (flow) unassigned(name, nb, anchor, paramsCell?.index, flow, opts.strict, warnings);
+    const value = typedValue(raw.filter((p) => p.name === name).pop()!, def, opts.parameterFile);
+    parameters[name] = pyToJson(value);
+    assignments.push(`${name} = ${pyRepr(value)}`);
   }
-  const source = ['# Parameters', ...Object.entries(parameters).map(([name, value]) => `${name} = ${pythonLiteral(value, defaults.get(name))}`)].join('\n') + '\n';
+  if (flow) {
+    const skipped = new Set(nb.codeCells.filter((c) => c.tags.includes('skip-execution')).map((c) => c.index));
+    const events = flow.events.filter((e) => !skipped.has(e.cell));
+    for (const name of names) checkNotOverwritten(nb, name, anchor, paramsCell?.index, events);
+    if (anchor !== undefined) warnings.push(...deadInDefaultsCell(nb, names, anchor, events));
+  }
+  const source = ['# Parameters', ...assignments].join('\n') + '\n';
   const cell = { cell_type: 'code', execution_count: null, id: randomBytes(4).toString('hex'), metadata: { tags: ['injected-parameters'] }, outputs: [], source };
   const content = structuredClone(nb.content) as unknown as { cells: unknown[] };
-  content.cells.splice(paramsCell ? paramsCell.index : 0, 0, cell);
+  content.cells.splice(anchor ?? 0, 0, cell);
   return { notebook: parseNotebook(nb.path, JSON.stringify(content)), parameters, warnings };
 }
 
-/** Casts a command-line string to the default's type; a value that cannot be one is a usage error (exit 2). */
-export function castParameter(name: string, value: string, type: DefaultType): unknown {
-  const fail = (what: string) =>
-    new NbprovError('NBPROV_USAGE', `-p ${name} '${value}': expected ${what}, the type of its default in the parameters cell`, { hint: `use -r ${name} VALUE to pass a raw string` });
-  switch (type) {
-    case 'int':
-      if (!/^[-+]?\d+$/.test(value.trim())) throw fail('an int');
-      return Number(value);
-    case 'float': {
-      const n = Number(value);
-      if (value.trim() === '' || !Number.isFinite(n)) throw fail('a float');
-      return n;
-    }
-    case 'bool': {
-      const v = value.trim().toLowerCase();
-      if (['true', '1', 'yes'].includes(v)) return true;
-      if (['false', '0', 'no'].includes(v)) return false;
-      throw fail('a bool (True/False)');
-    }
+/**
+ * A `-p` value as Python will see it: typed like the default (a tuple default makes `(3, 3)` and `[3, 3]` tuples, a
+ * str default keeps `3` a string), else papermill's reading. A value that cannot be the default's type is exit 2.
+ */
+export function castParameter(name: string, text: string, def?: Default): PyValue {
+  const value = fromText(text, def?.value);
+  const typed = value && conform(value, def?.value, false);
+  if (!typed) throw typeError(`-p ${name}`, def!, `'${text}'`, name);
+  return typed;
+}
+
+/** papermill's `_resolve_type` (True/False/None, int, float, else str), plus list, dict and set literals. */
+export function papermillValue(text: string): PyValue {
+  if (text === 'True' || text === 'False') return { t: 'bool', v: text === 'True' };
+  if (text === 'None') return { t: 'none' };
+  if (/^[-+]?\d+$/.test(text)) return { t: 'int', v: BigInt(text) };
+  if (/^[-+]?(\d+\.\d*|\.\d+|\d+)([eE][-+]?\d+)?$/.test(text) || /^[-+]?(inf|nan)$/i.test(text)) return { t: 'float', v: Number(text.replace(/inf/i, 'Infinity')) };
+  if (/^\s*[[{]/.test(text)) {
+    const literal = parsePyLiteral(text);
+    if (literal) return literal;
+  }
+  return { t: 'str', v: text };
+}
+
+function typedValue(p: RawParameter, def: Default | undefined, file?: string): PyValue {
+  if ('fromFile' in p) {
+    const value = pyFromJson(p.value);
+    const typed = conform(value, def?.value, true);
+    if (!typed) throw typeError(`-f ${file}: ${p.name}`, def!, pyRepr(value), p.name);
+    return typed;
+  }
+  return p.raw ? { t: 'str', v: p.value } : castParameter(p.name, p.value, def);
+}
+
+function fromText(text: string, def?: PyValue): PyValue | undefined {
+  switch (def?.t) {
+    case undefined:
+    case 'none':
+      return papermillValue(text);
     case 'str':
-      return value;
-    case 'list':
-    case 'dict': {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(value);
-      } catch {
-        throw fail(`a JSON ${type}`);
-      }
-      if (type === 'list' ? !Array.isArray(parsed) : !parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw fail(`a JSON ${type}`);
-      return parsed;
+      return { t: 'str', v: text };
+    case 'bool': {
+      const v = text.trim().toLowerCase();
+      if (['true', '1', 'yes'].includes(v)) return { t: 'bool', v: true };
+      if (['false', '0', 'no'].includes(v)) return { t: 'bool', v: false };
+      return undefined;
     }
     default:
-      return papermillValue(value);
+      return parsePyLiteral(text.trim());
   }
 }
 
-/** papermill's `_resolve_type`, plus JSON lists and mappings. */
-export function papermillValue(value: string): unknown {
-  if (value === 'True') return true;
-  if (value === 'False') return false;
-  if (value === 'None') return null;
-  if (/^[-+]?\d+$/.test(value)) return Number(value);
-  if (/^[-+]?(\d+\.\d*|\.\d+|\d+)([eE][-+]?\d+)?$/.test(value) || /^[-+]?(inf|nan)$/i.test(value)) return Number(value);
-  if (/^[[{]/.test(value)) {
-    try {
-      return JSON.parse(value);
-    } catch {
-      /* a string that merely starts with a bracket */
+/** The value in the default's type, or undefined when it cannot be one. A file's numbers may become a str default. */
+function conform(value: PyValue, def: PyValue | undefined, fromFile: boolean): PyValue | undefined {
+  if (!def || def.t === 'none' || value.t === def.t) return value;
+  if (def.t === 'float' && value.t === 'int') return { t: 'float', v: Number(value.v) };
+  if (def.t === 'str' && fromFile && (value.t === 'int' || value.t === 'float' || value.t === 'bool')) return { t: 'str', v: String(value.v) };
+  if ((def.t === 'tuple' || def.t === 'list' || def.t === 'set') && (value.t === 'tuple' || value.t === 'list' || value.t === 'set')) return { t: def.t, items: value.items };
+  return undefined;
+}
+
+function typeError(what: string, def: Default, got: string, name: string): NbprovError {
+  const container = ['tuple', 'list', 'set', 'dict'].includes(def.value!.t);
+  return new NbprovError('NBPROV_USAGE', `${what}: expected ${typePhrase(def.value!.t)} like the default ${shorten(def.text ?? pyRepr(def.value!))}, got ${got}`, {
+    hint: container ? `write a Python literal, e.g. -p ${name} "${pyRepr(def.value!).replace(/"/g, "'")}"` : `use -r ${name} VALUE to pass a string instead`,
+  });
+}
+
+/**
+ * Warns (or with --strict refuses) a name the parameters cell does not assign, or, injecting elsewhere, that no cell
+ * assigns.
+ */
+function unassigned(name: string, nb: LoadedNotebook, anchor: number | undefined, paramsCell: number | undefined, flow: CellFlow, strict: boolean, warnings: string[]): void {
+  const inParamsCell = anchor !== undefined && anchor === paramsCell;
+  const assigned = flow.events.some((e) => e.name === name && e.kind !== 'read' && (!inParamsCell || e.cell === anchor));
+  if (assigned) return;
+  const message = inParamsCell ? `parameter '${name}' is not assigned in the parameters cell (cell ${anchor})` : `parameter '${name}' is not assigned anywhere in ${shown(nb)}`;
+  const known = [...new Set(flow.assignments.filter((a) => a.cell === anchor).map((a) => a.name))];
+  if (strict) throw new NbprovError('NBPROV_USAGE', message, { hint: `known parameters: ${known.join(', ') || '(none)'}` });
+  warnings.push(message);
+}
+
+/** Exit 2 when a cell after the injection point surely rebinds `name` before any cell reads it: `-p` would do nothing. */
+function checkNotOverwritten(nb: LoadedNotebook, name: string, anchor: number | undefined, paramsCell: number | undefined, events: FlowEvent[]): void {
+  const first = events.find((e) => e.name === name && e.cell > (anchor ?? 0));
+  if (first?.kind !== 'write') return;
+  const hint =
+    paramsCell !== undefined && anchor === paramsCell
+      ? `move that assignment into the parameters cell (cell ${paramsCell}), or run with --inject-after ${first.cell}`
+      : `tag the cell that sets the defaults: \`nbprov tag cell ${first.cell} parameters\` (values are injected after it), or run with --inject-after ${first.cell}`;
+  throw new NbprovError('NBPROV_USAGE', `-p ${name} would be ignored: cell ${first.cell} assigns ${name} before any cell reads it (line ${first.line}: ${lineOf(nb, first)})`, { hint });
+}
+
+/** Warnings for names the defaults cell reads after assigning them: that code ran with the default, not the value. */
+function deadInDefaultsCell(nb: LoadedNotebook, names: string[], anchor: number, events: FlowEvent[]): string[] {
+  const warnings: string[] = [];
+  for (const name of names) {
+    const own = events.filter((e) => e.name === name && e.cell === anchor);
+    const assigned = own.findIndex((e) => e.kind !== 'read');
+    const read = assigned < 0 ? undefined : own.slice(assigned + 1).find((e) => e.kind === 'read');
+    if (read) {
+      warnings.push(`-p ${name}: cell ${anchor} computes with ${name} after assigning it (line ${read.line}: ${lineOf(nb, read)}); that computation uses the default, not the injected value`);
     }
   }
-  return value;
+  return warnings;
 }
 
-/** Renders a value as Python source. */
-export function pythonLiteral(value: unknown, type?: DefaultType): string {
-  if (value === null || value === undefined) return 'None';
-  if (typeof value === 'boolean') return value ? 'True' : 'False';
-  if (typeof value === 'number') {
-    if (Number.isNaN(value)) return "float('nan')";
-    if (!Number.isFinite(value)) return value > 0 ? "float('inf')" : "float('-inf')";
-    return type === 'float' && Number.isInteger(value) ? `${value}.0` : String(value);
+/** A cell index (1-based among all cells) or id, for --inject-after. */
+function cellIndex(nb: LoadedNotebook, selector: string): number {
+  const cells = nb.content.cells as { id?: unknown }[];
+  const index = /^\d+$/.test(selector) ? Number(selector) : cells.findIndex((c) => c.id === selector) + 1;
+  if (index < 1 || index > cells.length) {
+    const what = /^\d+$/.test(selector) ? `cell ${selector} is out of range` : `no cell has id '${selector}'`;
+    throw new NbprovError('NBPROV_USAGE', `--inject-after ${selector}: ${what}: ${shown(nb)} has ${cells.length} cells`, { hint: `see \`nbprov cells ${shown(nb)}\`` });
   }
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map((v) => pythonLiteral(v)).join(', ')}]`;
-  if (typeof value === 'object') return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${pythonLiteral(v)}`).join(', ')}}`;
-  return JSON.stringify(String(value));
+  return index;
 }
 
-/** `name = literal` assignments of a parameters cell and the type of each default. */
-export function parseDefaults(source: string): Map<string, DefaultType> {
-  const defaults = new Map<string, DefaultType>();
-  for (const line of source.split('\n')) {
-    const m = /^([A-Za-z_]\w*)\s*(?::\s*[^=]+)?=\s*(.+?)\s*(?:#.*)?$/.exec(line);
-    if (m && !m[2].startsWith('=')) defaults.set(m[1], literalType(m[2]));
-  }
-  return defaults;
+/** The notebook's path as messages show it: relative to the working directory. */
+function shown(nb: LoadedNotebook): string {
+  return relative(process.cwd(), nb.path) || nb.path;
 }
 
-function literalType(text: string): DefaultType {
-  if (/^[-+]?\d+$/.test(text)) return 'int';
-  if (/^[-+]?(\d+\.\d*|\.\d+|\d+(\.\d*)?[eE][-+]?\d+)$/.test(text)) return 'float';
-  if (text === 'True' || text === 'False') return 'bool';
-  if (text === 'None') return 'none';
-  if (/^[rbuf]?(['"]).*\1$/i.test(text)) return 'str';
-  if (text.startsWith('[')) return 'list';
-  if (text.startsWith('{')) return 'dict';
-  return 'unknown';
+function lineOf(nb: LoadedNotebook, e: FlowEvent): string {
+  const source = nb.codeCells.find((c) => c.index === e.cell)?.source ?? '';
+  return shorten(source.split('\n')[e.line - 1]?.trim() ?? '');
+}
+
+function shorten(text: string): string {
+  return text.length > 60 ? `${text.slice(0, 59)}…` : text;
 }

@@ -64,14 +64,20 @@ export function findCell(doc: NotebookDocument, selector: string): { index: numb
   return { index, cell };
 }
 
-/** Tags a code cell with a stage (at most one per cell); custom stages are registered in the notebook metadata. */
-export function setCellStage(doc: NotebookDocument, selector: string, stageInput: string): { index: number; stage: string } {
+/** The papermill tag of the cell holding the defaults, after which `-p` values are injected. */
+export const PARAMETERS_TAG = 'parameters';
+
+/**
+ * Tags a code cell with a stage (at most one per cell); custom stages are registered in the notebook metadata.
+ * `already`: the cell had that stage, nothing changed.
+ */
+export function setCellStage(doc: NotebookDocument, selector: string, stageInput: string): { index: number; stage: string; already: boolean } {
   const stage = parseStage(stageInput);
   const { index, cell } = findCell(doc, selector);
   const tags = cellTags(cell);
   const custom = customStages(doc.json.metadata);
   const current = stageOf(tags, custom);
-  if (current === stage) throw new NbprovError('NBPROV_USAGE', `cell ${index} already has stage '${stage}'`);
+  if (current === stage) return { index, stage, already: true };
   if (current) {
     throw new NbprovError('NBPROV_USAGE', `cell ${index} already has stage '${current}'; a cell has at most one stage`, {
       hint: `run \`nbprov untag cell ${index}\` first`,
@@ -82,15 +88,46 @@ export function setCellStage(doc: NotebookDocument, selector: string, stageInput
     updateNbprovMetadata(doc, 'stages', [...custom, stage]);
   }
   setTags(cell, [...tags, stage]);
-  return { index, stage };
+  return { index, stage, already: false };
 }
 
-/** Removes a cell's stage tag; returns the stage removed. */
-export function removeCellStage(doc: NotebookDocument, selector: string): { index: number; stage: string } {
+/** Tags a code cell `parameters` (papermill's tag; one cell per notebook). `already`: it had the tag. */
+export function setParametersCell(doc: NotebookDocument, selector: string): { index: number; already: boolean } {
+  const { index, cell } = findCell(doc, selector);
+  const tags = cellTags(cell);
+  if (tags.includes(PARAMETERS_TAG)) return { index, already: true };
+  const other = doc.json.cells.findIndex((c) => c.cell_type === 'code' && cellTags(c).includes(PARAMETERS_TAG)) + 1;
+  if (other) {
+    throw new NbprovError('NBPROV_USAGE', `cell ${other} is already tagged ${PARAMETERS_TAG}; a notebook has one parameters cell`, {
+      hint: `run \`nbprov untag cell ${other} ${PARAMETERS_TAG}\` first`,
+    });
+  }
+  setTags(cell, [...tags, PARAMETERS_TAG]);
+  return { index, already: false };
+}
+
+/** Removes a cell's `parameters` tag. */
+export function removeParametersCell(doc: NotebookDocument, selector: string): { index: number } {
+  const { index, cell } = findCell(doc, selector);
+  const tags = cellTags(cell);
+  if (!tags.includes(PARAMETERS_TAG)) throw new NbprovError('NBPROV_USAGE', `cell ${index} is not tagged ${PARAMETERS_TAG}`, { hint: 'see `nbprov tags`' });
+  setTags(cell, tags.filter((t) => t !== PARAMETERS_TAG));
+  return { index };
+}
+
+/** Whether a cell (by index or id) has a stage; false for a cell that is not a code cell or out of range. */
+export function cellHasStage(doc: NotebookDocument, selector: string): boolean {
+  const { cell } = findCell(doc, selector);
+  return stageOf(cellTags(cell), customStages(doc.json.metadata)) !== undefined;
+}
+
+/** Removes a cell's stage tag (which must be `expected` when given); returns the stage removed. */
+export function removeCellStage(doc: NotebookDocument, selector: string, expected?: string): { index: number; stage: string } {
   const { index, cell } = findCell(doc, selector);
   const tags = cellTags(cell);
   const stage = stageOf(tags, customStages(doc.json.metadata));
   if (!stage) throw new NbprovError('NBPROV_USAGE', `cell ${index} has no stage`, { hint: 'see `nbprov tags`' });
+  if (expected !== undefined && parseStage(expected) !== stage) throw new NbprovError('NBPROV_USAGE', `cell ${index} has stage '${stage}', not '${parseStage(expected)}'`);
   setTags(cell, tags.filter((t) => t !== stage));
   const custom = customStages(doc.json.metadata);
   const stillUsed = doc.json.cells.some((c) => cellTags(c).includes(stage));
@@ -98,14 +135,15 @@ export function removeCellStage(doc: NotebookDocument, selector: string): { inde
   return { index, stage };
 }
 
-export function setVariableTag(doc: NotebookDocument, name: string, kindInput: string): string {
+/** Tags a variable in the notebook metadata. `already`: it had that tag, nothing changed. */
+export function setVariableTag(doc: NotebookDocument, name: string, kindInput: string): { kind: string; already: boolean } {
   const kind = parseVariableKind(kindInput);
   if (!/^[A-Za-z_]\w*$/.test(name)) throw new NbprovError('NBPROV_USAGE', `'${name}' is not a Python variable name`);
   const variables = { ...(nbprovMetadata(doc.json.metadata).variables ?? {}) };
-  if (variables[name] === kind) throw new NbprovError('NBPROV_USAGE', `variable '${name}' is already tagged ${kind}`);
+  if (variables[name] === kind) return { kind, already: true };
   variables[name] = kind;
   updateNbprovMetadata(doc, 'variables', sortedObject(variables));
-  return kind;
+  return { kind, already: false };
 }
 
 export function removeVariableTag(doc: NotebookDocument, name: string): string {

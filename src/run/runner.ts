@@ -3,11 +3,12 @@ import { dirname, relative, resolve } from 'node:path';
 import type { IOutput } from '@jupyterlab/nbformat';
 import { NbprovError } from '../errors.js';
 import { loadNotebook, notebookKernelName, type CodeCellRef, type LoadedNotebook } from '../notebook/load.js';
-import { connectServer, getKernelSpecs, startPrivateServer, type JupyterEndpoint } from '../jupyter/server.js';
+import { DEFAULT_SYSTEM_PYTHON, connectServer, getKernelSpecs, startPrivateServer, type JupyterEndpoint } from '../jupyter/server.js';
 import { KernelSession, type ExecuteResult } from '../jupyter/kernel.js';
 import type { KernelMessage } from '@jupyterlab/services';
 import type Database from 'better-sqlite3';
 import { openDatabase, prepareDatabaseDirectory, projectRoot, resolveDbPath, storageError } from '../store/db.js';
+import { addTrialCellStages } from '../store/stage-tags.js';
 import { TrialWriter, type TrialStatus } from '../store/trial-writer.js';
 import { CaptureWriter } from '../store/capture-writer.js';
 import {
@@ -25,6 +26,10 @@ export interface RunOptions {
   /** `-p` / `-r` / `-f` values, injected papermill-style. */
   parameters?: RawParameter[];
   strictParameters?: boolean;
+  /** `--inject-after CELL`: where the injected cell goes when it is not after the `parameters` cell. */
+  injectAfter?: string;
+  /** The `-f` file the file parameters came from, for messages. */
+  parameterFile?: string;
   db?: string;
   kernel?: string;
   server?: string;
@@ -87,7 +92,15 @@ const INTERRUPT_GRACE_MS = 5_000;
  */
 export async function runNotebook(opts: RunOptions): Promise<RunResult> {
   const notebookPath = resolve(opts.notebook);
-  const injection = opts.parameters?.length ? injectParameters(loadNotebook(notebookPath), opts.parameters, { strict: opts.strictParameters === true }) : undefined;
+  if (opts.injectAfter !== undefined && !opts.parameters?.length) throw new NbprovError('NBPROV_USAGE', '--inject-after places the -p values: pass some with -p, -r or -f');
+  const injection = opts.parameters?.length
+    ? injectParameters(loadNotebook(notebookPath), opts.parameters, {
+        strict: opts.strictParameters === true,
+        injectAfter: opts.injectAfter,
+        python: opts.python ?? DEFAULT_SYSTEM_PYTHON,
+        parameterFile: opts.parameterFile,
+      })
+    : undefined;
   for (const warning of injection?.warnings ?? []) opts.events?.onWarning?.(warning);
   const nb = injection?.notebook ?? loadNotebook(notebookPath);
   const cwd = resolve(opts.cwd ?? dirname(notebookPath));
@@ -193,7 +206,7 @@ async function recordTrial(ctx: TrialContext, opts: RunOptions): Promise<RunResu
   });
   opts.events?.onStart?.({ trial: writer.sequence, cells: nb.codeCells.length, kernel: kernelName, server: endpoint.kind === 'private' ? 'private server' : endpoint.url });
   const outcome = await executeCells(nb, kernel, writer, opts);
-  const untagged = recordVariableTags(writer, nb, outcome.executed);
+  const untagged = recordTags(ctx.db, writer, nb, outcome.executed, ctx.notebookPath);
   if (untagged.length && opts.capture !== 'cells') opts.events?.onWarning?.(`tagged variable${untagged.length > 1 ? 's' : ''} never assigned in this run: ${untagged.join(', ')}`);
   const error = outcome.error;
   const status = error ? STATUS_BY_ERROR[error.code] ?? 'failed' : 'finished';
@@ -307,14 +320,34 @@ async function executeCells(nb: LoadedNotebook, kernel: KernelSession, writer: T
 }
 
 /**
- * Tags the final version of each tagged variable: the notebook's own tags, then `param` for whatever the
- * `parameters` / `injected-parameters` cells assigned (papermill's convention). Returns tagged names never assigned.
+ * Tags the final version of each tagged variable: the notebook's own tags, then `param` for the scalars, strings and
+ * small containers the `parameters` / `injected-parameters` cells assigned (papermill's convention). Tags added to
+ * the notebook file while the trial ran count too (cells matched by code hash): `nbprov tag` backfills only what
+ * is recorded when it runs. Returns the tagged names never assigned.
  */
-function recordVariableTags(writer: TrialWriter, nb: LoadedNotebook, executed: Map<number, ExecutedCell>): string[] {
-  const tags = variableTags(nb);
-  const paramCells = nb.codeCells.filter((c) => executed.has(c.index) && (c.tags.includes('parameters') || c.tags.includes('injected-parameters')));
+function recordTags(db: Database.Database, writer: TrialWriter, nb: LoadedNotebook, executed: Map<number, ExecutedCell>, notebookPath: string): string[] {
+  const now = notebookNow(notebookPath);
+  const tags = { ...variableTags(nb), ...(now ? variableTags(now) : {}) };
+  const paramHashes = new Set(now?.codeCells.filter((c) => c.tags.includes('parameters')).map((c) => c.codeHash));
+  const paramCells = nb.codeCells.filter((c) => executed.has(c.index) && (c.tags.includes('parameters') || c.tags.includes('injected-parameters') || paramHashes.has(c.codeHash)));
   for (const name of writer.namesAssignedIn(paramCells.map((c) => c.index))) tags[name] ??= 'param';
+  if (now) {
+    const staged = cellStages(nb);
+    const stagedAtStart = new Set(nb.codeCells.filter((c) => staged.has(c.index)).map((c) => c.codeHash));
+    const stages = cellStages(now);
+    const added = now.codeCells.filter((c) => stages.has(c.index) && !stagedAtStart.has(c.codeHash));
+    addTrialCellStages(db, writer.id, new Map(added.map((c) => [c.codeHash, stages.get(c.index)!])));
+  }
   return writer.tagVariables(tags);
+}
+
+/** The notebook file as it is now, or undefined when it no longer reads as a notebook. */
+function notebookNow(path: string): LoadedNotebook | undefined {
+  try {
+    return loadNotebook(path);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Executes one cell; on timeout or Ctrl-C interrupts the kernel and gives it a grace period before failing. */

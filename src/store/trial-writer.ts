@@ -7,7 +7,7 @@ import { preparedOnce } from './db.js';
 import { saveLineageEdges } from './lineage-edges.js';
 import { nowTimestamp } from './time.js';
 import { autoTag } from './auto-tag.js';
-import { insertCellStage, insertVariableTag } from './stage-tags.js';
+import { insertCellStage, insertVariableTag, parameterNamesAssigned } from './stage-tags.js';
 
 export type TrialStatus = 'running' | 'finished' | 'failed' | 'kernel-died' | 'timed-out' | 'interrupted' | 'server-lost';
 export type CellStatus = 'pending' | 'ok' | 'error' | 'skipped' | 'not-run';
@@ -152,16 +152,9 @@ export class TrialWriter {
     return activationId;
   }
 
-  /** Names the collector saw assigned in the given cells (1-based indices). */
+  /** Names the given cells (1-based indices) assigned that are worth a `param` tag: scalars, strings, small containers. */
   namesAssignedIn(cellIndices: number[]): string[] {
-    if (cellIndices.length === 0) return [];
-    const rows = this.#db
-      .prepare(
-        `SELECT DISTINCT v.name FROM nbprov_value v JOIN nbprov_cell c ON c.trial_id = v.trial_id AND c.activation_id = v.activation_id
-         WHERE v.trial_id = ? AND c.cell_index IN (SELECT value FROM json_each(?)) AND v.kind NOT IN ('import', 'def', 'class', 'del') ORDER BY v.name`,
-      )
-      .all(this.id, JSON.stringify(cellIndices)) as { name: string }[];
-    return rows.map((r) => r.name);
+    return parameterNamesAssigned(this.#db, this.id, cellIndices);
   }
 
   /** Tags each variable's final version (name → kind); returns the names this trial never assigned. */
