@@ -50,6 +50,7 @@ export class KernelSession {
   readonly #kernel: Kernel.IKernelConnection;
   #death?: NbprovError;
   #onDeath: ((err: NbprovError) => void)[] = [];
+  #onReconnect: (() => void)[] = [];
   readonly info: Promise<KernelMessage.IInfoReply>;
 
   private constructor(kernel: Kernel.IKernelConnection, settings: ServerConnection.ISettings) {
@@ -60,7 +61,13 @@ export class KernelSession {
     const lost = (why: string) =>
       this.fail(new NbprovError('NBPROV_SERVER', `lost the connection to the Jupyter server at ${settings.baseUrl} (${why})`, { hint: 'is the server still running and reachable?' }));
     let watching = false;
+    let reconnecting = false;
     kernel.connectionStatusChanged.connect((_, status) => {
+      if (status === 'connecting') reconnecting = true;
+      if (status === 'connected' && reconnecting) {
+        reconnecting = false;
+        for (const listener of this.#onReconnect) listener();
+      }
       // The websocket dropped and the library is reconnecting: find out whether the server is still there.
       if (status === 'connecting' && !watching) {
         watching = true;
@@ -131,8 +138,16 @@ export class KernelSession {
 
     let timer: NodeJS.Timeout | undefined;
     let removeDeath = () => {};
+    let removeReconnect = () => {};
     const failure = new Promise<never>((_, reject) => {
       removeDeath = this.#whenDead(reject);
+      // A new websocket gets new ZMQ sockets on the server: the reply to a request sent on the old one (or a
+      // request the server refused, such as one over its websocket message size limit) can never arrive.
+      removeReconnect = this.#whenReconnected(() =>
+        reject(new NbprovError('NBPROV_SERVER', 'the websocket to the kernel dropped while the cell ran, so its reply is lost', {
+          hint: 'a message over the server\'s websocket size limit (10 MiB by default) or a proxy that cuts idle connections drops it',
+        })),
+      );
       if (opts.timeoutMs) {
         timer = setTimeout(() => reject(new NbprovError('NBPROV_TIMEOUT', `cell exceeded the ${opts.timeoutMs! / 1000} s timeout`)), opts.timeoutMs);
       }
@@ -160,6 +175,7 @@ export class KernelSession {
     } finally {
       clearTimeout(timer);
       removeDeath();
+      removeReconnect();
       future.dispose();
     }
   }
@@ -200,6 +216,13 @@ export class KernelSession {
 
   #die(message: string): void {
     this.fail(new NbprovError('NBPROV_KERNEL_DIED', message, { hint: 'the cell may have crashed the interpreter or run out of memory' }));
+  }
+
+  #whenReconnected(listener: () => void): () => void {
+    this.#onReconnect.push(listener);
+    return () => {
+      this.#onReconnect = this.#onReconnect.filter((l) => l !== listener);
+    };
   }
 
   #whenDead(listener: (err: NbprovError) => void): () => void {

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import type { IOutput } from '@jupyterlab/nbformat';
 import { NbprovError } from '../errors.js';
-import { loadNotebook, notebookKernelName, type CodeCellRef, type LoadedNotebook } from '../notebook/load.js';
+import { assertCellsSendable, loadNotebook, notebookKernelName, type CodeCellRef, type LoadedNotebook } from '../notebook/load.js';
 import { connectServer, getKernelSpecs, startPrivateServer, type JupyterEndpoint } from '../jupyter/server.js';
 import { KernelSession, type ExecuteResult } from '../jupyter/kernel.js';
 import type { KernelMessage } from '@jupyterlab/services';
@@ -90,6 +90,7 @@ export async function runNotebook(opts: RunOptions): Promise<RunResult> {
   const injection = opts.parameters?.length ? injectParameters(loadNotebook(notebookPath), opts.parameters, { strict: opts.strictParameters === true }) : undefined;
   for (const warning of injection?.warnings ?? []) opts.events?.onWarning?.(warning);
   const nb = injection?.notebook ?? loadNotebook(notebookPath);
+  assertCellsSendable(nb);
   const cwd = resolve(opts.cwd ?? dirname(notebookPath));
   if (opts.output && !existsSync(dirname(resolve(opts.output)))) {
     throw new NbprovError('NBPROV_USAGE', `-o ${opts.output}: directory ${dirname(resolve(opts.output))} does not exist`);
