@@ -146,27 +146,33 @@ describe('nbprov run: failures', () => {
     }
   });
 
-  test('the executed notebook matches jupyter nbconvert --execute (streams, display updates, clear_output, tags)', async () => {
-    const dir = project('outputs.ipynb');
-    try {
-      const r = await nbprov(['run', 'outputs.ipynb', '-o', 'nbprov.ipynb'], { cwd: dir });
-      assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stdout, / finished: 5\/7 cells ok, 1 failed \(1 expected\), 1 skipped, /);
-      const { spawnSync } = await import('node:child_process');
-      const nbc = spawnSync('/usr/bin/jupyter', ['nbconvert', '--to', 'notebook', '--execute', 'outputs.ipynb', '--output', 'nbconvert.ipynb'], { cwd: dir });
-      assert.equal(nbc.status, 0, String(nbc.stderr));
-      const strip = (nb: { cells: { metadata: Record<string, unknown>; outputs?: Record<string, unknown>[] }[] }) => {
-        for (const c of nb.cells) {
-          delete c.metadata.execution;
-          for (const o of c.outputs ?? []) delete o.traceback; // colored tracebacks differ in frame names only
-        }
-        return nb;
-      };
-      const ours = strip(JSON.parse(readFileSync(join(dir, 'nbprov.ipynb'), 'utf8')));
-      const theirs = strip(JSON.parse(readFileSync(join(dir, 'nbconvert.ipynb'), 'utf8')));
-      assert.deepEqual(ours, theirs);
-    } finally {
-      removeProject(dir);
-    }
-  });
+  const conformance: [string, string, RegExp][] = [
+    ['outputs.ipynb', 'streams, display updates, clear_output, tags', / finished: 5\/7 cells ok, 1 failed \(1 expected\), 1 skipped, /],
+    ['displays.ipynb', 'display_id updates reaching earlier cells, raw update_display_data, clear then update', / finished: 6\/6 cells ok, /],
+  ];
+  for (const [fixture, what, summary] of conformance) {
+    test(`the executed notebook matches jupyter nbconvert --execute: ${what}`, async () => {
+      const dir = project(fixture);
+      try {
+        const r = await nbprov(['run', fixture, '-o', 'nbprov.ipynb'], { cwd: dir });
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stdout, summary);
+        const { spawnSync } = await import('node:child_process');
+        const nbc = spawnSync('/usr/bin/jupyter', ['nbconvert', '--to', 'notebook', '--execute', fixture, '--output', 'nbconvert.ipynb'], { cwd: dir });
+        assert.equal(nbc.status, 0, String(nbc.stderr));
+        const strip = (nb: { cells: { metadata: Record<string, unknown>; outputs?: Record<string, unknown>[] }[] }) => {
+          for (const c of nb.cells) {
+            delete c.metadata.execution;
+            for (const o of c.outputs ?? []) delete o.traceback; // colored tracebacks differ in frame names only
+          }
+          return nb;
+        };
+        const ours = strip(JSON.parse(readFileSync(join(dir, 'nbprov.ipynb'), 'utf8')));
+        const theirs = strip(JSON.parse(readFileSync(join(dir, 'nbconvert.ipynb'), 'utf8')));
+        assert.deepEqual(ours, theirs);
+      } finally {
+        removeProject(dir);
+      }
+    });
+  }
 });

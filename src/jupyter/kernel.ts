@@ -4,7 +4,7 @@ import { KernelConnection } from '@jupyterlab/services/lib/kernel/default.js';
 import * as restapi from '@jupyterlab/services/lib/kernel/restapi.js';
 import { NbprovError } from '../errors.js';
 import type { JupyterEndpoint } from './server.js';
-import { OutputCollector } from './outputs.js';
+import { DisplayRegistry, OutputCollector } from './outputs.js';
 import { SERVER_SILENCE_LIMIT_MS, watchServer } from './server-watch.js';
 
 // @jupyterlab/services reconnects after a server-side auto-restart in a fire-and-forget promise
@@ -51,6 +51,8 @@ export class KernelSession {
   #death?: NbprovError;
   #onDeath: ((err: NbprovError) => void)[] = [];
   #onReconnect: (() => void)[] = [];
+  /** display_id → outputs, across cells: an update from a later cell replaces them in every earlier one. */
+  readonly #displays = new DisplayRegistry();
   readonly info: Promise<KernelMessage.IInfoReply>;
 
   private constructor(kernel: Kernel.IKernelConnection, settings: ServerConnection.ISettings) {
@@ -76,6 +78,9 @@ export class KernelSession {
       }
       if (status === 'disconnected' && !kernel.isDisposed) lost('the websocket could not reconnect');
     });
+    // @jupyterlab/services routes an update_display_data to the future of the cell that first showed the
+    // display, which is gone once that cell finished: take every update from the connection instead.
+    kernel.iopubMessage.connect((_, msg) => this.#displays.handle(msg));
     this.info = kernel.info;
   }
 
@@ -114,7 +119,7 @@ export class KernelSession {
   async execute(code: string, opts: ExecuteOptions = {}): Promise<ExecuteResult> {
     if (this.#death) throw this.#death;
     const timing: Record<string, string> = {};
-    const collector = new OutputCollector();
+    const collector = new OutputCollector(this.#displays);
     const future = this.#kernel.requestExecute(
       {
         code,
