@@ -132,15 +132,19 @@ describe('nbprov run: failures', () => {
     }
   });
 
-  test('--allow-errors runs every cell and still exits 1', async () => {
+  test('--allow-errors runs every cell and exits 0, as nbconvert does; list and show count the failed cell', async () => {
     const dir = project('fails.ipynb');
     try {
       const r = await nbprov(['run', 'fails.ipynb', '--allow-errors'], { cwd: dir });
-      assert.equal(r.code, 1);
+      assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, / finished: 2\/3 cells ok, 1 failed, /);
       const db = openDb(dir);
       assert.deepEqual(db.prepare('SELECT status FROM nbprov_cell ORDER BY cell_index').all().map((r) => (r as { status: string }).status), ['ok', 'error', 'ok'], 'cell 2 assigned y before raising');
       db.close();
+      const list = await nbprov(['list'], { cwd: dir });
+      assert.match(list.stdout.split('\n')[1], /\sfinished\s+2\/1$/);
+      const show = await nbprov(['show', 'last'], { cwd: dir });
+      assert.equal(show.stdout.split('\n')[2], 'status    finished, 1 cell raised');
     } finally {
       removeProject(dir);
     }
