@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { TIMESTAMP, nbprov, openDb, project, removeProject, waitNoProcesses } from './helpers/cli.js';
@@ -105,6 +105,19 @@ describe('nbprov run: the wine notebook, end to end', () => {
     assert.equal(rows[1].tag, '1.2.1', 'same code, different command: minor+1');
     db.close();
   });
+});
+
+test('nbprov run -q -- -dash.ipynb: a notebook whose name starts with a dash, as cells takes it', async () => {
+  const dir = project('fails.ipynb');
+  try {
+    renameSync(join(dir, 'fails.ipynb'), join(dir, '-dash.ipynb'));
+    const r = await nbprov(['run', '-q', '--allow-errors', '--', '-dash.ipynb'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    const list = await nbprov(['list', '--json'], { cwd: dir });
+    assert.equal(JSON.parse(list.stdout)[0].notebook, '-dash.ipynb');
+  } finally {
+    removeProject(dir);
+  }
 });
 
 describe('nbprov run: failures', () => {
