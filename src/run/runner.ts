@@ -100,7 +100,7 @@ export async function runNotebook(opts: RunOptions): Promise<RunResult> {
   // A database that is not SQLite or comes from a newer nbprov, or a place where none can be created, is refused
   // before a server starts; directories made for a trial that never gets written are removed again.
   let undoDirectory = existsSync(dbPath) ? undefined : prepareDatabaseDirectory(dbPath);
-  if (!undoDirectory) openDatabase(dbPath).close();
+  if (!undoDirectory) openDatabase(dbPath, { create: true }).close();
   const started = performance.now();
   let endpoint: JupyterEndpoint | undefined;
   let kernel: KernelSession | undefined;
