@@ -83,7 +83,7 @@ describe('list and show', () => {
     const r = await nbprov(['run', '--help'], { cwd: dir });
     assert.equal(r.code, 0);
     assert.match(r.stdout, /Examples:\n {2}\$ nbprov run experiment\.ipynb\n/);
-    assert.match(r.stdout, /Exit codes: 0 all cells ok · 1 a cell raised · 2 bad notebook\/options · 3 kernel died, timed out or server failed · 130 Ctrl-C/);
+    assert.match(r.stdout, /Exit codes: 0 all cells ok \(or --allow-errors\) · 1 a cell raised · 2 bad notebook\/options · 3 kernel died, timed out or server failed · 130 Ctrl-C/);
     const top = spawnSync(process.execPath, ['bin/nbprov.cjs', 'nope'], { encoding: 'utf8' });
     assert.equal(top.status, 2);
   });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { TIMESTAMP, nbprov, openDb, project, removeProject, waitNoProcesses } from './helpers/cli.js';
@@ -107,6 +107,19 @@ describe('nbprov run: the wine notebook, end to end', () => {
   });
 });
 
+test('nbprov run -q -- -dash.ipynb: a notebook whose name starts with a dash, as cells takes it', async () => {
+  const dir = project('fails.ipynb');
+  try {
+    renameSync(join(dir, 'fails.ipynb'), join(dir, '-dash.ipynb'));
+    const r = await nbprov(['run', '-q', '--allow-errors', '--', '-dash.ipynb'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    const list = await nbprov(['list', '--json'], { cwd: dir });
+    assert.equal(JSON.parse(list.stdout)[0].notebook, '-dash.ipynb');
+  } finally {
+    removeProject(dir);
+  }
+});
+
 describe('nbprov run: failures', () => {
   test('a raising cell stops the run: exit 1, earlier cells kept, later ones not run', async () => {
     const dir = project('fails.ipynb');
@@ -132,41 +145,51 @@ describe('nbprov run: failures', () => {
     }
   });
 
-  test('--allow-errors runs every cell and still exits 1', async () => {
+  test('--allow-errors runs every cell and exits 0, as nbconvert does; list and show count the failed cell', async () => {
     const dir = project('fails.ipynb');
     try {
       const r = await nbprov(['run', 'fails.ipynb', '--allow-errors'], { cwd: dir });
-      assert.equal(r.code, 1);
+      assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, / finished: 2\/3 cells ok, 1 failed, /);
       const db = openDb(dir);
       assert.deepEqual(db.prepare('SELECT status FROM nbprov_cell ORDER BY cell_index').all().map((r) => (r as { status: string }).status), ['ok', 'error', 'ok'], 'cell 2 assigned y before raising');
       db.close();
+      const list = await nbprov(['list'], { cwd: dir });
+      assert.match(list.stdout.split('\n')[1], /\sfinished\s+2\/1$/);
+      const show = await nbprov(['show', 'last'], { cwd: dir });
+      assert.equal(show.stdout.split('\n')[2], 'status    finished, 1 cell raised');
     } finally {
       removeProject(dir);
     }
   });
 
-  test('the executed notebook matches jupyter nbconvert --execute (streams, display updates, clear_output, tags)', async () => {
-    const dir = project('outputs.ipynb');
-    try {
-      const r = await nbprov(['run', 'outputs.ipynb', '-o', 'nbprov.ipynb'], { cwd: dir });
-      assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stdout, / finished: 5\/7 cells ok, 1 failed \(1 expected\), 1 skipped, /);
-      const { spawnSync } = await import('node:child_process');
-      const nbc = spawnSync('/usr/bin/jupyter', ['nbconvert', '--to', 'notebook', '--execute', 'outputs.ipynb', '--output', 'nbconvert.ipynb'], { cwd: dir });
-      assert.equal(nbc.status, 0, String(nbc.stderr));
-      const strip = (nb: { cells: { metadata: Record<string, unknown>; outputs?: Record<string, unknown>[] }[] }) => {
-        for (const c of nb.cells) {
-          delete c.metadata.execution;
-          for (const o of c.outputs ?? []) delete o.traceback; // colored tracebacks differ in frame names only
-        }
-        return nb;
-      };
-      const ours = strip(JSON.parse(readFileSync(join(dir, 'nbprov.ipynb'), 'utf8')));
-      const theirs = strip(JSON.parse(readFileSync(join(dir, 'nbconvert.ipynb'), 'utf8')));
-      assert.deepEqual(ours, theirs);
-    } finally {
-      removeProject(dir);
-    }
-  });
+  const conformance: [string, string, RegExp][] = [
+    ['outputs.ipynb', 'streams, display updates, clear_output, tags', / finished: 5\/7 cells ok, 1 failed \(1 expected\), 1 skipped, /],
+    ['displays.ipynb', 'display_id updates reaching earlier cells, raw update_display_data, clear then update', / finished: 6\/6 cells ok, /],
+  ];
+  for (const [fixture, what, summary] of conformance) {
+    test(`the executed notebook matches jupyter nbconvert --execute: ${what}`, async () => {
+      const dir = project(fixture);
+      try {
+        const r = await nbprov(['run', fixture, '-o', 'nbprov.ipynb'], { cwd: dir });
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stdout, summary);
+        const { spawnSync } = await import('node:child_process');
+        const nbc = spawnSync('/usr/bin/jupyter', ['nbconvert', '--to', 'notebook', '--execute', fixture, '--output', 'nbconvert.ipynb'], { cwd: dir });
+        assert.equal(nbc.status, 0, String(nbc.stderr));
+        const strip = (nb: { cells: { metadata: Record<string, unknown>; outputs?: Record<string, unknown>[] }[] }) => {
+          for (const c of nb.cells) {
+            delete c.metadata.execution;
+            for (const o of c.outputs ?? []) delete o.traceback; // colored tracebacks differ in frame names only
+          }
+          return nb;
+        };
+        const ours = strip(JSON.parse(readFileSync(join(dir, 'nbprov.ipynb'), 'utf8')));
+        const theirs = strip(JSON.parse(readFileSync(join(dir, 'nbconvert.ipynb'), 'utf8')));
+        assert.deepEqual(ours, theirs);
+      } finally {
+        removeProject(dir);
+      }
+    });
+  }
 });

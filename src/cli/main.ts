@@ -28,9 +28,21 @@ if (!process.argv.includes('--debug')) {
 }
 
 // Exit as soon as the command is done rather than when the event loop drains: after a lost server,
-// @jupyterlab/services keeps retrying the websocket for up to ~30 s even once disposed. (stdout/stderr writes are
-// synchronous for files, pipes and TTYs on Linux.) A promise chain, not top-level await: the bundle is CommonJS.
-void main().then((code) => process.exit(code));
+// @jupyterlab/services keeps retrying the websocket for up to ~30 s even once disposed. But only once stdout and
+// stderr have drained: a pipe takes 64 KiB at a time and libuv queues the rest, which process.exit would drop.
+// A promise chain, not top-level await: the bundle is CommonJS.
+// A reader that stops early (`| head`) closes the pipe: the rest of the output is unwanted, which is no error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
+}
+void main()
+  .then(async (code) => {
+    await Promise.all([drained(process.stdout), drained(process.stderr)]);
+    return code;
+  })
+  .then((code) => process.exit(code));
 
 async function main(): Promise<number> {
   const program = new Command('nbprov')
@@ -74,6 +86,12 @@ function acceptDebugEverywhere(command: Command): void {
     sub.addOption(new Option('--debug').hideHelp());
     acceptDebugEverywhere(sub);
   }
+}
+
+/** Resolves once everything written to `stream` has left the process (or the reader has gone: EPIPE). */
+function drained(stream: NodeJS.WriteStream): Promise<void> {
+  if (stream.writableLength === 0 || stream.destroyed) return Promise.resolve();
+  return new Promise((resolve) => stream.write('', () => resolve()));
 }
 
 /** The single place errors become messages and exit codes. */

@@ -42,7 +42,7 @@ export function handler(selector: string, flags: ShowFlags): string {
     const lines = [
       `trial ${trial.sequence}  ${trial.id}  (${trial.tag ?? 'no tag'})`,
       `notebook  ${trial.notebook}`,
-      `status    ${trial.status}${trial.error ? ` — ${trial.error}` : ''}`,
+      `status    ${trial.status}${trial.error ? ` — ${trial.error}` : ''}${failedWhileFinished(trial.status, cells)}`,
       `started   ${trial.start.slice(0, 19)}   duration ${formatSeconds(trial.seconds)}`,
       `command   ${trial.command}`,
       `python    ${environment.python_version ?? '?'}   kernel ${trial.kernel ?? '?'} (${environment.kernel_implementation ?? '?'})   capture ${trial.capture ?? '-'}`,
@@ -80,4 +80,10 @@ export function handler(selector: string, flags: ShowFlags): string {
 function truncate(text: string, width: number): string {
   const line = text.split('\n')[0];
   return line.length > width ? line.slice(0, width - 1) + '…' : line;
+}
+
+/** A trial finishes with failed cells under --allow-errors (or cells tagged raises-exception): say so. */
+function failedWhileFinished(status: string, cells: { status: string }[]): string {
+  const failed = cells.filter((c) => c.status === 'error').length;
+  return status === 'finished' && failed ? `, ${failed} cell${failed > 1 ? 's' : ''} raised` : '';
 }

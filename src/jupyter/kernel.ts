@@ -4,7 +4,7 @@ import { KernelConnection } from '@jupyterlab/services/lib/kernel/default.js';
 import * as restapi from '@jupyterlab/services/lib/kernel/restapi.js';
 import { NbprovError } from '../errors.js';
 import type { JupyterEndpoint } from './server.js';
-import { OutputCollector } from './outputs.js';
+import { DisplayRegistry, OutputCollector } from './outputs.js';
 import { SERVER_SILENCE_LIMIT_MS, watchServer } from './server-watch.js';
 
 // @jupyterlab/services reconnects after a server-side auto-restart in a fire-and-forget promise
@@ -50,6 +50,9 @@ export class KernelSession {
   readonly #kernel: Kernel.IKernelConnection;
   #death?: NbprovError;
   #onDeath: ((err: NbprovError) => void)[] = [];
+  #onReconnect: (() => void)[] = [];
+  /** display_id → outputs, across cells: an update from a later cell replaces them in every earlier one. */
+  readonly #displays = new DisplayRegistry();
   readonly info: Promise<KernelMessage.IInfoReply>;
 
   private constructor(kernel: Kernel.IKernelConnection, settings: ServerConnection.ISettings) {
@@ -60,7 +63,13 @@ export class KernelSession {
     const lost = (why: string) =>
       this.fail(new NbprovError('NBPROV_SERVER', `lost the connection to the Jupyter server at ${settings.baseUrl} (${why})`, { hint: 'is the server still running and reachable?' }));
     let watching = false;
+    let reconnecting = false;
     kernel.connectionStatusChanged.connect((_, status) => {
+      if (status === 'connecting') reconnecting = true;
+      if (status === 'connected' && reconnecting) {
+        reconnecting = false;
+        for (const listener of this.#onReconnect) listener();
+      }
       // The websocket dropped and the library is reconnecting: find out whether the server is still there.
       if (status === 'connecting' && !watching) {
         watching = true;
@@ -69,6 +78,9 @@ export class KernelSession {
       }
       if (status === 'disconnected' && !kernel.isDisposed) lost('the websocket could not reconnect');
     });
+    // @jupyterlab/services routes an update_display_data to the future of the cell that first showed the
+    // display, which is gone once that cell finished: take every update from the connection instead.
+    kernel.iopubMessage.connect((_, msg) => this.#displays.handle(msg));
     this.info = kernel.info;
   }
 
@@ -107,7 +119,7 @@ export class KernelSession {
   async execute(code: string, opts: ExecuteOptions = {}): Promise<ExecuteResult> {
     if (this.#death) throw this.#death;
     const timing: Record<string, string> = {};
-    const collector = new OutputCollector();
+    const collector = new OutputCollector(this.#displays);
     const future = this.#kernel.requestExecute(
       {
         code,
@@ -131,8 +143,16 @@ export class KernelSession {
 
     let timer: NodeJS.Timeout | undefined;
     let removeDeath = () => {};
+    let removeReconnect = () => {};
     const failure = new Promise<never>((_, reject) => {
       removeDeath = this.#whenDead(reject);
+      // A new websocket gets new ZMQ sockets on the server: the reply to a request sent on the old one (or a
+      // request the server refused, such as one over its websocket message size limit) can never arrive.
+      removeReconnect = this.#whenReconnected(() =>
+        reject(new NbprovError('NBPROV_SERVER', 'the websocket to the kernel dropped while the cell ran, so its reply is lost', {
+          hint: 'a message over the server\'s websocket size limit (10 MiB by default) or a proxy that cuts idle connections drops it',
+        })),
+      );
       if (opts.timeoutMs) {
         timer = setTimeout(() => reject(new NbprovError('NBPROV_TIMEOUT', `cell exceeded the ${opts.timeoutMs! / 1000} s timeout`)), opts.timeoutMs);
       }
@@ -160,6 +180,7 @@ export class KernelSession {
     } finally {
       clearTimeout(timer);
       removeDeath();
+      removeReconnect();
       future.dispose();
     }
   }
@@ -200,6 +221,13 @@ export class KernelSession {
 
   #die(message: string): void {
     this.fail(new NbprovError('NBPROV_KERNEL_DIED', message, { hint: 'the cell may have crashed the interpreter or run out of memory' }));
+  }
+
+  #whenReconnected(listener: () => void): () => void {
+    this.#onReconnect.push(listener);
+    return () => {
+      this.#onReconnect = this.#onReconnect.filter((l) => l !== listener);
+    };
   }
 
   #whenDead(listener: (err: NbprovError) => void): () => void {

@@ -1,14 +1,48 @@
 import type { IOutput, IStream, MultilineString } from '@jupyterlab/nbformat';
 import { KernelMessage } from '@jupyterlab/services';
 
+type IDisplayOutput = { data: unknown; metadata: unknown };
+
+/** The outputs carrying each display_id, across every cell of a kernel: an update replaces them all (nbclient). */
+export class DisplayRegistry {
+  readonly #byId = new Map<string, Set<IDisplayOutput>>();
+
+  add(id: string, output: IDisplayOutput): void {
+    const holders = this.#byId.get(id) ?? new Set();
+    this.#byId.set(id, holders.add(output));
+  }
+
+  update(id: string | undefined, from: IDisplayOutput): void {
+    for (const out of (id && this.#byId.get(id)) || []) {
+      out.data = from.data;
+      out.metadata = from.metadata;
+    }
+  }
+
+  /** An update_display_data message, whichever cell sent it. */
+  handle(msg: KernelMessage.IIOPubMessage): void {
+    if (KernelMessage.isUpdateDisplayDataMsg(msg)) this.update(displayId(msg.content), msg.content);
+  }
+
+  /** Cleared outputs leave the registry, so that a later update does not bring them back. */
+  forget(outputs: readonly unknown[]): void {
+    for (const holders of this.#byId.values()) for (const out of outputs) holders.delete(out as IDisplayOutput);
+  }
+}
+
 /**
  * Builds a cell's outputs from its IOPub messages the way nbclient does (clear_output with and without
- * wait, display_id updates), then coalesces streams as nbconvert writes them.
+ * wait, display_id updates reaching earlier cells), then coalesces streams as nbconvert writes them.
  */
 export class OutputCollector {
   readonly outputs: IOutput[] = [];
   #clearBeforeNext = false;
-  #displayIds = new Map<string, number[]>();
+  readonly #displays: DisplayRegistry;
+
+  /** `displays` is shared by the cells of one kernel; a collector of its own when omitted. */
+  constructor(displays = new DisplayRegistry()) {
+    this.#displays = displays;
+  }
 
   /** Feeds one IOPub message; returns true when it changed the outputs. */
   handle(msg: KernelMessage.IIOPubMessage): boolean {
@@ -18,30 +52,19 @@ export class OutputCollector {
       return !msg.content.wait;
     }
     if (KernelMessage.isUpdateDisplayDataMsg(msg)) {
-      const id = displayId(msg.content);
-      for (const index of (id && this.#displayIds.get(id)) || []) {
-        const out = this.outputs[index] as { data: unknown; metadata: unknown };
-        out.data = msg.content.data;
-        out.metadata = msg.content.metadata;
-      }
+      this.#displays.handle(msg);
       return true;
     }
     const output = toOutput(msg);
     if (!output) return false;
+    const id = 'data' in output ? displayId(msg.content as { transient?: unknown }) : undefined;
+    // As in nbclient, a new display with a known id first updates the earlier ones (a delayed clear comes after).
+    this.#displays.update(id, output as IDisplayOutput);
     if (this.#clearBeforeNext) {
       this.#clear();
       this.#clearBeforeNext = false;
     }
-    const id = 'data' in output ? displayId(msg.content as { transient?: unknown }) : undefined;
-    if (id) {
-      // A new display with a known id updates the earlier ones, as in nbclient.
-      for (const index of this.#displayIds.get(id) ?? []) {
-        const out = this.outputs[index] as { data: unknown; metadata: unknown };
-        out.data = (output as { data: unknown }).data;
-        out.metadata = (output as { metadata: unknown }).metadata;
-      }
-      this.#displayIds.set(id, [...(this.#displayIds.get(id) ?? []), this.outputs.length]);
-    }
+    if (id) this.#displays.add(id, output as IDisplayOutput);
     this.outputs.push(output);
     return true;
   }
@@ -64,8 +87,8 @@ export class OutputCollector {
   }
 
   #clear(): void {
+    this.#displays.forget(this.outputs);
     this.outputs.length = 0;
-    this.#displayIds.clear();
   }
 }
 

@@ -17,6 +17,12 @@ def _open(self, *args, **kwargs):
 
 ZMQChannelsHandler.open = _open
 
+# A kernel started by nbclient (what nbconvert --execute and papermill use) streams output without limit, while
+# the server's default drops iopub output above 1 MB/s ("IOPub data rate exceeded"): a cell printing 4 MB would
+# lose its output.
+c.ServerApp.iopub_data_rate_limit = 0  # noqa: F821 (c: the config Jupyter provides)
+c.ServerApp.iopub_msg_rate_limit = 0  # noqa: F821
+
 # nbprov does not wait for its private server to finish shutting down, and may die without cleaning up
 # (kill -9): once the parent is gone, SIGTERM ourselves (the server then stops its kernels and exits), and
 # exit hard if that has not happened within a few seconds. Nobody else is left to remove the server's temp dir

@@ -1,5 +1,4 @@
-import { accessSync, constants, readFileSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { NbprovError } from '../errors.js';
 import { parseNotebook, type LoadedNotebook } from './load.js';
 import { writeFileAtomic } from './write.js';
@@ -25,23 +24,33 @@ export function openNotebookDocument(path: string): NotebookDocument {
 
 /**
  * Writes the document back atomically, with the file's own indentation, key order and trailing newline, so the
- * byte diff is only the edit (new keys land in sorted position, as nbformat writes them). Refuses when the file
- * changed on disk since it was read, or cannot be written. Returns false when there was nothing to change.
+ * byte diff is only the edit (new keys land in sorted position, as nbformat writes them). The file keeps its mode
+ * and owner, and a symlinked notebook stays a link. Refuses a read-only file (by its mode bits, even as root) and a
+ * file that changed on disk since it was read, checked again under a lock just before the rename. Returns false
+ * when there was nothing to change.
  */
 export function saveNotebookDocument(doc: NotebookDocument): boolean {
   const text = JSON.stringify(doc.json, null, doc.indent) + (doc.trailingNewline ? '\n' : '');
   if (text === doc.original) return false;
-  if (readText(doc.path) !== doc.original) {
-    throw new NbprovError('NBPROV_USAGE', `${doc.path} changed on disk while nbprov was editing it; nothing was written`, { hint: 'save it in Jupyter first, then retry' });
+  const changed = () =>
+    new NbprovError('NBPROV_USAGE', `${doc.path} changed on disk while nbprov was editing it; nothing was written`, { hint: 'save it in Jupyter first, then retry' });
+  if (readText(doc.path) !== doc.original) throw changed();
+  if ((statSync(doc.path).mode & 0o222) === 0) {
+    throw new NbprovError('NBPROV_USAGE', `${doc.path} is read-only; nothing was written`, { hint: 'make it writable (chmod u+w) if the change is wanted' });
   }
+  let unlock = () => {};
   try {
-    accessSync(dirname(doc.path), constants.W_OK);
-    accessSync(doc.path, constants.W_OK);
-    writeFileAtomic(doc.path, text);
+    unlock = lockFile(doc.path);
+    writeFileAtomic(doc.path, text, () => {
+      if (readText(doc.path) !== doc.original) throw changed();
+    });
   } catch (err) {
+    if (err instanceof NbprovError) throw err;
     throw new NbprovError('NBPROV_USAGE', `cannot write ${doc.path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
       hint: 'check the file and directory permissions',
     });
+  } finally {
+    unlock();
   }
   return true;
 }
@@ -79,5 +88,42 @@ function readText(path: string): string {
     if (err instanceof NbprovError) throw err;
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NbprovError('NBPROV_NOT_FOUND', `notebook not found: ${path}`, { hint: 'check the path' });
     throw new NbprovError('NBPROV_BAD_NOTEBOOK', `${path} cannot be read (${(err as NodeJS.ErrnoException).code})`);
+  }
+}
+
+/**
+ * Takes `<notebook>.nbprov-lock` (O_EXCL) for the check-then-rename, so two nbprov editors cannot both pass the
+ * check; a lock left by a process that no longer exists is taken over. Returns the unlock function.
+ */
+function lockFile(path: string): () => void {
+  const lock = `${path}.nbprov-lock`;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const fd = openSync(lock, 'wx', 0o600);
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(lock, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      let owner = 0;
+      try {
+        owner = Number(readFileSync(lock, 'utf8')) || 0;
+      } catch {
+        // removed by its owner meanwhile: try again
+      }
+      if (attempt > 0 || (owner > 0 && alive(owner))) {
+        throw new NbprovError('NBPROV_USAGE', `${path} is being edited by another nbprov (pid ${owner || '?'}); nothing was written`, { hint: `retry when it is done, or remove ${lock} if no nbprov is running` });
+      }
+      rmSync(lock, { force: true });
+    }
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

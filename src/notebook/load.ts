@@ -62,12 +62,30 @@ export function parseNotebook(path: string, text: string): LoadedNotebook {
     const source = joinSource(c.source);
     if (source === undefined) throw bad(path, `cell ${i + 1} has a source that is not a string or a list of strings`);
     if (c.cell_type !== 'code') return;
+    // The kernel would stop reading the source at the NUL (or refuse it), so no recorded code would match what ran.
+    if (source.includes('\0')) throw bad(path, `cell ${i + 1} contains a NUL byte`, 'remove it from the cell source');
     const meta = (c.metadata ?? {}) as { tags?: unknown };
     const tags = Array.isArray(meta.tags) ? meta.tags.filter((t): t is string => typeof t === 'string') : [];
     codeCells.push({ index: i + 1, id: typeof c.id === 'string' ? c.id : undefined, source, tags, codeHash: sha1(source) });
   });
   if (codeCells.length === 0) throw bad(path, 'has no code cells', 'add a code cell, or check that this is the right file');
   return { path, content: nb as unknown as INotebookContent, codeCells };
+}
+
+/**
+ * Jupyter Server (tornado) closes a websocket whose incoming message exceeds `websocket_max_message_size`, 10 MiB
+ * by default; the execute request of a cell is its JSON-escaped source plus a few KiB of header and capture code.
+ */
+export const MAX_CELL_MESSAGE_BYTES = 10 * 1024 * 1024 - 64 * 1024;
+
+/** Refuses (exit 2, before anything starts) a code cell whose execute request the server would drop. */
+export function assertCellsSendable(nb: LoadedNotebook): void {
+  for (const cell of nb.codeCells) {
+    const bytes = Buffer.byteLength(JSON.stringify(cell.source));
+    if (bytes > MAX_CELL_MESSAGE_BYTES) {
+      throw bad(nb.path, `cell ${cell.index} is ${(bytes / 2 ** 20).toFixed(1)} MiB: over the 10 MiB a Jupyter server accepts in one websocket message`, 'load big data from a file in the cell instead of pasting it (a -p value counts too)');
+    }
+  }
 }
 
 /** The kernel name the notebook asks for, if any. */

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import type { IOutput } from '@jupyterlab/nbformat';
 import { NbprovError } from '../errors.js';
-import { loadNotebook, notebookKernelName, type CodeCellRef, type LoadedNotebook } from '../notebook/load.js';
+import { assertCellsSendable, loadNotebook, notebookKernelName, type CodeCellRef, type LoadedNotebook } from '../notebook/load.js';
 import { DEFAULT_SYSTEM_PYTHON, connectServer, getKernelSpecs, startPrivateServer, type JupyterEndpoint } from '../jupyter/server.js';
 import { KernelSession, type ExecuteResult } from '../jupyter/kernel.js';
 import type { KernelMessage } from '@jupyterlab/services';
@@ -103,6 +103,7 @@ export async function runNotebook(opts: RunOptions): Promise<RunResult> {
     : undefined;
   for (const warning of injection?.warnings ?? []) opts.events?.onWarning?.(warning);
   const nb = injection?.notebook ?? loadNotebook(notebookPath);
+  assertCellsSendable(nb);
   const cwd = resolve(opts.cwd ?? dirname(notebookPath));
   if (opts.output && !existsSync(dirname(resolve(opts.output)))) {
     throw new NbprovError('NBPROV_USAGE', `-o ${opts.output}: directory ${dirname(resolve(opts.output))} does not exist`);
@@ -112,7 +113,7 @@ export async function runNotebook(opts: RunOptions): Promise<RunResult> {
   // A database that is not SQLite or comes from a newer nbprov, or a place where none can be created, is refused
   // before a server starts; directories made for a trial that never gets written are removed again.
   let undoDirectory = existsSync(dbPath) ? undefined : prepareDatabaseDirectory(dbPath);
-  if (!undoDirectory) openDatabase(dbPath).close();
+  if (!undoDirectory) openDatabase(dbPath, { create: true }).close();
   const started = performance.now();
   let endpoint: JupyterEndpoint | undefined;
   let kernel: KernelSession | undefined;

@@ -60,6 +60,14 @@ export function openDatabase(path: string, { create = false, readonly = false } 
   let db: Database.Database;
   try {
     db = new Database(path, { readonly: readonly && existsSync(path), timeout: BUSY_TIMEOUT_MS, nativeBinding: ADDON });
+    // Only `run` makes a database: any other command would write the schema into an empty file or another
+    // program's SQLite database that it was pointed at by mistake.
+    if (!create && !hasTrialTable(db)) {
+      db.close();
+      throw new NbprovError('NBPROV_BAD_DATABASE', `${path} is not an nbprov or noWorkflow database (it has no trial table)`, {
+        hint: 'pass --db PATH of a database that `nbprov run` wrote; only `nbprov run` creates one',
+      });
+    }
     db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = OFF'); // noWorkflow's composite FKs point at non-unique columns; it never enables them either
     db.pragma('synchronous = NORMAL');
@@ -168,6 +176,10 @@ function migrate(db: Database.Database): void {
       record.run(m.id, m.name, new Date().toISOString());
     }
   }).immediate();
+}
+
+function hasTrialTable(db: Database.Database): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'trial'").get() !== undefined;
 }
 
 function isSqliteFile(path: string): boolean {

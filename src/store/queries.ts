@@ -228,6 +228,8 @@ export function trialModules(db: Database.Database, trialId: string): { name: st
 
 /** A cell's source from the content store, or undefined when the store lacks it. */
 export function cellSource(dbDir: string, codeHash: string): string | undefined {
+  // The hash comes from the database: anything but a sha1 could walk out of the content store (`../../x`).
+  if (!/^[0-9a-f]{40}$/.test(codeHash)) return undefined;
   try {
     return readFileSync(join(dbDir, 'content', codeHash.slice(0, 2), codeHash.slice(2)), 'utf8');
   } catch {

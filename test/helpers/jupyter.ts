@@ -20,6 +20,8 @@ export interface TestServerOptions {
   ip?: string;
   /** Own process group, so a test can SIGKILL the server with everything in its group (`-pid`). */
   ownProcessGroup?: boolean;
+  /** More command-line options for `jupyter server`. */
+  args?: string[];
 }
 
 export async function startJupyterServer(opts: TestServerOptions = {}): Promise<TestServer> {
@@ -29,6 +31,7 @@ export async function startJupyterServer(opts: TestServerOptions = {}): Promise<
   const port = await freePort(ip);
   const args = ['server', '--no-browser', `--ip=${ip}`, `--port=${port}`, '--port-retries=0', `--ServerApp.root_dir=${base}`];
   if (process.getuid?.() === 0) args.push('--allow-root');
+  args.push(...(opts.args ?? []));
   const child = spawn('/usr/bin/jupyter', args, {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, JUPYTER_TOKEN: token, JUPYTER_RUNTIME_DIR: join(base, '.rt'), JUPYTER_CONFIG_DIR: join(base, '.cfg'), PYDEVD_DISABLE_FILE_VALIDATION: '1' },
     stdio: 'ignore',
