@@ -97,7 +97,7 @@ export type CellStatements = Statement[] | null;
  * The top-level statements of each source, from `python3`'s ast module in one process; sources in the order they
  * ran (imports carry over). Returns undefined when no python3 can be run, so callers can fall back to whole cells.
  */
-export function topLevelStatements(sources: string[], python = process.env.NBPROV_PYTHON ?? 'python3'): CellStatements[] | undefined {
+export function topLevelStatements(sources: string[], python = process.env.NBPROV_PYTHON ?? '/usr/bin/python3'): CellStatements[] | undefined {
   const r = spawnSync(python, ['-I', '-S', '-c', ANALYZE], { input: JSON.stringify(sources), encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.status !== 0 || r.error) return undefined;
   try {
