@@ -210,6 +210,8 @@ export function splitTags(record: TagRecord | undefined): { params: Record<strin
 /** Stored values are JSON for exact scalars, else a bounded repr kept as text. */
 export function decodeValue(text: string | null): unknown {
   if (text === null) return null;
+  // An integer past 2^53 would come back with other digits: keep Python's exact text.
+  if (/^-?\d{16,}$/.test(text) && !Number.isSafeInteger(Number(text))) return text;
   try {
     return JSON.parse(text);
   } catch {
