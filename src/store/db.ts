@@ -1,6 +1,6 @@
 import { closeSync, existsSync, mkdirSync, openSync, readSync, rmdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import Database from 'better-sqlite3';
 import { NbprovError } from '../errors.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
@@ -36,6 +36,16 @@ export function preparedOnce<T>(prepare: (db: Database.Database) => T): (db: Dat
     if (!statements) cache.set(db, (statements = prepare(db)));
     return statements;
   };
+}
+
+/**
+ * Where a trial's recorded notebook is, when that path stays inside the project (a crafted database could name
+ * `../../etc/x` or an absolute path); undefined otherwise.
+ */
+export function recordedNotebookPath(dbPath: string, recorded: string): string | undefined {
+  const root = projectRoot(dbPath);
+  const path = resolve(root, recorded);
+  return !isAbsolute(recorded) && path.startsWith(root + sep) ? path : undefined;
 }
 
 /** The directory trials name their notebooks relative to: the one holding `.noworkflow/`, else the database's. */
