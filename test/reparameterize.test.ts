@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { nbprov, openDb, project, removeProject } from './helpers/cli.js';
@@ -38,4 +38,29 @@ describe('-p on an executed notebook, and names that cannot be parameters', () =
       assert.equal(existsSync(join(dir, `${name}.sqlite`)), false);
     });
   }
+
+  test('values nested past 100 deep (-p or -f) are exit 2 with a one-line message, not a stack overflow', async () => {
+    let r = await nbprov(['run', 'wine.ipynb', '-p', 'seed', `${'['.repeat(20_000)}${']'.repeat(20_000)}`, '--db', 'deep.sqlite'], { cwd: dir });
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr, 'nbprov: a parameter value nests more than 100 deep\n  hint: parameters are literals a cell can hold: flatten the value\n');
+    writeFileSync(join(dir, 'deep.json'), `{"seed": ${'['.repeat(5000)}${']'.repeat(5000)}}`);
+    r = await nbprov(['run', 'wine.ipynb', '-f', 'deep.json', '--db', 'deep.sqlite'], { cwd: dir });
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr, 'nbprov: parameters file deep.json nests values more than 100 deep\n  hint: parameters are literals a cell can hold: flatten the value\n');
+    assert.equal(existsSync(join(dir, 'deep.sqlite')), false);
+  });
+
+  test('a .noworkflow/content that is a file: exit 2 before any server starts', async () => {
+    mkdirSync(join(dir, 'store', '.noworkflow'), { recursive: true });
+    writeFileSync(join(dir, 'store', '.noworkflow', 'content'), '');
+    const r = await nbprov(['run', 'wine.ipynb', '--db', 'store/.noworkflow/db.sqlite'], { cwd: dir });
+    assert.equal(r.code, 2);
+    const store = join(dir, 'store', '.noworkflow');
+    assert.equal(
+      r.stderr,
+      `nbprov: cannot create the database directory ${store}: ENOTDIR (${join(store, 'content')}, the content store, or a directory above it is a file)\n` +
+        '  hint: move that file away, or choose another place with --db PATH\n',
+    );
+  });
 });
+

@@ -52,6 +52,9 @@ export function readParametersFile(path: string): Record<string, unknown> {
   if (!data || typeof data !== 'object' || Array.isArray(data)) {
     throw new NbprovError('NBPROV_USAGE', `parameters file ${path} must hold a mapping of names to values`);
   }
+  if (nestingDepth(data) > MAX_VALUE_NESTING) {
+    throw new NbprovError('NBPROV_USAGE', `parameters file ${path} nests values more than ${MAX_VALUE_NESTING} deep`, { hint: 'parameters are literals a cell can hold: flatten the value' });
+  }
   return data as Record<string, unknown>;
 }
 
@@ -117,7 +120,7 @@ export function injectParameters(executed: LoadedNotebook, raw: RawParameter[], 
 export function castParameter(name: string, text: string, def?: Default): PyValue {
   const value = fromText(text, def?.value);
   const typed = value && conform(value, def?.value, false);
-  if (!typed) throw typeError(`-p ${name}`, def!, `'${text}'`, name);
+  if (!typed) throw typeError(`-p ${name}`, def!, `'${shorten(text)}'`, name);
   return typed;
 }
 
@@ -215,6 +218,23 @@ function deadInDefaultsCell(nb: LoadedNotebook, names: string[], anchor: number,
     }
   }
   return warnings;
+}
+
+/** Deeper values would overflow the stack of the code that types and writes them (a crafted -f file). */
+const MAX_VALUE_NESTING = 100;
+
+/** How deep lists and mappings nest in parsed JSON/YAML data, counted without recursion. */
+function nestingDepth(data: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[data, 1]];
+  while (stack.length) {
+    const [value, depth] = stack.pop()!;
+    if (!value || typeof value !== 'object') continue;
+    deepest = Math.max(deepest, depth);
+    if (deepest > MAX_VALUE_NESTING) return deepest;
+    for (const child of Object.values(value)) stack.push([child, depth + 1]);
+  }
+  return deepest;
 }
 
 const PYTHON_KEYWORDS = new Set(

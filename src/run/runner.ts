@@ -112,8 +112,9 @@ export async function runNotebook(opts: RunOptions): Promise<RunResult> {
   const dbPath = resolveDbPath({ db: opts.db, notebook: notebookPath });
   // A database that is not SQLite or comes from a newer nbprov, or a place where none can be created, is refused
   // before a server starts; directories made for a trial that never gets written are removed again.
-  let undoDirectory = existsSync(dbPath) ? undefined : prepareDatabaseDirectory(dbPath);
-  if (!undoDirectory) openDatabase(dbPath, { create: true }).close();
+  const dbExisted = existsSync(dbPath);
+  let undoDirectory: (() => void) | undefined = prepareDatabaseDirectory(dbPath);
+  if (dbExisted) openDatabase(dbPath, { create: true }).close();
   const started = performance.now();
   let endpoint: JupyterEndpoint | undefined;
   let kernel: KernelSession | undefined;

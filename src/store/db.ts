@@ -102,8 +102,8 @@ export function prepareDatabaseDirectory(dbPath: string): () => void {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
     // Under /proc and /sys mkdir says ENOENT although the parent exists.
-    const why = code === 'ENOENT' ? 'ENOENT (this file system does not take new directories)' : code;
-    throw new NbprovError('NBPROV_BAD_DATABASE', `cannot create the database directory ${dir}: ${why}`, { hint: 'choose a writable place with --db PATH' });
+    const why = code === 'ENOENT' ? 'ENOENT (this file system does not take new directories)' : code === 'ENOTDIR' ? `ENOTDIR (${join(dir, 'content')}, the content store, or a directory above it is a file)` : code;
+    throw new NbprovError('NBPROV_BAD_DATABASE', `cannot create the database directory ${dir}: ${why}`, { hint: code === 'ENOTDIR' ? 'move that file away, or choose another place with --db PATH' : 'choose a writable place with --db PATH' });
   }
   return () => {
     for (const d of created.reverse()) {
@@ -123,6 +123,7 @@ export function prepareDatabaseDirectory(dbPath: string): () => void {
 function makeDirectories(target: string): string[] {
   const missing: string[] = [];
   for (let d = target; !existsSync(d) && dirname(d) !== d; d = dirname(d)) missing.unshift(d);
+  if (!missing.length && !statSync(target).isDirectory()) throw Object.assign(new Error(`${target} is not a directory`), { code: 'ENOTDIR' });
   const made: string[] = [];
   for (const d of missing) {
     try {
