@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import type { IOutput } from '@jupyterlab/nbformat';
-import { NbprovError } from '../errors.js';
+import { ExitCode, NbprovError } from '../errors.js';
 import { assertCellsSendable, loadNotebook, notebookKernelName, type CodeCellRef, type LoadedNotebook } from '../notebook/load.js';
 import { DEFAULT_SYSTEM_PYTHON, connectServer, getKernelSpecs, startPrivateServer, type JupyterEndpoint } from '../jupyter/server.js';
 import { KernelSession, type ExecuteResult } from '../jupyter/kernel.js';
@@ -50,7 +50,7 @@ export interface RunOptions {
   /** The command line as recorded in `trial.command` (never holds a token). */
   command: string;
   events?: RunEvents;
-  /** Aborted on Ctrl-C: the running cell is interrupted and the trial closes as `interrupted`. */
+  /** Aborted on Ctrl-C, SIGTERM or SIGHUP (the abort's reason): the running cell is interrupted and the trial closes as `interrupted`. */
   signal?: AbortSignal;
 }
 
@@ -363,7 +363,7 @@ async function executeInterruptibly(kernel: KernelSession, cell: CodeCellRef, op
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const result = await running;
-    if (opts.signal?.aborted) throw interrupted(result.outputs);
+    if (opts.signal?.aborted) throw interrupted(opts.signal, result.outputs);
     return result;
   } catch (err) {
     if (err instanceof NbprovError && err.code === 'NBPROV_TIMEOUT' && !kernel.dead) {
@@ -405,12 +405,20 @@ function killQuietly(pid: number): void {
   }
 }
 
-function interrupted(outputs: IOutput[]): NbprovError {
-  return Object.assign(new NbprovError('NBPROV_INTERRUPTED', 'interrupted (Ctrl-C)'), { partialOutputs: outputs });
+/** What stopped the run, from the signal the abort carries as its reason (SIGINT when none). */
+function stopped(signal?: AbortSignal): NbprovError {
+  const reason: unknown = signal?.reason;
+  if (reason === 'SIGTERM') return new NbprovError('NBPROV_INTERRUPTED', 'terminated (SIGTERM)', { exitCode: ExitCode.terminated });
+  if (reason === 'SIGHUP') return new NbprovError('NBPROV_INTERRUPTED', 'hung up (SIGHUP)', { exitCode: ExitCode.hangup });
+  return new NbprovError('NBPROV_INTERRUPTED', 'interrupted (Ctrl-C)');
+}
+
+function interrupted(signal: AbortSignal | undefined, outputs: IOutput[]): NbprovError {
+  return Object.assign(stopped(signal), { partialOutputs: outputs });
 }
 
 function throwIfAborted(signal?: AbortSignal): void {
-  if (signal?.aborted) throw new NbprovError('NBPROV_INTERRUPTED', 'interrupted (Ctrl-C)');
+  if (signal?.aborted) throw stopped(signal);
 }
 
 function firstErrorLine(text?: string): string {
