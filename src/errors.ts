@@ -7,6 +7,9 @@ export const ExitCode = {
   usage: 2,
   kernel: 3,
   interrupted: 130,
+  /** SIGTERM (`timeout`, CI cancellation, `docker stop`) and SIGHUP (a closed terminal): 128 + the signal. */
+  terminated: 143,
+  hangup: 129,
   bug: 70,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { nbprov, project, removeProject, ROOT } from './helpers/cli.js';
+import { FIXTURES, nbprov, project, removeProject, ROOT } from './helpers/cli.js';
 
 // Read commands never write into a file they did not create, and a crafted database cannot make them read
 // outside its content store (issue #13).
@@ -52,5 +52,32 @@ describe('databases read commands are pointed at', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.ok(!r.stdout.includes('SECRET CONTENT'), 'read outside the content store');
     assert.match(r.stdout, /\(source not in the content store\)/);
+  });
+
+  test('tag --db notsqlite refuses before touching the notebook', async () => {
+    const nb = join(dir, 'wine.ipynb');
+    copyFileSync(join(FIXTURES, 'wine.ipynb'), nb);
+    writeFileSync(join(dir, 'notsqlite'), 'not a database\n');
+    const before = readFileSync(nb);
+    const r = await nbprov(['tag', 'cell', '4', 'data-reading', 'wine.ipynb', '--db', 'notsqlite'], { cwd: dir });
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr, `nbprov: ${join(dir, 'notsqlite')} is not an SQLite database\n  hint: move it away or pass --db PATH\n`);
+    assert.deepEqual(readFileSync(nb), before);
+  });
+
+  test('a recorded notebook path outside the project neither is read nor chooses where slice writes', async () => {
+    const crafted = join(dir, 'escape');
+    mkdirSync(crafted);
+    const { generate } = await import(join(ROOT, 'bench/gen-trials-db.mjs'));
+    generate('compare', crafted, { trials: 1 });
+    const db = new Database(join(crafted, '.noworkflow/db.sqlite'));
+    db.prepare('UPDATE nbprov_trial SET notebook = ?').run('../outside/evil.ipynb');
+    db.close();
+    const r = await nbprov(['slice', 'accuracy'], { cwd: crafted });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^nbprov: warning: \.\.\/outside\/evil\.ipynb is outside the project: the slice is rebuilt from the content store, with default metadata\n/);
+    assert.match(r.stdout, /^wrote evil\.slice-accuracy\.ipynb: /);
+    assert.ok(existsSync(join(crafted, 'evil.slice-accuracy.ipynb')));
+    assert.equal(existsSync(join(dir, 'outside')), false);
   });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { nbprov, openDb, project, removeProject, waitNoProcesses, whenExists, writeNotebook } from './helpers/cli.js';
@@ -80,6 +80,46 @@ describe('faults: the trial survives, marked', () => {
     }
   });
 
+  for (const [signal, code, message] of [['SIGTERM', 143, 'terminated (SIGTERM)'], ['SIGHUP', 129, 'hung up (SIGHUP)']] as const) {
+    test(`${signal} stops the run as Ctrl-C does: exit ${code}, interrupted, finished cells and -o kept, temp dir removed`, async () => {
+      const dir = project();
+      try {
+        writeNotebook(dir, 'long.ipynb', ['a = 1', "import time\nopen('started', 'w').close()\ntime.sleep(60)", 'b = 2']);
+        const r = await nbprov(['run', 'long.ipynb', '-o', 'out.ipynb'], {
+          cwd: dir,
+          env: { TMPDIR: tempDir(dir) },
+          onSpawn: (child) => child.on('exit', whenExists(join(dir, 'started'), () => child.kill(signal))),
+        });
+        assert.equal(r.code, code, r.stderr);
+        assert.match(r.stderr, new RegExp(`interrupting the kernel \\(${signal} again to quit at once\\)\nnbprov: ${message.replace(/[()]/g, '\\$&')}\n`));
+        assert.deepEqual(statuses(dir), { trial: 'interrupted', cells: ['ok', 'error', 'not-run'] });
+        const out = JSON.parse(readFileSync(join(dir, 'out.ipynb'), 'utf8'));
+        assert.equal(out.cells[0].execution_count, 1);
+        assert.deepEqual(await waitNoProcesses(dir), []);
+        assert.deepEqual(await waitEmpty(tempDir(dir)), []);
+      } finally {
+        removeProject(dir);
+      }
+    });
+  }
+
+  test('temp dirs left by dead nbprov processes are removed by the next run; a live one\'s are not', async () => {
+    const dir = project();
+    try {
+      const tmp = tempDir(dir);
+      for (const [name, owner] of [['nbprov-jupyter-dead01', '999999999'], ['nbprov-jupyter-live01', String(process.pid)]]) {
+        mkdirSync(join(tmp, name, 'runtime'), { recursive: true });
+        writeFileSync(join(tmp, name, 'nbprov.pid'), owner);
+      }
+      writeNotebook(dir, 'quick.ipynb', ['a = 1']);
+      const r = await nbprov(['run', 'quick.ipynb', '-q'], { cwd: dir, env: { TMPDIR: tmp } });
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(await waitEmpty(tmp, 5000, 1), ['nbprov-jupyter-live01']);
+    } finally {
+      removeProject(dir);
+    }
+  });
+
   test('a second Ctrl-C quits at once: exit 130, the server and kernel go away by themselves', async () => {
     const dir = project();
     try {
@@ -137,9 +177,9 @@ function tempDir(dir: string): string {
   return path;
 }
 
-/** Waits until `path` is empty, up to `ms`; returns what is left. */
-async function waitEmpty(path: string, ms = 5000): Promise<string[]> {
+/** Waits until `path` holds at most `leftAtMost` entries (default: empty), up to `ms`; returns what is left. */
+async function waitEmpty(path: string, ms = 5000, leftAtMost = 0): Promise<string[]> {
   const deadline = Date.now() + ms;
-  while (readdirSync(path).length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  while (readdirSync(path).length > leftAtMost && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   return readdirSync(path);
 }

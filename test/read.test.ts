@@ -66,6 +66,17 @@ describe('list and show', () => {
     r = await nbprov(['show', 'yesterday'], { cwd: dir });
     assert.equal(r.code, 2);
     assert.match(r.stderr, /^nbprov: trial 'yesterday' not found/);
+    // past 2^53: exit 2, not SQLite's datatype mismatch (exit 70)
+    for (const selector of ['last~99999999999999999999', '99999999999999999999']) {
+      r = await nbprov(['show', selector], { cwd: dir });
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, new RegExp(`^nbprov: trial '${selector}' not found: 3 trials exist\n`));
+    }
+    for (const variable of ['x@v99999999999999999999', 'x@99999999999999999999']) {
+      r = await nbprov(['deps', variable], { cwd: dir });
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, new RegExp(`^nbprov: '${variable}' is not NAME, NAME@CELL or NAME@vN\n`));
+    }
   });
 
   test('outside a project: list says there is no database (exit 2)', async () => {

@@ -92,4 +92,16 @@ describe('--where expressions', () => {
       assert.equal((err as NbprovError).hint, "names here: trial, status, n_trees, accuracy, lr, model, flag; quote a string: 'acc'");
     }
   });
+
+  test('huge expressions: 20,000 and-terms evaluate without a stack overflow; nesting past 100 is a clipped one-line error', () => {
+    assert.equal(where(Array(20_000).fill('n_trees > 1').join(' and ')), true);
+    assert.equal(where(Array(20_000).fill('n_trees < 1').join(' or ')), false);
+    assert.equal(
+      error(`${'('.repeat(3000)}n_trees > 1${')'.repeat(3000)}`),
+      `--where: nested more than 100 deep at position 101: …${'('.repeat(40)}▸${'('.repeat(40)}…`,
+    );
+    assert.match(error(`${'not '.repeat(3000)}flag`), /^--where: nested more than 100 deep at position 401: …(not ){10}▸(not ){10}…$/);
+    assert.equal(where(`${'('.repeat(100)}n_trees > 1${')'.repeat(100)}`), true);
+  });
 });
+

@@ -73,12 +73,15 @@ Examples:
   $ nbprov run experiment.ipynb -p n_clusters "(3, 3)" --inject-after 4
   $ JUPYTER_TOKEN=... nbprov run experiment.ipynb --server https://gateway.example:8888 --startup-timeout 120
 
-Exit codes: 0 all cells ok (or --allow-errors) · 1 a cell raised · 2 bad notebook/options · 3 kernel died, timed out or server failed · 130 Ctrl-C`,
+Exit codes: 0 all cells ok (or --allow-errors) · 1 a cell raised · 2 bad notebook/options · 3 kernel died, timed out or server failed · 130 Ctrl-C · 143 SIGTERM · 129 SIGHUP`,
     )
     .action(async (notebook: string, flags: RunFlags) => {
       process.exitCode = await handler(notebook, flags);
     });
 }
+
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+const STOP_EXIT: Record<NodeJS.Signals, number> = { SIGINT: ExitCode.interrupted, SIGTERM: ExitCode.terminated, SIGHUP: ExitCode.hangup } as Record<NodeJS.Signals, number>;
 
 /** Runs the notebook, reports, and returns the exit code. */
 export async function handler(notebook: string, flags: RunFlags): Promise<number> {
@@ -94,19 +97,19 @@ export async function handler(notebook: string, flags: RunFlags): Promise<number
     ...flags.parameter.map((pair) => ({ ...splitPair(pair), raw: false })),
     ...flags.parameterRaw.map((pair) => ({ ...splitPair(pair), raw: true })),
   ];
+  // SIGTERM (timeout, CI cancellation, docker stop) and SIGHUP stop a run as Ctrl-C does: the kernel is interrupted,
+  // the trial closed and -o written; a second signal quits at once.
   const abort = new AbortController();
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts++;
-    if (interrupts === 1) {
-      process.stderr.write('\nnbprov: interrupting the kernel (Ctrl-C again to quit at once)\n');
-      abort.abort();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (!abort.signal.aborted) {
+      process.stderr.write(`\nnbprov: interrupting the kernel (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again to quit at once)\n`);
+      abort.abort(signal);
     } else {
       // The private server watches our pid and shuts itself and its kernel down.
-      process.exit(ExitCode.interrupted);
+      process.exit(STOP_EXIT[signal]);
     }
   };
-  process.on('SIGINT', onSigint);
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   const progress = flags.quiet || flags.json || !process.stderr.isTTY ? undefined : new ProgressReporter(new cliProgress.SingleBar(
     { format: ' {bar} {value}/{total} cells | {duration_formatted} | {line}', stream: process.stderr, hideCursor: true, clearOnComplete: true },
     cliProgress.Presets.shades_classic,
@@ -143,7 +146,7 @@ export async function handler(notebook: string, flags: RunFlags): Promise<number
     return exitCodeOf(result);
   } finally {
     progress?.stop();
-    process.off('SIGINT', onSigint);
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
   }
 }
 

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { basename, dirname, join, relative } from 'node:path';
+import { basename, dirname, relative } from 'node:path';
 import type { Command } from 'commander';
 import { LineageReader } from '../graph/lineage.js';
 import { planSlice, type KeptStatement, type RanCell } from '../graph/slice-plan.js';
@@ -8,7 +8,7 @@ import { loadNotebook } from '../notebook/load.js';
 import { sliceNotebook } from '../notebook/slice.js';
 import { keepStatements, topLevelStatements } from '../notebook/statements.js';
 import { serializeNotebook, writeFileAtomic } from '../notebook/write.js';
-import { projectRoot } from '../store/db.js';
+import { recordedNotebookPath } from '../store/db.js';
 import { cellSource, resolveTrial, trialCells, trialVersionSites, type CellRow, type VersionSite } from '../store/queries.js';
 import { openForReading } from './db-options.js';
 
@@ -27,7 +27,7 @@ export function registerSlice(program: Command): void {
     .command('slice')
     .description('write the minimal notebook that recomputes a variable: the cells its value was built from, in order, plus the parameters cell')
     .argument('<variable>', 'NAME (its last version), NAME@CELL or NAME@vN')
-    .option('-o, --output <path>', "where to write the notebook ('-' for stdout; default: NOTEBOOK.slice-NAME.ipynb beside the notebook)")
+    .option('-o, --output <path>', "where to write the notebook ('-' for stdout; default: NOTEBOOK.slice-NAME.ipynb in the current directory)")
     .option('--statements', 'keep only the top-level statements that made a needed version, and those that may change it unseen')
     .option('--trial <trial>', 'trial selector: number, id prefix, last, last~N', 'last')
     .option('--db <path>', 'database file (default: .noworkflow/db.sqlite here, or $NBPROV_DB)')
@@ -65,9 +65,9 @@ export function handler(variable: string, flags: SliceFlags): string {
     const cells = trialCells(db, trial.id);
     const sourceOf = (hash: string) => cellSource(dirname(dbPath), hash);
     const chosen = choose(reader, trialVersionSites(db, trial.id), root.evaluationId, cells, sourceOf, flags);
-    const notebookPath = join(projectRoot(dbPath), trial.notebook);
-    const original = existsSync(notebookPath) ? loadNotebook(notebookPath).content : null;
-    if (!original) flags.onWarning?.(`${notebookPath} is gone: the slice is rebuilt from the content store, with default metadata`);
+    const notebookPath = recordedNotebookPath(dbPath, trial.notebook);
+    const original = notebookPath && existsSync(notebookPath) ? loadNotebook(notebookPath).content : null;
+    if (!original) flags.onWarning?.(`${notebookPath ?? trial.notebook} is ${notebookPath ? 'gone' : 'outside the project'}: the slice is rebuilt from the content store, with default metadata`);
     const keep = new Set(cells.filter((c) => c.activationId !== null && chosen.activations.has(c.activationId)).map((c) => c.index));
     const mayDiffer = chosen.mayDiffer.length ? ` The value may differ from the trial's: ${chosen.mayDiffer.join('; ')}.` : '';
     const plan = sliceNotebook({
@@ -82,7 +82,8 @@ export function handler(variable: string, flags: SliceFlags): string {
     for (const reason of chosen.mayDiffer) flags.onWarning?.(`the slice may not recompute ${variable} as in trial ${trial.sequence}: ${reason}`);
     const text = serializeNotebook(plan.notebook);
     if (flags.output === '-') return text;
-    const output = flags.output ?? join(dirname(notebookPath), `${basename(notebookPath, '.ipynb')}.slice-${spec.name}.ipynb`);
+    // In the current directory: a path recorded in the database never chooses where nbprov writes.
+    const output = flags.output ?? `${basename(trial.notebook, '.ipynb')}.slice-${spec.name}.ipynb`;
     writeFileAtomic(output, text);
     const shown = relative(process.cwd(), output) || output;
     const claim = chosen.mayDiffer.length ? `recompute ${variable}, which may differ from trial ${trial.sequence} (see the warning)` : `recompute ${variable} as in trial ${trial.sequence}`;

@@ -88,14 +88,12 @@ export function tagCell(selector: string, stage: string, notebook: string, flags
   if (stage === PARAMETERS_TAG) {
     const tagged = setParametersCell(doc, selector);
     const codeHash = cellCodeHash(doc, tagged.index);
-    saveNotebookDocument(doc);
-    const trials = withDatabase(notebook, flags, (db, key) => backfillParametersCell(db, key, codeHash));
+    const trials = saveAndBackfill(doc, notebook, flags, (db, key) => backfillParametersCell(db, key, codeHash));
     return `cell ${tagged.index} ${tagged.already ? 'already tagged' : 'tagged'} ${PARAMETERS_TAG}${backfilled(trials, 'trial')}\n`;
   }
   const tagged = setCellStage(doc, selector, stage);
   const codeHash = cellCodeHash(doc, tagged.index);
-  saveNotebookDocument(doc);
-  const trials = withDatabase(notebook, flags, (db, key) => backfillCellStage(db, key, codeHash, tagged.stage));
+  const trials = saveAndBackfill(doc, notebook, flags, (db, key) => backfillCellStage(db, key, codeHash, tagged.stage));
   return `cell ${tagged.index} ${tagged.already ? 'already tagged' : 'tagged'} ${tagged.stage}${backfilled(trials, 'activation')}\n`;
 }
 
@@ -105,31 +103,27 @@ export function untagCell(selector: string, notebook: string, flags: TagFlags, t
   if (tagName === PARAMETERS_TAG || (tagName === undefined && !cellHasStage(doc, selector) && cellTagsOf(doc, selector).includes(PARAMETERS_TAG))) {
     const removed = removeParametersCell(doc, selector);
     const codeHash = cellCodeHash(doc, removed.index);
-    saveNotebookDocument(doc);
     const keep = Object.keys(variableTags(doc.notebook));
-    const rows = withDatabase(notebook, flags, (db, key) => removeParametersCellRows(db, key, codeHash, keep));
+    const rows = saveAndBackfill(doc, notebook, flags, (db, key) => removeParametersCellRows(db, key, codeHash, keep));
     return `cell ${removed.index}: tag ${PARAMETERS_TAG} removed${rows ? ` (and ${rows} param tag${rows === 1 ? '' : 's'} from recorded trials)` : ''}\n`;
   }
   const removed = removeCellStage(doc, selector, tagName);
   const codeHash = sha1(joinSource(doc.json.cells[removed.index - 1].source) ?? '');
-  saveNotebookDocument(doc);
-  const rows = withDatabase(notebook, flags, (db, key) => removeCellStageRows(db, key, codeHash, removed.stage));
+  const rows = saveAndBackfill(doc, notebook, flags, (db, key) => removeCellStageRows(db, key, codeHash, removed.stage));
   return `cell ${removed.index}: stage ${removed.stage} removed${rows ? ` (and from ${rows} recorded activation${rows === 1 ? '' : 's'})` : ''}\n`;
 }
 
 export function tagVar(name: string, kind: string, notebook: string, flags: TagFlags): string {
   const doc = openNotebookDocument(notebook);
   const tagged = setVariableTag(doc, name, kind);
-  saveNotebookDocument(doc);
-  const trials = withDatabase(notebook, flags, (db, key) => backfillVariableTag(db, key, name, tagged.kind));
+  const trials = saveAndBackfill(doc, notebook, flags, (db, key) => backfillVariableTag(db, key, name, tagged.kind));
   return `variable ${name} ${tagged.already ? 'already tagged' : 'tagged'} ${tagged.kind}${backfilled(trials, 'trial')}\n`;
 }
 
 export function untagVar(name: string, notebook: string, flags: TagFlags): string {
   const doc = openNotebookDocument(notebook);
   const kind = removeVariableTag(doc, name);
-  saveNotebookDocument(doc);
-  const rows = withDatabase(notebook, flags, (db, key) => removeVariableTagRows(db, key, name));
+  const rows = saveAndBackfill(doc, notebook, flags, (db, key) => removeVariableTagRows(db, key, name));
   return `variable ${name}: tag ${kind} removed${rows ? ` (and from ${rows} recorded trial${rows === 1 ? '' : 's'})` : ''}\n`;
 }
 
@@ -149,14 +143,18 @@ export function listTags(notebook: string, flags: { json?: boolean }): string {
 }
 
 /** Runs a backfill against the notebook's database when one exists (tagging works before any run). */
-function withDatabase(notebook: string, flags: TagFlags, fn: (db: ReturnType<typeof openDatabase>, notebookKey: string) => number): number {
+/**
+ * Saves the edited notebook, then backfills its database when one exists (tagging works before any run). The
+ * database is opened first: one that cannot be read (`--db notsqlite`) refuses before the notebook is touched.
+ */
+function saveAndBackfill(doc: NotebookDocument, notebook: string, flags: TagFlags, fn: (db: ReturnType<typeof openDatabase>, notebookKey: string) => number): number {
   const path = resolveDbPath({ db: flags.db, notebook: resolve(notebook) });
-  if (!existsSync(path)) return 0;
-  const db = openDatabase(path);
+  const db = existsSync(path) ? openDatabase(path) : undefined;
   try {
-    return fn(db, relative(projectRoot(path), resolve(notebook)));
+    saveNotebookDocument(doc);
+    return db ? fn(db, relative(projectRoot(path), resolve(notebook))) : 0;
   } finally {
-    db.close();
+    db?.close();
   }
 }
 

@@ -13,7 +13,7 @@ import { NbprovError } from '../errors.js';
  * string (`status = finished`); anywhere else it is an error, so a misspelt name never silently matches nothing.
  */
 export type Expr =
-  | { kind: 'or' | 'and'; left: Expr; right: Expr }
+  | { kind: 'or' | 'and'; terms: Expr[] }
   | { kind: 'not'; operand: Expr }
   | { kind: 'compare'; op: CompareOp; left: Operand; right: Operand }
   | { kind: 'test'; operand: Operand };
@@ -33,9 +33,9 @@ export function parseWhere(text: string, names: readonly string[]): Expr {
 export function matches(expr: Expr, lookup: (name: string) => unknown): boolean {
   switch (expr.kind) {
     case 'or':
-      return matches(expr.left, lookup) || matches(expr.right, lookup);
+      return expr.terms.some((t) => matches(t, lookup));
     case 'and':
-      return matches(expr.left, lookup) && matches(expr.right, lookup);
+      return expr.terms.every((t) => matches(t, lookup));
     case 'not':
       return !matches(expr.operand, lookup);
     case 'test':
@@ -53,6 +53,7 @@ type Token =
   | { type: '(' | ')' | 'end'; position: number };
 
 const KEYWORDS = new Set(['and', 'or', 'not']);
+const MAX_NESTING = 100;
 const LITERALS: Record<string, boolean | null> = { true: true, false: false, none: null, null: null };
 
 class Parser {
@@ -60,6 +61,7 @@ class Parser {
   readonly #names: ReadonlySet<string>;
   readonly #tokens: Token[];
   #at = 0;
+  #depth = 0;
 
   constructor(text: string, names: readonly string[]) {
     this.#text = text;
@@ -75,28 +77,39 @@ class Parser {
     return expr;
   }
 
+  // and/or chains are flat lists, so 20,000 terms cost no stack; nesting (parentheses, not) is bounded instead.
   #or(): Expr {
-    let left = this.#and();
-    while (this.#keyword('or')) left = { kind: 'or', left, right: this.#and() };
-    return left;
+    const terms = [this.#and()];
+    while (this.#keyword('or')) terms.push(this.#and());
+    return terms.length === 1 ? terms[0] : { kind: 'or', terms };
   }
 
   #and(): Expr {
-    let left = this.#not();
-    while (this.#keyword('and')) left = { kind: 'and', left, right: this.#not() };
-    return left;
+    const terms = [this.#not()];
+    while (this.#keyword('and')) terms.push(this.#not());
+    return terms.length === 1 ? terms[0] : { kind: 'and', terms };
   }
 
   #not(): Expr {
-    if (this.#keyword('not')) return { kind: 'not', operand: this.#not() };
+    const t = this.#peek();
+    if (this.#keyword('not')) return { kind: 'not', operand: this.#nested(t, () => this.#not()) };
     return this.#compare();
+  }
+
+  #nested(at: Token, parse: () => Expr): Expr {
+    if (++this.#depth > MAX_NESTING) throw this.#error(`nested more than ${MAX_NESTING} deep`, at.position);
+    try {
+      return parse();
+    } finally {
+      this.#depth--;
+    }
   }
 
   #compare(): Expr {
     const open = this.#peek();
     if (open.type === '(') {
       this.#at++;
-      const inner = this.#or();
+      const inner = this.#nested(open, () => this.#or());
       const close = this.#peek();
       if (close.type !== ')') throw this.#error(`expected ')' to close the '(' at position ${open.position}, found ${describe(close)}`, close.position);
       this.#at++;
@@ -189,7 +202,11 @@ class Parser {
 
   /** The message names the position and shows it with ▸ in the expression. */
   #error(message: string, position: number, hint = WHERE_HINT): NbprovError {
-    return new NbprovError('NBPROV_USAGE', `--where: ${message} at position ${position}: ${this.#text.slice(0, position - 1)}▸${this.#text.slice(position - 1)}`, { hint });
+    // Up to 40 characters of context each side: the message stays one line however long the expression is.
+    const before = this.#text.slice(Math.max(0, position - 41), position - 1);
+    const after = this.#text.slice(position - 1, position + 39);
+    const clipped = `${position > 41 ? '…' : ''}${before}▸${after}${position + 39 < this.#text.length ? '…' : ''}`;
+    return new NbprovError('NBPROV_USAGE', `--where: ${message} at position ${position}: ${clipped}`, { hint });
   }
 }
 

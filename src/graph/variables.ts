@@ -23,7 +23,8 @@ export interface ResolvedVariable {
  */
 export function parseVariableSpec(text: string): VariableSpec {
   const m = /^([A-Za-z_]\w*)(?:@(?:(\d+)|v(\d+)))?$/.exec(text);
-  if (!m || m[3] === '0') {
+  const unsafe = [m?.[2], m?.[3]].some((n) => n !== undefined && !Number.isSafeInteger(Number(n)));
+  if (!m || m[3] === '0' || unsafe) {
     throw new NbprovError('NBPROV_USAGE', `'${text}' is not NAME, NAME@CELL or NAME@vN`, { hint: 'e.g. `nbprov deps accuracy`, `nbprov deps model@6` (its last version in cell 6), `nbprov deps total@v2`' });
   }
   const spec: VariableSpec = { name: m[1] };

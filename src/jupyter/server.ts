@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -82,7 +82,9 @@ export async function startPrivateServer(opts: PrivateServerOptions): Promise<Ju
 
 async function startServerOn(port: number, jupyter: string, opts: PrivateServerOptions): Promise<JupyterEndpoint> {
   const token = randomBytes(24).toString('hex');
-  const base = await mkdtemp(join(tmpdir(), 'nbprov-jupyter-'));
+  await removeStaleServerDirs();
+  const base = await mkdtemp(join(tmpdir(), TEMP_PREFIX));
+  await writeFile(join(base, OWNER_FILE), String(process.pid));
   const configDir = join(base, 'config');
   await mkdir(configDir);
   await copyFile(SERVER_CONFIG, join(configDir, 'jupyter_server_config.py'));
@@ -131,7 +133,9 @@ async function startServerOn(port: number, jupyter: string, opts: PrivateServerO
       // The stderr pipe is shared with the server's kernels: an orphaned kernel must not keep us alive.
       child.stderr?.destroy();
       child.unref();
-      await rm(base, { recursive: true, force: true });
+      // A server still shutting down removes its temp dir itself on the way out (server_config.py); a leftover
+      // can never change the run's outcome, and the next run removes it.
+      if (exited) await rm(base, { recursive: true, force: true, maxRetries: 3 }).catch(() => {});
     },
   };
   try {
@@ -143,6 +147,43 @@ async function startServerOn(port: number, jupyter: string, opts: PrivateServerO
     throw err;
   }
   return endpoint;
+}
+
+const TEMP_PREFIX = 'nbprov-jupyter-';
+const OWNER_FILE = 'nbprov.pid';
+
+/**
+ * Removes private-server temp dirs whose nbprov process is gone (kill -9 while the server was starting, a server
+ * that died before its own clean-up): only this user's, only those naming an owner pid that no longer runs.
+ */
+async function removeStaleServerDirs(): Promise<void> {
+  let names: string[];
+  try {
+    names = (await readdir(tmpdir())).filter((n) => n.startsWith(TEMP_PREFIX));
+  } catch {
+    return;
+  }
+  await Promise.all(
+    names.map(async (name) => {
+      const dir = join(tmpdir(), name);
+      try {
+        const owner = Number(await readFile(join(dir, OWNER_FILE), 'utf8'));
+        if (!Number.isInteger(owner) || owner <= 0 || processAlive(owner)) return;
+        await rm(dir, { recursive: true, force: true, maxRetries: 3 });
+      } catch {
+        // another user's, being made right now, or already gone
+      }
+    }),
+  );
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export interface RemoteServerOptions {

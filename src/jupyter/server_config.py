@@ -25,8 +25,11 @@ c.ServerApp.iopub_msg_rate_limit = 0  # noqa: F821
 
 # nbprov does not wait for its private server to finish shutting down, and may die without cleaning up
 # (kill -9): once the parent is gone, SIGTERM ourselves (the server then stops its kernels and exits), and
-# exit hard if that has not happened within a few seconds. Nobody else is left to remove the server's temp dir
-# (config, runtime files, kernel sockets) then, so the way out does.
+# exit hard if that has not happened within a few seconds. The server writes into its temp dir (config, runtime
+# files, kernel sockets) until it exits, so the way out removes it, whichever way that is: nbprov removing it
+# meanwhile raced with those writes (ENOTEMPTY).
+import atexit
+
 _parent = int(os.environ.get("NBPROV_PARENT_PID", "0"))
 _temp_dir = os.environ.get("NBPROV_SERVER_DIR", "")
 
@@ -37,15 +40,16 @@ def _remove_temp_dir():
         shutil.rmtree(_temp_dir, ignore_errors=True)
 
 
+atexit.register(_remove_temp_dir)
+
+
 def _watch_parent():
-    import atexit
     import time
     while True:
         time.sleep(0.5)
         try:
             os.kill(_parent, 0)
         except ProcessLookupError:
-            atexit.register(_remove_temp_dir)
             os.kill(os.getpid(), signal.SIGTERM)
             time.sleep(5)
             _remove_temp_dir()

@@ -52,6 +52,9 @@ export function readParametersFile(path: string): Record<string, unknown> {
   if (!data || typeof data !== 'object' || Array.isArray(data)) {
     throw new NbprovError('NBPROV_USAGE', `parameters file ${path} must hold a mapping of names to values`);
   }
+  if (nestingDepth(data) > MAX_VALUE_NESTING) {
+    throw new NbprovError('NBPROV_USAGE', `parameters file ${path} nests values more than ${MAX_VALUE_NESTING} deep`, { hint: 'parameters are literals a cell can hold: flatten the value' });
+  }
   return data as Record<string, unknown>;
 }
 
@@ -62,12 +65,17 @@ export function readParametersFile(path: string): Record<string, unknown> {
  * Refuses (exit 2) a value the notebook would overwrite before reading it, which would make `-p` silently ignored,
  * and warns when the defaults cell computes with a name after assigning it (that computation keeps the default).
  */
-export function injectParameters(nb: LoadedNotebook, raw: RawParameter[], opts: InjectOptions): Injection {
+export function injectParameters(executed: LoadedNotebook, raw: RawParameter[], opts: InjectOptions): Injection {
   const warnings: string[] = [];
-  for (const p of raw) if (!/^[A-Za-z_]\w*$/.test(p.name)) throw new NbprovError('NBPROV_USAGE', `parameter name '${p.name}' is not a Python identifier`);
+  for (const p of raw) {
+    if (!/^[A-Za-z_]\w*$/.test(p.name)) throw new NbprovError('NBPROV_USAGE', `parameter name '${p.name}' is not a Python identifier`);
+    if (PYTHON_KEYWORDS.has(p.name)) throw new NbprovError('NBPROV_USAGE', `parameter name '${p.name}' is a Python keyword, which cannot be assigned`);
+  }
   const names = [...new Set(raw.map((p) => p.name))];
+  // An executed notebook already holds an injected cell: the new one replaces it, as papermill does.
+  const { nb, removed } = withoutInjectedCell(executed);
   const paramsCell = nb.codeCells.find((c) => c.tags.includes('parameters'));
-  const anchor = opts.injectAfter !== undefined ? cellIndex(nb, opts.injectAfter) : paramsCell?.index;
+  const anchor = opts.injectAfter !== undefined ? shifted(cellIndex(executed, opts.injectAfter), removed) : (paramsCell?.index ?? (removed !== undefined && removed > 1 ? removed - 1 : undefined));
   let flow: CellFlow | undefined;
   try {
     flow = analyseCells(opts.python, nb.codeCells, names, anchor);
@@ -112,7 +120,7 @@ export function injectParameters(nb: LoadedNotebook, raw: RawParameter[], opts: 
 export function castParameter(name: string, text: string, def?: Default): PyValue {
   const value = fromText(text, def?.value);
   const typed = value && conform(value, def?.value, false);
-  if (!typed) throw typeError(`-p ${name}`, def!, `'${text}'`, name);
+  if (!typed) throw typeError(`-p ${name}`, def!, `'${shorten(text)}'`, name);
   return typed;
 }
 
@@ -210,6 +218,41 @@ function deadInDefaultsCell(nb: LoadedNotebook, names: string[], anchor: number,
     }
   }
   return warnings;
+}
+
+/** Deeper values would overflow the stack of the code that types and writes them (a crafted -f file). */
+const MAX_VALUE_NESTING = 100;
+
+/** How deep lists and mappings nest in parsed JSON/YAML data, counted without recursion. */
+function nestingDepth(data: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[data, 1]];
+  while (stack.length) {
+    const [value, depth] = stack.pop()!;
+    if (!value || typeof value !== 'object') continue;
+    deepest = Math.max(deepest, depth);
+    if (deepest > MAX_VALUE_NESTING) return deepest;
+    for (const child of Object.values(value)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
+const PYTHON_KEYWORDS = new Set(
+  'False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield'.split(' '),
+);
+
+/** The notebook without its `injected-parameters` cell, and that cell's 1-based index (undefined: it had none). */
+function withoutInjectedCell(nb: LoadedNotebook): { nb: LoadedNotebook; removed?: number } {
+  const old = nb.codeCells.find((c) => c.tags.includes('injected-parameters'));
+  if (!old) return { nb };
+  const content = structuredClone(nb.content) as unknown as { cells: unknown[] };
+  content.cells.splice(old.index - 1, 1);
+  return { nb: parseNotebook(nb.path, JSON.stringify(content)), removed: old.index };
+}
+
+/** A cell index of the file as given, in the notebook without its old injected cell. */
+function shifted(index: number, removed?: number): number {
+  return removed !== undefined && index >= removed ? index - 1 : index;
 }
 
 /** A cell index (1-based among all cells) or id, for --inject-after. */

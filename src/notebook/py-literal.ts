@@ -1,3 +1,4 @@
+import { NbprovError } from '../errors.js';
 /**
  * Python literals as `ast.literal_eval` reads them (numbers, strings, True/False/None, tuples, lists, sets, dicts,
  * unary minus), plus JSON's true/false/null, so that `-p params '{"warm": true}'` works. Values keep the Python type:
@@ -21,10 +22,14 @@ export function parsePyLiteral(text: string): PyValue | undefined {
     const value = parser.expression(true);
     parser.skipSpace();
     return parser.done() ? value : undefined;
-  } catch {
+  } catch (err) {
+    if (err instanceof NbprovError) throw err;
     return undefined;
   }
 }
+
+/** Python's own parser stops near 200 levels; past this the recursive parser here would overflow the stack. */
+const MAX_NESTING = 100;
 
 /** Python source for a value, as `repr` writes it, except strings: double quotes, as papermill writes them. */
 export function pyRepr(value: PyValue): string {
@@ -105,6 +110,7 @@ const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '0': '\0', 
 
 class Parser {
   #pos = 0;
+  #depth = 0;
   constructor(readonly text: string) {}
 
   done(): boolean {
@@ -131,6 +137,17 @@ class Parser {
   }
 
   atom(): PyValue {
+    if (++this.#depth > MAX_NESTING) {
+      throw new NbprovError('NBPROV_USAGE', `a parameter value nests more than ${MAX_NESTING} deep`, { hint: 'parameters are literals a cell can hold: flatten the value' });
+    }
+    try {
+      return this.#atom();
+    } finally {
+      this.#depth--;
+    }
+  }
+
+  #atom(): PyValue {
     this.skipSpace();
     const c = this.text[this.#pos];
     if (c === '(') return this.sequence('(', ')', 'tuple');

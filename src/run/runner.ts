@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import type { IOutput } from '@jupyterlab/nbformat';
-import { NbprovError } from '../errors.js';
+import { ExitCode, NbprovError } from '../errors.js';
 import { assertCellsSendable, loadNotebook, notebookKernelName, type CodeCellRef, type LoadedNotebook } from '../notebook/load.js';
 import { DEFAULT_SYSTEM_PYTHON, connectServer, getKernelSpecs, startPrivateServer, type JupyterEndpoint } from '../jupyter/server.js';
 import { KernelSession, type ExecuteResult } from '../jupyter/kernel.js';
@@ -50,7 +50,7 @@ export interface RunOptions {
   /** The command line as recorded in `trial.command` (never holds a token). */
   command: string;
   events?: RunEvents;
-  /** Aborted on Ctrl-C: the running cell is interrupted and the trial closes as `interrupted`. */
+  /** Aborted on Ctrl-C, SIGTERM or SIGHUP (the abort's reason): the running cell is interrupted and the trial closes as `interrupted`. */
   signal?: AbortSignal;
 }
 
@@ -112,8 +112,9 @@ export async function runNotebook(opts: RunOptions): Promise<RunResult> {
   const dbPath = resolveDbPath({ db: opts.db, notebook: notebookPath });
   // A database that is not SQLite or comes from a newer nbprov, or a place where none can be created, is refused
   // before a server starts; directories made for a trial that never gets written are removed again.
-  let undoDirectory = existsSync(dbPath) ? undefined : prepareDatabaseDirectory(dbPath);
-  if (!undoDirectory) openDatabase(dbPath, { create: true }).close();
+  const dbExisted = existsSync(dbPath);
+  let undoDirectory: (() => void) | undefined = prepareDatabaseDirectory(dbPath);
+  if (dbExisted) openDatabase(dbPath, { create: true }).close();
   const started = performance.now();
   let endpoint: JupyterEndpoint | undefined;
   let kernel: KernelSession | undefined;
@@ -362,7 +363,7 @@ async function executeInterruptibly(kernel: KernelSession, cell: CodeCellRef, op
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const result = await running;
-    if (opts.signal?.aborted) throw interrupted(result.outputs);
+    if (opts.signal?.aborted) throw interrupted(opts.signal, result.outputs);
     return result;
   } catch (err) {
     if (err instanceof NbprovError && err.code === 'NBPROV_TIMEOUT' && !kernel.dead) {
@@ -404,12 +405,20 @@ function killQuietly(pid: number): void {
   }
 }
 
-function interrupted(outputs: IOutput[]): NbprovError {
-  return Object.assign(new NbprovError('NBPROV_INTERRUPTED', 'interrupted (Ctrl-C)'), { partialOutputs: outputs });
+/** What stopped the run, from the signal the abort carries as its reason (SIGINT when none). */
+function stopped(signal?: AbortSignal): NbprovError {
+  const reason: unknown = signal?.reason;
+  if (reason === 'SIGTERM') return new NbprovError('NBPROV_INTERRUPTED', 'terminated (SIGTERM)', { exitCode: ExitCode.terminated });
+  if (reason === 'SIGHUP') return new NbprovError('NBPROV_INTERRUPTED', 'hung up (SIGHUP)', { exitCode: ExitCode.hangup });
+  return new NbprovError('NBPROV_INTERRUPTED', 'interrupted (Ctrl-C)');
+}
+
+function interrupted(signal: AbortSignal | undefined, outputs: IOutput[]): NbprovError {
+  return Object.assign(stopped(signal), { partialOutputs: outputs });
 }
 
 function throwIfAborted(signal?: AbortSignal): void {
-  if (signal?.aborted) throw new NbprovError('NBPROV_INTERRUPTED', 'interrupted (Ctrl-C)');
+  if (signal?.aborted) throw stopped(signal);
 }
 
 function firstErrorLine(text?: string): string {

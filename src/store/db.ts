@@ -1,6 +1,6 @@
 import { closeSync, existsSync, mkdirSync, openSync, readSync, rmdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import Database from 'better-sqlite3';
 import { NbprovError } from '../errors.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
@@ -36,6 +36,16 @@ export function preparedOnce<T>(prepare: (db: Database.Database) => T): (db: Dat
     if (!statements) cache.set(db, (statements = prepare(db)));
     return statements;
   };
+}
+
+/**
+ * Where a trial's recorded notebook is, when that path stays inside the project (a crafted database could name
+ * `../../etc/x` or an absolute path); undefined otherwise.
+ */
+export function recordedNotebookPath(dbPath: string, recorded: string): string | undefined {
+  const root = projectRoot(dbPath);
+  const path = resolve(root, recorded);
+  return !isAbsolute(recorded) && path.startsWith(root + sep) ? path : undefined;
 }
 
 /** The directory trials name their notebooks relative to: the one holding `.noworkflow/`, else the database's. */
@@ -92,8 +102,8 @@ export function prepareDatabaseDirectory(dbPath: string): () => void {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
     // Under /proc and /sys mkdir says ENOENT although the parent exists.
-    const why = code === 'ENOENT' ? 'ENOENT (this file system does not take new directories)' : code;
-    throw new NbprovError('NBPROV_BAD_DATABASE', `cannot create the database directory ${dir}: ${why}`, { hint: 'choose a writable place with --db PATH' });
+    const why = code === 'ENOENT' ? 'ENOENT (this file system does not take new directories)' : code === 'ENOTDIR' ? `ENOTDIR (${join(dir, 'content')}, the content store, or a directory above it is a file)` : code;
+    throw new NbprovError('NBPROV_BAD_DATABASE', `cannot create the database directory ${dir}: ${why}`, { hint: code === 'ENOTDIR' ? 'move that file away, or choose another place with --db PATH' : 'choose a writable place with --db PATH' });
   }
   return () => {
     for (const d of created.reverse()) {
@@ -113,6 +123,7 @@ export function prepareDatabaseDirectory(dbPath: string): () => void {
 function makeDirectories(target: string): string[] {
   const missing: string[] = [];
   for (let d = target; !existsSync(d) && dirname(d) !== d; d = dirname(d)) missing.unshift(d);
+  if (!missing.length && !statSync(target).isDirectory()) throw Object.assign(new Error(`${target} is not a directory`), { code: 'ENOTDIR' });
   const made: string[] = [];
   for (const d of missing) {
     try {

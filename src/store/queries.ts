@@ -84,6 +84,8 @@ export function resolveTrial(db: Database.Database, selector: string): TrialSumm
       hint: 'see `nbprov list`; selectors are a number, an id prefix, last or last~N',
     });
   const last = /^last(?:~(\d+))?$/.exec(selector);
+  // Past 2^53 a number loses digits (and SQLite refuses it as a datatype mismatch): no trial can be that far.
+  if ((last?.[1] !== undefined && !Number.isSafeInteger(Number(last[1]))) || (/^\d{16,}$/.test(selector) && !Number.isSafeInteger(Number(selector)))) throw notFound();
   let row: TrialRow | undefined;
   if (last) {
     row = db.prepare(`${TRIAL_SELECT} ORDER BY t.sequence_key DESC LIMIT 1 OFFSET ?`).get(Number(last[1] ?? 0)) as TrialRow | undefined;
@@ -210,6 +212,8 @@ export function splitTags(record: TagRecord | undefined): { params: Record<strin
 /** Stored values are JSON for exact scalars, else a bounded repr kept as text. */
 export function decodeValue(text: string | null): unknown {
   if (text === null) return null;
+  // An integer past 2^53 would come back with other digits: keep Python's exact text.
+  if (/^-?\d{16,}$/.test(text) && !Number.isSafeInteger(Number(text))) return text;
   try {
     return JSON.parse(text);
   } catch {

@@ -50,7 +50,7 @@ describe('storage failures and foreign databases', () => {
       writeFileSync(join(dir, 'plain-file'), '');
       const r = await nbprov(['run', 'fails.ipynb', '--db', 'plain-file/db.sqlite'], { cwd: dir });
       assert.equal(r.code, 2);
-      assert.equal(r.stderr, `nbprov: cannot create the database directory ${dir}/plain-file: ENOTDIR\n  hint: choose a writable place with --db PATH\n`);
+      assert.equal(r.stderr, `nbprov: cannot create the database directory ${dir}/plain-file: ENOTDIR (${dir}/plain-file/content, the content store, or a directory above it is a file)\n  hint: move that file away, or choose another place with --db PATH\n`);
     } finally {
       removeProject(dir);
     }
