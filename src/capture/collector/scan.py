@@ -41,6 +41,21 @@ def ret_call(v):
     return None
 
 
+def jumps(node):
+    """Whether a break or continue of the enclosing loop is inside node: the statements
+    after an `if ...: continue` run only when its test says so."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, (ast.Break, ast.Continue)):
+            return True
+        for c in ast.iter_child_nodes(n):
+            if not isinstance(c, (ast.For, ast.AsyncFor, ast.While, ast.FunctionDef,
+                                  ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.expr)):
+                stack.append(c)
+    return False
+
+
 def pos(node):
     ln = getattr(node, "lineno", 0) or 0
     return (ln, getattr(node, "col_offset", 0) or 0,
