@@ -123,8 +123,9 @@ class LoopHooks:
             L.flows = L.flow.flows({n for n in L.flow.D if isinstance(ns.get(n), types.ModuleType)})
         ctx = site.ctx
         loc, ld = (EMPTY, None) if ctx is None else (ctx.locals, self.ldeps.setdefault(ctx.fs, {}))
-        cond = []
-        self._resolve(site.cond, "condition", loc, ld, cond)
+        conditions = []
+        self._resolve(site.cond, "condition", loc, ld, conditions)
+        cond = [(v, t) for _, v, t in conditions]
         # every dependency is resolved before the first summary version replaces a last writer
         todo = []
         for name in L.names:
@@ -143,7 +144,7 @@ class LoopHooks:
         for c in L.calls:
             flow = L.flows.get(c + "()")
             if flow is not None:
-                bases[c] = [(c, v, t) for v, t in self._flow_deps(None, flow, loc, ld, cond)]
+                bases[c] = self._flow_resolve(flow, loc, ld) + conditions
         done = set()
         for name, x, deps in todo:
             if x is MISSING:
@@ -157,14 +158,18 @@ class LoopHooks:
         """[(version, type)] of a summary version of name: what flows into it, resolved now.
         Its own previous version comes first: `bound` if the loop only changed the object,
         a data dependency if it re-bound the name (`m = m * 0.9` is no mutation)."""
-        res = []
-        self._resolve(flow.data, "assignment", loc, ld, res)
-        self._call_deps(flow.calls, loc, res)
-        self._resolve(flow.control, "condition", loc, ld, res)
         own, out = [], []
-        for n, v, t in res:
+        for n, v, t in self._flow_resolve(flow, loc, ld):
             if n != name:
                 out.append((v, t))
             elif name not in loc:
                 own.append((v, "bound" if t == "assignment" and not flow.rebound else t))
         return own + out + cond
+
+    def _flow_resolve(self, flow, loc, ld):
+        # [(name, version, type)] of what a Flow reads, through the last writers now
+        res = []
+        self._resolve(flow.data, "assignment", loc, ld, res)
+        self._call_deps(flow.calls, loc, res)
+        self._resolve(flow.control, "condition", loc, ld, res)
+        return res
