@@ -94,8 +94,8 @@ def mutator_reads(sc):
         if mutator:
             c = Scan().scan([node])
             loads, calls = out.setdefault(r, ({}, {}))
-            loads.update((n, 1) for n in c.loads if n in sc.loads)
-            calls.update((n, 1) for n in c.calls if n in sc.calls)
+            loads.update(dict.fromkeys(n for n in c.loads if n in sc.loads))
+            calls.update(dict.fromkeys(n for n in c.calls if n in sc.calls))
     return {r: (tuple(loads), tuple(calls)) for r, (loads, calls) in out.items()}
 
 
