@@ -95,7 +95,8 @@ describe('variable capture through a real kernel: exact lineage in noWorkflow ta
     assert.deepEqual(upstream(db, 'label'), ['cfg', 'scale']);
     assert.deepEqual(upstream(db, 'squares'), ['scale']);
     assert.deepEqual(versions(db, 'n').map((v) => [v.kind, v.value]), [['walrus', '5']]);
-    assert.deepEqual(upstream(db, 'big', ['condition']), ['data', 'rows'], 'control edges only: big ← if len(rows) ← for x in data');
+    assert.deepEqual(upstream(db, 'big', ['condition']), ['rows'], 'control edges only: big ← if len(rows)');
+    assert.deepEqual(upstream(db, 'rows', ['dependency', 'bound']), ['data', 'np', 'rng', 'scale', 'x'], 'rows holds values of data: data edges');
     assert.deepEqual(upstream(db, 'big', ['dependency', 'bound', 'call']), [], 'and on nothing else');
     db.close();
   });

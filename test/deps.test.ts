@@ -83,14 +83,14 @@ describe('nbprov deps', () => {
     assert.equal(await ok('a', '--version', '1', '--trial', '1', '--debug'), 'a v1 = 1  cell 4 · feature-engineering · line 1\n');
   });
 
-  test('a loop: iterations, the loop summary, control on the bound; --no-control drops it', async () => {
+  test('a loop: iterations with control on the bound, then the summary, which re-binds total (no [mutation]) from i and so from n; --no-control drops control', async () => {
     assert.equal(
       await ok('total', '--trial', '1'),
       `total v5 (loop, 4 iterations) = 6  cell 8 · line 2
-├─ [control] n v1 = 4  cell 2 · line 2
+├─ n v1 = 4  cell 2 · line 2
 ├─ i v3 (for) = 2  cell 8 · line 2
 │  └─ n v1 (see above)
-└─ [mutation] total v4 (augassign) = 3  cell 8 · line 3
+└─ total v4 (augassign) = 3  cell 8 · line 3
    ├─ [control] n v1 (see above)
    ├─ total v3 (augassign) = 1  cell 8 · line 3
    │  ├─ [control] n v1 (see above)
@@ -106,7 +106,7 @@ describe('nbprov deps', () => {
     );
     const text = show('total', { control: false });
     assert.doesNotMatch(text, /\[control\]/);
-    assert.match(text, /^├─ i v3 \(for\) = 2 {2}cell 8 · line 2\n│ {2}└─ n v1 = 4 {2}cell 2 · line 2\n/m);
+    assert.match(text, /^└─ total v4 \(augassign\) = 3 {2}cell 8 · line 3\n {3}├─ total v3 \(augassign\) = 1 {2}cell 8 · line 3\n {3}│ {2}├─ total v2 /m);
   });
 
   test('a function reading a global: the call edge points to alpha', async () => {
@@ -221,7 +221,7 @@ metrics-evaluation
     const forward = show(undefined, { tagged: true, forward: true });
     assert.match(forward, /^alpha v1 = 0\.5 {2}cell 2 · line 1 {2}param\n/);
     assert.match(forward, /\n\nn v1 = 4 {2}cell 2 · line 2 {2}param\n/);
-    assert.match(forward, /\n[├└]─ \[control\] total v5 \(loop, 4 iterations\) \(see above\)\n/);
+    assert.match(forward, /\n[├└]─ total v5 \(loop, 4 iterations\) \(see above\)\n/);
     const doc = json(undefined, { tagged: true });
     assert.deepEqual(Object.values(doc.tags!), ['metric:max']);
   });

@@ -148,8 +148,9 @@ class FunctionHooks:
                     stack.append(g)
 
     def _repair(self, calls, loc, done, at, base, iterations=None, kind=None):
-        # a notebook function past its budget ran uninstrumented: version the globals
-        # it may write whose value no longer matches their last recorded version
+        """A notebook function past its budget ran uninstrumented: version the globals it may
+        write whose value no longer matches their last recorded version. base: the deps of
+        the calling statement, or {function name: deps} (a loop's per-call flows)."""
         if not calls or not self.fns:
             return
         ns = self.ns
@@ -159,6 +160,7 @@ class FunctionHooks:
             fi = self._fi(ns.get(c))
             if fi is None:
                 continue
+            b = base.get(c, ()) if isinstance(base, dict) else base
             for g in fi.writes + fi.gmuts:
                 if g in done or g in loc:
                     continue
@@ -166,5 +168,7 @@ class FunctionHooks:
                 if x is MISSING or isinstance(x, types.ModuleType) or not self._changed(g, x):
                     continue
                 done.add(g)
-                self._mutation(g, at, x, base,
-                               kind or ("global" if g in fi.writes else "mutate"), iterations)
+                # `global g; g = ...` re-binds g: it depends on its old version only if it reads it
+                own = "bound" if g not in fi.writes else "assignment" if g in fi.reads else None
+                self._mutation(g, at, x, b, kind or ("global" if g in fi.writes else "mutate"),
+                               iterations, own=own)

@@ -17,7 +17,9 @@ and a while loop alike, with `__nbprov__.lw(sid) and test` as phase 1's test.
 import builtins
 import itertools
 import operator
+import types
 
+from .scan import EMPTY
 from .values import MISSING
 
 
@@ -116,13 +118,58 @@ class LoopHooks:
                     iters = st.n + st.h0 - h
         else:
             iters = st.n
-        loc, ld, base = self._statement_deps(site, L.loads, L.calls, (L.iters, site.cond))
-        done = set()
+        ns = self.ns
+        if L.flows is None:
+            L.flows = L.flow.flows({n for n in L.flow.D if isinstance(ns.get(n), types.ModuleType)})
+        ctx = site.ctx
+        loc, ld = (EMPTY, None) if ctx is None else (ctx.locals, self.ldeps.setdefault(ctx.fs, {}))
+        conditions = []
+        self._resolve(site.cond, "condition", loc, ld, conditions)
+        cond = [(v, t) for _, v, t in conditions]
+        # every dependency is resolved before the first summary version replaces a last writer
+        todo = []
         for name in L.names:
-            x = self._changed_global(name, loc, ld, base)
-            if x is MISSING:
+            flow = L.flows.get(name)
+            if flow is None:
+                continue
+            if name in loc:      # a notebook function's local: its deps only extend
+                todo.append((name, MISSING, self._flow_deps(name, flow, loc, ld, cond)))
+                continue
+            x = ns.get(name, MISSING)
+            if x is MISSING or isinstance(x, types.ModuleType):
                 continue
             if self._changed(name, x) or (st.phase2 and name in L.static):
+                todo.append((name, x, self._flow_deps(name, flow, loc, ld, cond)))
+        bases = {}
+        for c in L.calls:
+            flow = L.flows.get(c + "()")
+            if flow is not None:
+                bases[c] = self._flow_resolve(flow, loc, ld) + conditions
+        done = set()
+        for name, x, deps in todo:
+            if x is MISSING:
+                ld[name] = ld.get(name, []) + deps
+            else:
                 done.add(name)
-                self._mutation(name, site.pos, x, base, "loop", iters)
-        self._repair(L.calls, loc, done, site.pos, base, iters, "loop")
+                self._emit(name, "loop", site.pos, x, deps, iters)
+        self._repair(L.calls, loc, done, site.pos, bases, iters, "loop")
+
+    def _flow_deps(self, name, flow, loc, ld, cond):
+        """[(version, type)] of a summary version of name: what flows into it, resolved now.
+        Its own previous version comes first: `bound` if the loop only changed the object,
+        a data dependency if it re-bound the name (`m = m * 0.9` is no mutation)."""
+        own, out = [], []
+        for n, v, t in self._flow_resolve(flow, loc, ld):
+            if n != name:
+                out.append((v, t))
+            elif name not in loc:
+                own.append((v, "bound" if t == "assignment" and not flow.rebound else t))
+        return own + out + cond
+
+    def _flow_resolve(self, flow, loc, ld):
+        # [(name, version, type)] of what a Flow reads, through the last writers now
+        res = []
+        self._resolve(flow.data, "assignment", loc, ld, res)
+        self._call_deps(flow.calls, loc, res)
+        self._resolve(flow.control, "condition", loc, ld, res)
+        return res

@@ -160,8 +160,9 @@ class Recorder(LoopHooks, FunctionHooks):
                 out.append([v, dv, typ])
         self.last[name] = v
 
-    def _mutation(self, name, at, x, base, kind="mutate", iterations=None, keys=None):
-        deps = [(self.last[name], "bound")] if name in self.last else []
+    def _mutation(self, name, at, x, base, kind="mutate", iterations=None, keys=None, own="bound"):
+        # own: the type of the dependency on the name's previous version (None: none)
+        deps = [(self.last[name], own)] if own and name in self.last else []
         deps.extend((v, t) for n, v, t in base if n != name)
         self._emit(name, kind, at, x, deps, iterations, keys)
 
@@ -220,16 +221,22 @@ class Recorder(LoopHooks, FunctionHooks):
                 self._resolve(site.cond, "condition", loc, ld, wl)
                 self._emit(name, "walrus", at, x, [(v, t) for _, v, t in wl])
                 done.add(name)
-        for name, at, how, keys in site.muts:
+        for name, at, how, keys, own in site.muts:
             if name in done:
                 continue
-            x = self._changed_global(name, loc, ld, base)
+            mb = base
+            if own is not None:     # a mutator call depends on what it reads, not the statement
+                mb = []
+                self._resolve(own[0], "assignment", loc, ld, mb)
+                self._call_deps(own[1], loc, mb)
+                self._resolve(site.cond, "condition", loc, ld, mb)
+            x = self._changed_global(name, loc, ld, mb)
             if x is MISSING:
                 continue
             if how == "ret" and not (result is None or result is x):
                 continue
             done.add(name)
-            self._mutation(name, at, x, base, keys=keys)
+            self._mutation(name, at, x, mb, keys=keys)
         if site.check:
             snap = self.snap
             for n in site.loads:

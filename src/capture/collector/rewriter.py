@@ -10,7 +10,7 @@ import ast
 import copy
 import sys
 
-from .scan import FuncInfo, Scan
+from .scan import FuncInfo, Scan, jumps
 from .sites import Ctx, add_targets, expr_site, extend_cond, loop_site, make_site, simple_site
 
 ME = "__nbprov__"
@@ -73,6 +73,9 @@ class Rewriter(ast.NodeTransformer):
         last = len(stmts) - 1
         for i, s in enumerate(stmts):
             out.extend(self.stmt(s, ctx, cond, top and i == last))
+            if type(s) is ast.If and jumps(s):
+                # `if done: break` governs the rest of the loop body
+                cond = extend_cond(cond, Scan().scan([s.test]).loads)
         return out
 
     def record(self, site, at):

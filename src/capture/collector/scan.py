@@ -15,6 +15,12 @@ MUTATORS = frozenset("""
     popleft fit partial_fit fit_transform fit_predict set_params set_output fill itemset
     setflags
 """.split())
+# Methods that return None without mutating: keep the None-return rule from firing on them.
+NON_MUTATORS = frozenset("""
+    show savefig close draw print info debug warning warn error critical exception log
+    to_csv to_json to_parquet to_pickle to_excel to_sql to_hdf to_feather to_latex to_html
+    to_markdown to_stata dump write writelines flush join wait
+""".split())
 
 
 def root_name(node):
@@ -22,6 +28,32 @@ def root_name(node):
     while isinstance(node, (ast.Attribute, ast.Subscript)):
         node = node.value
     return node.id if isinstance(node, ast.Name) else None
+
+
+def ret_call(v):
+    """The call of an expression statement `obj.m(...)`, which may change obj in place (the
+    recorder versions obj if the call returned None or obj itself), else None."""
+    if isinstance(v, ast.Await):
+        v = v.value
+    if isinstance(v, ast.Call) and isinstance(v.func, ast.Attribute) \
+            and isinstance(v.func.value, ast.Name) and v.func.attr not in NON_MUTATORS:
+        return v
+    return None
+
+
+def jumps(node):
+    """Whether a break or continue of the enclosing loop is inside node: the statements
+    after an `if ...: continue` run only when its test says so."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, (ast.Break, ast.Continue)):
+            return True
+        for c in ast.iter_child_nodes(n):
+            if not isinstance(c, (ast.For, ast.AsyncFor, ast.While, ast.FunctionDef,
+                                  ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.expr)):
+                stack.append(c)
+    return False
 
 
 def pos(node):
@@ -58,6 +90,7 @@ class Scan(ast.NodeVisitor):
     def __init__(self, fn_bodies=False):
         self.loads, self.stores, self.calls = {}, {}, {}
         self.muts, self.recv, self.mroots = {}, {}, {}
+        self.rcalls = []              # (receiver root, call node, mutator) of each method call
         self.walrus = []              # (NamedExpr, names bound around it)
         self.globals, self.nonlocals = set(), set()
         self.yields = False
@@ -110,10 +143,12 @@ class Scan(ast.NodeVisitor):
                 r = root_name(f.value)
                 if r and not self.bound(r):
                     self.recv.setdefault(r, node)
-                    if f.attr in MUTATORS or any(
-                            k.arg == "inplace" and isinstance(k.value, ast.Constant)
-                            and k.value.value is True for k in node.keywords):
+                    mutator = f.attr in MUTATORS or any(
+                        k.arg == "inplace" and isinstance(k.value, ast.Constant)
+                        and k.value.value is True for k in node.keywords)
+                    if mutator:
                         self.muts.setdefault(r, node)
+                    self.rcalls.append((r, node, mutator))
         self.generic_visit(node)
 
     def visit_NamedExpr(self, node):

@@ -6,14 +6,8 @@ out once here and the run-time record only reads ready-made tuples.
 """
 import ast
 
-from .scan import Scan, pos, root_name
-
-# Methods that return None without mutating: keep the None-return rule from firing on them.
-NON_MUTATORS = frozenset("""
-    show savefig close draw print info debug warning warn error critical exception log
-    to_csv to_json to_parquet to_pickle to_excel to_sql to_hdf to_feather to_latex to_html
-    to_markdown to_stata dump write writelines flush join wait
-""".split())
+from .flow import loop_flow
+from .scan import Scan, pos, ret_call, root_name
 
 
 class Ctx:
@@ -29,10 +23,11 @@ class Site:
     """One instrumented statement. Positions are (line, col, end_line, end_col).
 
     targets  (name, kind, pos) for each name the statement binds
-    muts     (root name, pos, how, keys) for each object it may change in place: "store"
-             (x.a = ..., x[i] = ...), "static" (a mutator method, inplace=True) or "ret"
-             (obj.m(...), versioned only if it returns None or obj); keys are the source
-             texts of the stored parts (".a", "[i]"), noWorkflow's member keys
+    muts     (root name, pos, how, keys, own) for each object it may change in place:
+             "store" (x.a = ..., x[i] = ...), "static" (a mutator method, inplace=True) or
+             "ret" (obj.m(...), versioned only if it returns None or obj); keys are the source
+             texts of the stored parts (".a", "[i]"), noWorkflow's member keys; own: the
+             (loads, calls) of a static mutation's own calls, None for the whole statement's
     walrus   (name, pos, names its value reads) for each := target
     loads    names it reads: "assignment" dependencies
     cond     names the enclosing if / while / for / match tests read: "condition" dependencies
@@ -57,13 +52,14 @@ class LoopInfo:
     names    bound or changed in the body: versioned if their value differs afterwards
     static   changed by a statement of the body: versioned whenever phase 2 ran, since the
              uninstrumented iterations may have changed them without changing their size
-    loads    read in the body; iters: read by the iterable or the while test (conditions)
+    flow     the body's LoopFlow; flows: its closure (name -> Flow), made at the first exit
+    calls    names the loop calls: the globals those notebook functions change are repaired
     """
-    __slots__ = ("names", "static", "loads", "iters", "calls", "is_while")
+    __slots__ = ("names", "static", "flow", "flows", "calls")
 
-    def __init__(self, names, static, loads, iters, calls, is_while):
-        self.names, self.static, self.loads = names, static, loads
-        self.iters, self.calls, self.is_while = iters, calls, is_while
+    def __init__(self, names, static, flow, calls):
+        self.names, self.static, self.flow, self.calls = names, static, flow, calls
+        self.flows = None
 
 
 def extend_cond(cond, names):
@@ -90,6 +86,19 @@ def member_key(root, node):
     return ast.unparse(node)[len(root):][:256]
 
 
+def mutator_reads(sc):
+    """root -> (loads, calls) of the mutator calls on it: `reg.fit(X, y).predict(Z)` changes
+    reg from reg, X and y, while the statement also reads Z."""
+    out = {}
+    for r, node, mutator in sc.rcalls:
+        if mutator:
+            c = Scan().scan([node])
+            loads, calls = out.setdefault(r, ({}, {}))
+            loads.update(dict.fromkeys(n for n in c.loads if n in sc.loads))
+            calls.update(dict.fromkeys(n for n in c.calls if n in sc.calls))
+    return {r: (tuple(loads), tuple(calls)) for r, (loads, calls) in out.items()}
+
+
 def make_site(sc, binds, muts, ctx, cond, at):
     site = Site(ctx, cond, at)
     bound = {b[0] for b in binds}
@@ -103,8 +112,10 @@ def make_site(sc, binds, muts, ctx, cond, at):
             mm[r] = (r, pos(node), how, [])
         if how == "store":
             mm[r][3].append(member_key(r, node))
+    own = mutator_reads(sc)
     site.targets = tuple((n, k, pos(node)) for n, k, node in binds)
-    site.muts = tuple((r, at, how, tuple(keys)) for r, at, how, keys in mm.values())
+    site.muts = tuple((r, at, how, tuple(keys), own.get(r) if how == "static" else None)
+                      for r, at, how, keys in mm.values())
     site.walrus = tuple(
         (w.target.id, pos(w), tuple(n for n in Scan().scan([w.value]).loads if n not in inner))
         for w, inner in sc.walrus)
@@ -153,14 +164,10 @@ def simple_site(s, ctx, cond):
 
 
 def expr_site(s, ctx, cond):
-    v = s.value
-    if isinstance(v, ast.Await):
-        v = v.value
     sc = Scan().scan([s.value])
     muts = []
-    if isinstance(v, ast.Call) and isinstance(v.func, ast.Attribute) \
-            and isinstance(v.func.value, ast.Name) and v.func.attr not in NON_MUTATORS \
-            and v.func.value.id not in sc.muts:
+    v = ret_call(s.value)
+    if v is not None and v.func.value.id not in sc.muts:
         # obj.m(...) returning None or obj itself mutated obj (decided at run time)
         muts.append((v.func.value.id, v, "ret"))
     if not (muts or sc.muts or sc.walrus or sc.calls):
@@ -170,7 +177,7 @@ def expr_site(s, ctx, cond):
 
 def loop_site(s, ctx, cond, head_sc, binds, muts, is_while):
     # one site per loop: its iterations record the target, its end the summary version
-    body = Scan().scan(s.body + s.orelse + ([] if is_while else [s.target]))
+    body = Scan().scan(s.body + s.orelse + ([s.test] if is_while else [s.target]))
     names = tuple(dict.fromkeys(list(body.stores) + list(body.mroots) + list(body.recv)))
     static = frozenset(list(body.mroots) + list(body.muts))
     calls = tuple(dict.fromkeys(list(body.calls) + list(head_sc.calls)))
@@ -179,5 +186,5 @@ def loop_site(s, ctx, cond, head_sc, binds, muts, is_while):
         site.loads = tuple(head_sc.loads)      # the target is assigned from the iterable
         site.calls = tuple(head_sc.calls)
     site.check = False
-    site.loop = LoopInfo(names, static, tuple(body.loads), tuple(head_sc.loads), calls, is_while)
+    site.loop = LoopInfo(names, static, loop_flow(s, names), calls)
     return site

@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { nbprov, project, removeProject, writeNotebook } from './helpers/cli.js';
+
+// Issue #12, loop lineage: a loop summary depends only on what flows into each name, a re-bound name is no
+// mutation, and a chained fit(...).predict(...) does not make the test data an ancestor of the fitted model.
+const CELLS = [
+  'm0 = 1.0\nscale0 = 2.0',
+  'm = m0\nscale = scale0\nfinal = 0',
+  'for i in range(10):\n    m = m * 0.9\n    scale = scale * 1.1\n    final = m + 1',
+  'result = round(final, 6)  # nbprov: metric:max',
+  'from sklearn.linear_model import LinearRegression\nimport numpy as np\nX_train = np.ones((5, 2))\ny_train = np.arange(5.0)\n' +
+    'X_test = np.zeros((3, 2))\nreg = LinearRegression()\npred = reg.fit(X_train, y_train).predict(X_test)',
+];
+
+interface DepsJson {
+  nodes: { id: number; name: string; version: number; kind: string }[];
+  edges: { dependent: number; dependency: number; type: string }[];
+}
+
+describe('loop lineage through a real kernel', () => {
+  let peeled: string;
+  let full: string;
+  const deps = async (dir: string, ...args: string[]) => {
+    const r = await nbprov(['deps', ...args], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    return r.stdout;
+  };
+  const ancestors = async (dir: string, name: string) => {
+    const doc = JSON.parse(await deps(dir, name, '--json')) as DepsJson;
+    return [...new Set(doc.nodes.map((n) => n.name))].sort();
+  };
+
+  before(async () => {
+    peeled = project();
+    full = project();
+    for (const dir of [peeled, full]) {
+      writeNotebook(dir, 'loops.ipynb', CELLS);
+      const nb = JSON.parse(readFileSync(join(dir, 'loops.ipynb'), 'utf8'));
+      nb.cells[0].metadata.tags = ['parameters'];
+      writeFileSync(join(dir, 'loops.ipynb'), JSON.stringify(nb));
+    }
+    const runs = await Promise.all([
+      nbprov(['run', 'loops.ipynb', '-q'], { cwd: peeled }),
+      nbprov(['run', 'loops.ipynb', '-q', '--capture', 'full'], { cwd: full }),
+    ]);
+    for (const r of runs) assert.equal(r.code, 0, r.stderr);
+  });
+  after(() => {
+    removeProject(peeled);
+    removeProject(full);
+  });
+
+  test('final is built from m alone, not from scale, which the same loop updates', async () => {
+    assert.equal(
+      await deps(peeled, 'final'),
+      `final v5 (loop, 10 iterations) = 1.3486784401  cell 3 · line 1
+└─ m v4 = 0.7290000000000001  cell 3 · line 2
+   └─ m v3 = 0.81  cell 3 · line 2
+      └─ m v2 = 0.9  cell 3 · line 2
+         └─ m v1 = 1  cell 2 · line 1
+            └─ m0 v1 = 1  cell 1 · line 1
+`,
+    );
+  });
+
+  test('a name re-bound in a loop: its summary is a new version with a data edge, no [mutation]', async () => {
+    const doc = JSON.parse(await deps(peeled, 'scale', '--json')) as DepsJson;
+    const label = (id: number) => {
+      const n = doc.nodes.find((x) => x.id === id)!;
+      return `${n.name} v${n.version} ${n.kind}`;
+    };
+    assert.deepEqual(
+      doc.edges.map((e) => `${label(e.dependent)} <-${e.type}- ${label(e.dependency)}`),
+      ['scale v1 assign <-data- scale0 v1 assign', 'scale v2 assign <-data- scale v1 assign', 'scale v3 assign <-data- scale v2 assign', 'scale v4 assign <-data- scale v3 assign', 'scale v5 loop <-data- scale v4 assign'],
+    );
+  });
+
+  test('past the peel budget, each loop name has the ancestors --capture full records', async () => {
+    for (const name of ['final', 'm', 'scale', 'i']) assert.deepEqual(await ancestors(peeled, name), await ancestors(full, name), name);
+    assert.deepEqual(await ancestors(peeled, 'final'), ['final', 'm', 'm0']);
+  });
+
+  test('diff: "Why" names the parameter final is built from, not the one the same loop also updates', async () => {
+    const second = await nbprov(['run', 'loops.ipynb', '-q', '-p', 'm0', '2.0', '-p', 'scale0', '3.0'], { cwd: peeled });
+    assert.equal(second.code, 0, second.stderr);
+    const diff = await nbprov(['diff', '1', '2'], { cwd: peeled });
+    assert.equal(diff.code, 0, diff.stderr);
+    assert.match(diff.stdout, /\nWhy\n {2}result got better \(1\.34868 → 1\.69736\)\n {4}param {2}m0 {2}1 → 2\n\n/);
+  });
+
+  test('reg.fit(X_train, y_train).predict(X_test): the fitted model is built without X_test, pred with it', async () => {
+    assert.deepEqual(await ancestors(peeled, 'reg'), ['LinearRegression', 'X_train', 'np', 'reg', 'y_train']);
+    assert.deepEqual(await ancestors(peeled, 'pred'), ['LinearRegression', 'X_test', 'X_train', 'np', 'pred', 'reg', 'y_train']);
+  });
+});
