@@ -19,6 +19,7 @@ export interface VariableTagRow {
 }
 
 const VALUE_LIMIT = 256;
+const NON_FINITE = new Set(['"nan"', '"inf"', '"-inf"']);
 
 /** Adds a stage row for one cell activation; false when it was there already. */
 export function insertCellStage(db: Database.Database, trialId: string, activationId: number, stage: string): boolean {
@@ -37,13 +38,16 @@ export function insertCellStage(db: Database.Database, trialId: string, activati
  */
 export function insertVariableTag(db: Database.Database, trialId: string, name: string, kind: string): boolean {
   const last = db
-    .prepare('SELECT evaluation_id AS evaluationId, activation_id AS activationId, value, kind FROM nbprov_value WHERE trial_id = ? AND name = ? ORDER BY evaluation_id DESC LIMIT 1')
-    .get(trialId, name) as { evaluationId: number; activationId: number; value: string | null; kind: string } | undefined;
+    .prepare('SELECT evaluation_id AS evaluationId, activation_id AS activationId, value, kind, type FROM nbprov_value WHERE trial_id = ? AND name = ? ORDER BY evaluation_id DESC LIMIT 1')
+    .get(trialId, name) as { evaluationId: number; activationId: number; value: string | null; kind: string; type: string | null } | undefined;
   if (!last || last.kind === 'del') return false;
   const repr = (db.prepare('SELECT repr FROM evaluation WHERE trial_id = ? AND id = ?').get(trialId, last.evaluationId) as { repr: string } | undefined)?.repr ?? null;
+  // The collector writes a float nan or inf as the JSON string "nan": the repr keeps it apart from the string 'nan'.
+  const nonFinite = NON_FINITE.has(last.value ?? '') && last.type !== 'str' && last.type !== 'numpy.str_';
+  const value = last.value !== null && !nonFinite ? last.value : repr;
   db.prepare('DELETE FROM stage_tags WHERE trial_id = ? AND variable_name = ?').run(trialId, name);
   db.prepare('INSERT INTO stage_tags (trial_id, id, name, tag_name, activation_id, variable_name, variable_value) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
-    trialId, nextId(db, trialId), name, kind, last.activationId, name, (last.value ?? repr)?.slice(0, VALUE_LIMIT) ?? null,
+    trialId, nextId(db, trialId), name, kind, last.activationId, name, value?.slice(0, VALUE_LIMIT) ?? null,
   );
   return true;
 }
