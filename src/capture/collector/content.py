@@ -311,6 +311,8 @@ def small_items(x):
     """The scalar entries of a small list/tuple/dict as [path, repr] or [path, repr, json] (paths such as
     `.n_estimators`, `[0]`, `['a b']`, `.sizes[1]`), or None when it is not small. A nested empty
     container or a set of scalars is one entry, shown by its repr."""
+    if not isinstance(x, (list, tuple, dict)):
+        return None
     out = []
     try:
         _walk_small(x, "", 0, out, set())
