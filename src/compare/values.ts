@@ -69,6 +69,8 @@ export function compareValues(a: RecordedValue | undefined, b: RecordedValue | u
   if (sa && sb) {
     if (sa.content !== undefined && sb.content !== undefined) return sa.content === sb.content ? 'same' : 'different';
     if (SHAPE_FIELDS.some((k) => sa[k] !== undefined && sb[k] !== undefined && JSON.stringify(sa[k]) !== JSON.stringify(sb[k]))) return 'different';
+    // reprlib's reprs sort dicts and sets, so two reprs of one content agree: different ones prove a change.
+    if (a.repr !== null && b.repr !== null && withoutAddresses(a.repr) !== withoutAddresses(b.repr)) return 'different';
     return sa.sampled || sb.sampled ? 'too large' : 'no content fingerprint';
   }
   // A long string or a bytes value has a content-only summary now and none in older trials.
@@ -76,6 +78,10 @@ export function compareValues(a: RecordedValue | undefined, b: RecordedValue | u
   if (only && SHAPE_FIELDS.some((k) => only[k] !== undefined)) return 'different';
   if (a.repr !== b.repr) return 'different';
   return only ? 'no content fingerprint' : 'same';
+}
+
+function withoutAddresses(repr: string): string {
+  return repr.replace(/ at 0x[0-9a-fA-F]+/g, '');
 }
 
 const SHAPE_FIELDS = ['len', 'shape', 'dtype', 'columns', 'fp'] as const;
@@ -89,7 +95,9 @@ export function describeValue(v: RecordedValue | undefined): string {
     return typeof value === 'number' ? formatNumber(value) : JSON.stringify(value);
   }
   const s = v.summary;
-  if (s && !(s.items && v.repr) && SHAPE_FIELDS.some((k) => s[k] !== undefined)) return describeSummary(s);
+  // A list, tuple, dict or set reads better as its (bounded) repr than as its length.
+  const container = s && (s.items !== undefined || (s.len !== undefined && s.dtype === undefined));
+  if (s && !(container && v.repr) && SHAPE_FIELDS.some((k) => s[k] !== undefined)) return describeSummary(s);
   return v.repr ?? (s ? describeSummary(s) : '(no value recorded)');
 }
 
