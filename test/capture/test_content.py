@@ -115,6 +115,22 @@ class TestFingerprint(unittest.TestCase):
         self.assertSame(multi, frame().set_index(["s", "i"]))
         self.assertDiffer(multi, frame().set_index(["i", "s"]))
 
+    def test_a_frame_from_a_2d_array_reads_as_the_same_frame_from_columns(self):
+        grid = np.arange(40.0).reshape(8, 5)
+        from_array = pd.DataFrame(grid, columns=list("abcde"))
+        self.assertTrue(from_array._mgr.blocks[0].values.flags.f_contiguous)     # columns strided in memory
+        from_array["s"] = list("qrstuvwx")
+        from_columns = pd.DataFrame({c: grid[:, i].copy() for i, c in enumerate("abcde")})
+        from_columns["s"] = list("qrstuvwx")
+        self.assertSame(from_array, from_columns)
+        changed = from_array.copy()
+        changed.iloc[7, 4] = -1.0
+        self.assertDiffer(from_array, changed)
+        tall = pd.DataFrame(np.arange(3 * 400_000.0).reshape(400_000, 3))       # more than one 1 MiB run of rows
+        copied = tall.copy()
+        self.assertTrue(copied._mgr.blocks[0].values.flags.c_contiguous)
+        self.assertSame(tall, copied)
+
     def test_a_100_mb_frame_is_fingerprinted_whole(self):
         df = pd.DataFrame({"c%d" % i: np.full(1_250_000, float(i)) for i in range(10)})
         self.assertEqual(df.memory_usage(index=False).sum(), 100_000_000)
