@@ -19,8 +19,8 @@ import zlib
 
 FP_BUDGET = 128 << 20       # bytes read per value: a 100 MB frame fits (≈ 15-25 ms), a 1 GiB array does not
 ITEM_COST = 4096            # a container item walked in Python costs what crc32 reads in the same time
-REPR_COST = 512             # an element hashed through the C repr of a list of scalars
-PACKED_COST = 8             # an element packed by array() or joined (ints, floats, strs)
+REPR_COST = 1024            # an element hashed through the C repr of a list of scalars (~300 ns for a float)
+PACKED_COST = 96            # an element packed by array() or joined (ints, floats, strs: 20-50 ns)
 CHUNK = 1 << 20             # bytes copied at a time from a strided array
 MAX_DEPTH = 32              # deeper nesting is treated as too large
 
@@ -160,7 +160,8 @@ class Fingerprint:
     def feed_array(self, a, h, depth):
         h.update(b"nd" + str(a.dtype).encode() + repr(a.shape).encode())
         if a.dtype.hasobject:
-            self.charge(a.size * PACKED_COST)
+            if a.size * PACKED_COST > self.left:        # before tolist() makes a list of them
+                raise TooLarge()
             return self.feed_sequence(a.reshape(-1).tolist(), h, depth + 1)
         self.charge(a.nbytes)
         h.update(struct.pack("<I", self.crc_array(a, 0)))
@@ -264,6 +265,8 @@ class Fingerprint:
     def feed_sequence(self, x, h, depth):
         items = list.__iter__(x) if isinstance(x, list) else tuple.__iter__(x)
         n = len(x)
+        if n >= 8 and self.joined(x, n, h):
+            return
         types = set(map(type, x))
         if types <= REPR_SCALARS and self.packed(x, types, n, h):
             return
@@ -277,6 +280,23 @@ class Fingerprint:
             self.charge(ITEM_COST)
             self.feed(item, h, depth + 1)
 
+    def joined(self, x, n, h):
+        """Strings (an object column's usual content) joined by NUL, when none holds one: a dozen nanoseconds an
+        element, where a scan of the types alone costs as much."""
+        first = next(list.__iter__(x) if isinstance(x, list) else tuple.__iter__(x))
+        if type(first) is not str:
+            return False
+        self.charge(n * PACKED_COST)
+        try:
+            text = "\x00".join(x)
+        except TypeError:
+            return False
+        if text.count("\x00") != n - 1:
+            return False
+        h.update(b"j%d:" % n)
+        self.blob(h, b"J", text.encode("utf-8", "surrogatepass"))
+        return True
+
     def packed(self, x, types, n, h):
         """Homogeneous ints, floats or strs through array()/join(): tens of nanoseconds an element."""
         if len(types) != 1 or n < 8:
@@ -287,7 +307,7 @@ class Fingerprint:
                 data = array.array("d", x)
             elif t is int:
                 data = array.array("q", x)
-            elif t is str:
+            elif t is str:      # some hold a NUL
                 self.charge(n * PACKED_COST)
                 self.blob(h, b"L", array.array("q", map(len, x)))
                 self.blob(h, b"J", "".join(x).encode("utf-8", "surrogatepass"))
