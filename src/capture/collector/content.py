@@ -204,13 +204,10 @@ class Fingerprint:
             k = v.shape[0]
             crcs = [0] * k
             step = max(1, CHUNK // max(1, rows.strides[0]))
-            buf = np_.empty((k, step), dtype=v.dtype)       # reused: allocating each run costs as much as the copy
             for i in range(0, rows.shape[0], step):
-                part = rows[i:i + step]
-                out = buf[:, :part.shape[0]]
-                np_.copyto(out, part.T)
+                part = np_.ascontiguousarray(rows[i:i + step].T)
                 for c in range(k):
-                    crcs[c] = zlib.crc32(out[c].view(np_.uint8), crcs[c])
+                    crcs[c] = zlib.crc32(part[c].view(np_.uint8), crcs[c])
             for c, j in enumerate(blk.mgr_locs.as_array):
                 out[int(j)] = crcs[c]
         return out
