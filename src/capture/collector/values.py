@@ -268,7 +268,8 @@ class Summaries:
             except Exception:
                 pass
         try:
-            summ = self.summary(x)
+            # a numpy scalar kept exactly needs no fingerprint
+            summ = self.summary(x) if scalar is NOSCALAR else None
         except Exception:
             summ = None
         try:
