@@ -16,7 +16,7 @@ export interface ValueSummary {
   fp?: string;
   len?: number;
   columns?: string[];
-  /** A fingerprint of the whole content; absent when over the collector's budget, or recorded before nbprov 0.2. */
+  /** A fingerprint of the whole content; absent when over the collector's budget, or recorded before content fingerprints. */
   content?: string;
   /** The value was too large to fingerprint whole. */
   sampled?: boolean;

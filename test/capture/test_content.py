@@ -190,6 +190,9 @@ class TestFingerprint(unittest.TestCase):
         self.assertEqual(fp(a, budget=7999), (None, True))
         self.assertIsNotNone(fp(a, budget=8000)[0])
         self.assertEqual(fp("x" * 100, budget=99), (None, True))
+        wide = pd.DataFrame(np.zeros((1000, 4)))                 # a row-major block, charged before it is read
+        self.assertEqual(fp(wide, budget=31999), (None, True))
+        self.assertIsNotNone(fp(wide, budget=40000)[0])
         big = np.broadcast_to(np.float64(1), (1 << 27,))        # 1 GiB of elements, no memory
         start = time.perf_counter()
         self.assertEqual(fp(big), (None, True))
