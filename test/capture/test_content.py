@@ -93,6 +93,11 @@ class TestFingerprint(unittest.TestCase):
         changed[-1] = "other"
         self.assertDiffer(strings, changed)
         self.assertEqual(fp(np.array([Opaque()], dtype=object)), (None, False))
+        missing = pd.Series(["a", None, float("nan"), pd.NA, pd.NaT, pd.Timestamp("2020-01-01", tz="UTC")], dtype=object)
+        self.assertSame(missing, missing.copy())
+        changed = missing.copy()
+        changed[5] = pd.Timestamp("2020-01-01 00:00:00.000000001", tz="UTC")
+        self.assertDiffer(missing, changed)
 
     def test_data_frames_with_mixed_dtypes(self):
         def frame():
@@ -215,6 +220,9 @@ class TestSmallItems(unittest.TestCase):
             [".s", "{1, 2}"], [".e", "[]"]])
         self.assertEqual(content.small_items((3, "3")), [["[0]", "3", 3], ["[1]", "'3'", "3"]])
         self.assertEqual(content.small_items([]), [])
+        self.assertEqual(content.small_items({"f1": np.float64(0.5), "n": np.int64(3), "ok": np.bool_(True)}, np),
+                         [[".f1", "0.5", 0.5], [".n", "3", 3], [".ok", "True", True]])
+        self.assertIsNone(content.small_items([np.float64(0.5)]))       # numpy scalars need numpy loaded
 
     def test_what_is_not_small(self):
         for x in [list(range(21)), {"a": {"b": {"c": [1]}}}, ["x" * 257], [np.arange(3)], [Opaque()],

@@ -136,6 +136,8 @@ class Fingerprint:
                 return self.feed_values(x._values, h, depth)
             if isinstance(x, pd_.Index):
                 return self.feed_index(x, h, depth)
+        if isinstance(x, exact_repr_types(pd_)):
+            return h.update(type_tag(type(x)) + b"=" + repr(x).encode("utf-8", "surrogatepass"))
         raise Opaque()
 
     # -- scalars and buffers
@@ -348,6 +350,24 @@ class Fingerprint:
         h.update(b"".join(digests))
 
 
+EXACT_REPRS = {}
+
+
+def exact_repr_types(pd):
+    """Types whose repr is their whole content: dates and times, decimals, fractions, and pandas' scalars
+    (a Timestamp, NaT, NA) that object columns hold."""
+    found = EXACT_REPRS.get(pd is not None)
+    if found is None:
+        import datetime
+        import decimal
+        import fractions
+        found = (datetime.date, datetime.time, datetime.timedelta, decimal.Decimal, fractions.Fraction)
+        if pd is not None:
+            found += (pd.Timestamp, pd.Timedelta, pd.Period, pd.Interval, type(pd.NA), type(pd.NaT))
+        EXACT_REPRS[pd is not None] = found
+    return found
+
+
 def fingerprint(x, budget, np, pd):
     """(hex digest of the whole content, None) or (None, True) when over the budget or (None, False)
     when part of the value is an object nbprov cannot fingerprint. Never raises."""
@@ -365,7 +385,7 @@ def json_leaf(v):
     return None
 
 
-def small_items(x):
+def small_items(x, np=None):
     """The scalar entries of a small list/tuple/dict as [path, repr] or [path, repr, json] (paths such as
     `.n_estimators`, `[0]`, `['a b']`, `.sizes[1]`), or None when it is not small. A nested empty
     container or a set of scalars is one entry, shown by its repr."""
@@ -373,7 +393,7 @@ def small_items(x):
         return None
     out = []
     try:
-        _walk_small(x, "", 0, out, set())
+        _walk_small(x, "", 0, out, set(), np)
     except NotSmall:
         return None
     except Exception:
@@ -381,13 +401,16 @@ def small_items(x):
     return out
 
 
-def _walk_small(v, path, depth, out, seen):
+def _walk_small(v, path, depth, out, seen, np):
     t = type(v)
     if t in LEAF_SCALARS:
         if t is str and len(v) > SMALL_STR:
             raise NotSmall()
         j = json_leaf(v)
         out.append([path, repr(v)] if j is None and v is not None else [path, repr(v), j])
+    elif np is not None and isinstance(v, np.generic) and v.dtype.kind in "biuf":     # f1_score's np.float64
+        j = json_leaf(v.item())
+        out.append([path, repr(v)] if j is None else [path, repr(v), j])
     elif isinstance(v, (list, tuple, dict)) and depth < SMALL_DEPTH:
         if len(v) > SMALL_ITEMS or id(v) in seen:
             raise NotSmall()
@@ -400,10 +423,10 @@ def _walk_small(v, path, depth, out, seen):
                 if type(k) not in LEAF_SCALARS:
                     raise NotSmall()
                 key = "." + k if type(k) is str and k.isidentifier() else "[%r]" % (k,)
-                _walk_small(item, path + key, depth + 1, out, seen)
+                _walk_small(item, path + key, depth + 1, out, seen, np)
         else:
             for i, item in enumerate(list.__iter__(v) if isinstance(v, list) else tuple.__iter__(v)):
-                _walk_small(item, "%s[%d]" % (path, i), depth + 1, out, seen)
+                _walk_small(item, "%s[%d]" % (path, i), depth + 1, out, seen, np)
         seen.discard(id(v))
     elif isinstance(v, (set, frozenset)) and depth and len(v) <= SMALL_ITEMS and all(type(e) in LEAF_SCALARS for e in v):
         body = ", ".join(sorted(map(repr, v)))

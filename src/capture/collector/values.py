@@ -203,7 +203,7 @@ class Summaries:
         elif sampled:
             s["sampled"] = True
         if isinstance(x, (list, tuple, dict)):
-            items = small_items(x)
+            items = small_items(x, self.np_module)
             if items is not None:
                 s["items"] = self.redact_items(items) if self.redact else items
         return s or None
