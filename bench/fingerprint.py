@@ -24,6 +24,7 @@ values = [
                                                             "s": ["r%d" % (i % 1000) for i in range(1_250_000)],
                                                             "t": ["x"] * 1_250_000})),
     ("1 GiB float64 array (sampled)", np.ones(1 << 27)),
+    ("1 GiB DataFrame (sampled)", pd.DataFrame(np.zeros((1 << 24, 8)))),
     ("list of 10^6 floats", grid[:, 0].tolist()),
     ("dict of 5 scalars (sklearn params)", {"n_estimators": 500, "max_leaf_nodes": 4, "max_depth": None,
                                             "random_state": 2, "min_samples_split": 5}),

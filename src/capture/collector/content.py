@@ -116,6 +116,8 @@ class Fingerprint:
                 return h.update(x.tobytes())
         if pd_ is not None:
             if isinstance(x, pd_.DataFrame):
+                if self.frame_cost(x) > self.left:     # a 1 GiB frame is refused before any column is read
+                    raise TooLarge()
                 h.update(b"df%d,%d:" % x.shape)
                 self.feed_index(x.columns, h, depth)
                 self.feed_index(x.index, h, depth)
@@ -189,6 +191,14 @@ class Fingerprint:
         return crc
 
     # -- pandas
+
+    def frame_cost(self, df):
+        """The least the frame's columns will be charged (their buffers, PACKED_COST per object)."""
+        cost = 0
+        for blk in getattr(getattr(df, "_mgr", None), "blocks", ()):
+            v = blk.values
+            cost += v.size * PACKED_COST if getattr(v.dtype, "hasobject", False) else getattr(v, "nbytes", 0)
+        return cost
 
     def transposed_block_crcs(self, df):
         """Column index -> crc32 of the column, for the blocks stored row-major (a frame made from a 2-D array):
