@@ -113,6 +113,10 @@ class TestFingerprint(unittest.TestCase):
             changed.loc[0, column] = value
             self.assertDiffer(df, changed)
         self.assertDiffer(df, df.rename(columns={"i": "j"}))
+        a, b = pd.array([1, 2, 3], dtype="Int64"), pd.array([1, 2, 3], dtype="Int64")
+        a[1], b[1] = None, None
+        b._data[1] = 99                 # the value under the mask
+        self.assertSame(pd.Series(a), pd.Series(b))
         self.assertDiffer(df, df.set_axis([5, 6, 7, 8, 9]))
         self.assertDiffer(df["f"], df["f"].rename("g"))
         self.assertSame(df["s"], frame()["s"])

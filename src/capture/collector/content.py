@@ -251,8 +251,11 @@ class Fingerprint:
             return self.feed_array(v.codes, h, depth + 1)
         data, mask = getattr(v, "_data", None), getattr(v, "_mask", None)
         if isinstance(data, np_.ndarray) and isinstance(mask, np_.ndarray):
-            self.feed_array(data, h, depth + 1)
-            return self.feed_array(mask, h, depth + 1)
+            self.feed_array(mask, h, depth + 1)
+            if mask.any():      # what lies under the mask is arbitrary: equal columns may differ there
+                self.charge(data.nbytes)
+                data = np_.where(mask, np_.zeros(1, dtype=data.dtype), data)
+            return self.feed_array(data, h, depth + 1)
         backing = getattr(v, "_ndarray", None)
         if isinstance(backing, np_.ndarray):
             return self.feed_array(backing, h, depth + 1)
