@@ -1,4 +1,4 @@
-# Content fingerprints and small-container entries (src/capture/collector/content.py), and how
+# Content fingerprints and small-container entries (src/capture/collector/content.py, entries.py), and how
 # Summaries.summary reports them, on real numpy and pandas values.
 #
 #   /usr/bin/python3 -m unittest discover -s test/capture -p 'test_*.py'
@@ -13,7 +13,7 @@ import pandas as pd
 
 sys.path.insert(0, os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "src", "capture")))
 
-from collector import content  # noqa: E402
+from collector import content, entries  # noqa: E402
 from collector.values import Summaries  # noqa: E402
 
 
@@ -217,24 +217,24 @@ class TestSmallItems(unittest.TestCase):
     def test_entries_with_paths_reprs_and_json(self):
         params = {"n_estimators": 500, "max_depth": None, "lr": 0.1, "loss": "squared_error",
                   "sizes": (64, 32), "grid": {"C": [1, 10]}, "a b": float("nan"), 3: True, "s": {2, 1}, "e": []}
-        self.assertEqual(content.small_items(params), [
+        self.assertEqual(entries.small_items(params), [
             [".n_estimators", "500", 500], [".max_depth", "None", None], [".lr", "0.1", 0.1],
             [".loss", "'squared_error'", "squared_error"], [".sizes[0]", "64", 64], [".sizes[1]", "32", 32],
             [".grid.C[0]", "1", 1], [".grid.C[1]", "10", 10], ["['a b']", "nan"], ["[3]", "True", True],
             [".s", "{1, 2}"], [".e", "[]"]])
-        self.assertEqual(content.small_items((3, "3")), [["[0]", "3", 3], ["[1]", "'3'", "3"]])
-        self.assertEqual(content.small_items([]), [])
-        self.assertEqual(content.small_items({"f1": np.float64(0.5), "n": np.int64(3), "ok": np.bool_(True)}, np),
+        self.assertEqual(entries.small_items((3, "3")), [["[0]", "3", 3], ["[1]", "'3'", "3"]])
+        self.assertEqual(entries.small_items([]), [])
+        self.assertEqual(entries.small_items({"f1": np.float64(0.5), "n": np.int64(3), "ok": np.bool_(True)}, np),
                          [[".f1", "0.5", 0.5], [".n", "3", 3], [".ok", "True", True]])
-        self.assertIsNone(content.small_items([np.float64(0.5)]))       # numpy scalars need numpy loaded
+        self.assertIsNone(entries.small_items([np.float64(0.5)]))       # numpy scalars need numpy loaded
 
     def test_what_is_not_small(self):
         for x in [list(range(21)), {"a": {"b": {"c": [1]}}}, ["x" * 257], [np.arange(3)], [Opaque()],
                   {(1, 2): 3}, [[i] * 20 for i in range(20)], {1, 2}, "text"]:
-            self.assertIsNone(content.small_items(x), repr(x)[:60])
+            self.assertIsNone(entries.small_items(x), repr(x)[:60])
         loop = [1]
         loop.append(loop)
-        self.assertIsNone(content.small_items(loop))
+        self.assertIsNone(entries.small_items(loop))
 
 
 class TestSummaries(unittest.TestCase):

@@ -1,4 +1,4 @@
-"""Content fingerprints: a digest of a value's whole content, and the entries of small containers.
+"""Content fingerprints: a digest of a value's whole content.
 
 `diff` and `compare` decide "unchanged" only on an equal content fingerprint, so the digest must
 cover every element: numpy and pandas buffers are read in place (zlib.crc32 over the buffer, no
@@ -24,14 +24,8 @@ PACKED_COST = 96            # an element packed by array() or joined (ints, floa
 CHUNK = 1 << 20             # bytes copied at a time from a strided array
 MAX_DEPTH = 32              # deeper nesting is treated as too large
 
-SMALL_ITEMS = 20            # a container stored entry by entry has at most this many items per level,
-SMALL_DEPTH = 3             # this many levels (a tuple inside a dict inside a dict),
-SMALL_LEAVES = 100          # this many scalars in all,
-SMALL_STR = 256             # and strings no longer than this
-
 NoneType = type(None)
 REPR_SCALARS = frozenset((NoneType, bool, int, float, complex, str, bytes))
-LEAF_SCALARS = (NoneType, bool, int, float, complex, str)
 
 
 class TooLarge(Exception):
@@ -40,10 +34,6 @@ class TooLarge(Exception):
 
 class Opaque(Exception):
     """A part of the value nbprov cannot fingerprint by content (an arbitrary object)."""
-
-
-class NotSmall(Exception):
-    pass
 
 
 def type_tag(t):
@@ -382,69 +372,6 @@ def exact_repr_types(pd):
 
 
 def fingerprint(x, budget, np, pd):
-    """(hex digest of the whole content, None) or (None, True) when over the budget or (None, False)
+    """(hex digest of the whole content, False), or (None, True) when over the budget, or (None, False)
     when part of the value is an object nbprov cannot fingerprint. Never raises."""
     return Fingerprint(budget, np, pd).fingerprint(x)
-
-
-def json_leaf(v):
-    t = type(v)
-    if v is None or t is bool or t is str:
-        return v
-    if t is int:
-        return v if -(1 << 63) <= v < (1 << 63) else None
-    if t is float:
-        return v if v - v == 0 else None
-    return None
-
-
-def small_items(x, np=None):
-    """The scalar entries of a small list/tuple/dict as [path, repr] or [path, repr, json] (paths such as
-    `.n_estimators`, `[0]`, `['a b']`, `.sizes[1]`), or None when it is not small. A nested empty
-    container or a set of scalars is one entry, shown by its repr."""
-    if not isinstance(x, (list, tuple, dict)):
-        return None
-    out = []
-    try:
-        _walk_small(x, "", 0, out, set(), np)
-    except NotSmall:
-        return None
-    except Exception:
-        return None
-    return out
-
-
-def _walk_small(v, path, depth, out, seen, np):
-    t = type(v)
-    if t in LEAF_SCALARS:
-        if t is str and len(v) > SMALL_STR:
-            raise NotSmall()
-        j = json_leaf(v)
-        out.append([path, repr(v)] if j is None and v is not None else [path, repr(v), j])
-    elif np is not None and isinstance(v, np.generic) and v.dtype.kind in "biuf":     # f1_score's np.float64
-        j = json_leaf(v.item())
-        out.append([path, repr(v)] if j is None else [path, repr(v), j])
-    elif isinstance(v, (list, tuple, dict)) and depth < SMALL_DEPTH:
-        if len(v) > SMALL_ITEMS or id(v) in seen:
-            raise NotSmall()
-        if depth and len(v) == 0:
-            out.append([path, "[]" if isinstance(v, list) else "()" if isinstance(v, tuple) else "{}"])
-            return
-        seen.add(id(v))
-        if isinstance(v, dict):
-            for k, item in dict.items(v):
-                if type(k) not in LEAF_SCALARS:
-                    raise NotSmall()
-                key = "." + k if type(k) is str and k.isidentifier() else "[%r]" % (k,)
-                _walk_small(item, path + key, depth + 1, out, seen, np)
-        else:
-            for i, item in enumerate(list.__iter__(v) if isinstance(v, list) else tuple.__iter__(v)):
-                _walk_small(item, "%s[%d]" % (path, i), depth + 1, out, seen, np)
-        seen.discard(id(v))
-    elif isinstance(v, (set, frozenset)) and depth and len(v) <= SMALL_ITEMS and all(type(e) in LEAF_SCALARS for e in v):
-        body = ", ".join(sorted(map(repr, v)))
-        out.append([path, ("{%s}" % body if body else "set()") if isinstance(v, set) else "frozenset({%s})" % body])
-    else:
-        raise NotSmall()
-    if len(out) > SMALL_LEAVES:
-        raise NotSmall()

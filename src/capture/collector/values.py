@@ -15,7 +15,8 @@ import sys
 import threading
 import zlib
 
-from .content import FP_BUDGET, fingerprint, small_items
+from .content import FP_BUDGET, fingerprint
+from .entries import small_items
 
 VALUE_STR_MAX = 256
 MISSING = object()          # a name that is not bound (deleted, or never assigned)
