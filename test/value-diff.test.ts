@@ -73,7 +73,7 @@ Why
     no recorded ancestor changed (randomness, the clock or an input nbprov does not see)
   score got worse (0.5 → 0.1)
     param  params.n_estimators  500 → 100
-  t changed ((0, 1, 2, 3, 4, 5, ...) → (0, 1, 2, 3, 4, 5, ...))
+  t changed ((0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 500) → (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 100))
     param  params.n_estimators  500 → 100
 `,
     );
@@ -87,7 +87,7 @@ Why
     assert.equal(p.name, 'params');
     assert.deepEqual(p.injected, { a: false, b: true });
     assert.deepEqual(p.entries, [{ path: 'params.n_estimators', a: { value: 500, text: '500' }, b: { value: 100, text: '100' } }]);
-    assert.equal(p.a.text, "{'max_depth': 4, 'n_estimators': 500}");
+    assert.equal(p.a.text, "{'n_estimators': 500, 'max_depth': 4}", "Python's repr: insertion order, every item");
     assert.deepEqual(p.b.value.items, [['.n_estimators', '100', 100], ['.max_depth', '4', 4]]);
     const metric = (name: string) => diff.metrics.find((m: { name: string }) => m.name === name);
     assert.deepEqual([metric('big').verdict, metric('big').notCompared, metric('big').a.value.sampled], ['uncompared', 'too large', true]);
@@ -106,7 +106,7 @@ Metrics
   big    shape 2000000 float64 fp ######## (sampled) → shape 2000000 float64 fp ######## (sampled)  not compared (too large)
   same   shape 1000000 int64 fp ######## → shape 1000000 int64 fp ########                          unchanged
   score  0.1 → 0.1                                                                                  unchanged
-  t      (0, 1, 2, 3, 4, 5, ...) → (0, 1, 2, 3, 4, 5, ...)                                          unchanged
+  t      (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 100) → (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 100)                  unchanged
 `,
     );
   });
@@ -116,9 +116,9 @@ Metrics
     assert.equal(
       compare.stdout,
       `trial  label     shape   params                                 score ↑
-1      '(3, 3)'  (3, 3)  {'max_depth': 4, 'n_estimators': 500}  0.5*
-2      '(3, 3)'  (3, 3)  {'max_depth': 4, 'n_estimators': 100}  0.1
-3      '(3, 3)'  (3, 3)  {'max_depth': 4, 'n_estimators': 100}  0.1
+1      '(3, 3)'  (3, 3)  {'n_estimators': 500, 'max_depth': 4}  0.5*
+2      '(3, 3)'  (3, 3)  {'n_estimators': 100, 'max_depth': 4}  0.1
+3      '(3, 3)'  (3, 3)  {'n_estimators': 100, 'max_depth': 4}  0.1
 * best value of each metric:max / metric:min column
 `,
     );
@@ -128,7 +128,7 @@ Metrics
     assert.equal(csv.stdout.split('\r\n')[1], '"(3, 3)","(3, 3)"');
     assert.deepEqual((await run('compare', '--where', "shape = '(3, 3)' and label = '(3, 3)'", '--columns', 'trial', '--json')).stdout.match(/"trial": \d/g), ['"trial": 1', '"trial": 2', '"trial": 3']);
     const list = await run('list');
-    assert.match(list.stdout, /\n1 .* label='\(3, 3\)' params=\{'max_depth': 4, 'n_estim… /);
+    assert.match(list.stdout, /\n1 .* label='\(3, 3\)' params=\{'n_estimators': 500, 'ma… /);
     const listed = JSON.parse((await run('list', '--json')).stdout);
     assert.deepEqual([listed[0].params.label, listed[0].params.shape], ['(3, 3)', { repr: '(3, 3)' }]);
     const show = await run('show', '1');
@@ -156,15 +156,15 @@ Metrics
       hex(r.stdout.slice(r.stdout.indexOf('\n') + 1)),
       `
 Parameters
-  params  {'max_depth': 4, 'n_estimators': 500} → {'max_depth': 4, 'n_estimators': 100}  -p in trial 2
+  params  {'n_estimators': 500, 'max_depth': 4} → {'n_estimators': 100, 'max_depth': 4}  -p in trial 2
   shape   (3, 3) → (3, 3)                                                                not compared (no content fingerprint)
 
 Metrics
-  arr    shape 1000000 float64 fp ######## → shape 1000000 float64 fp ########  changed
-  big    shape 2000000 float64 fp ######## → shape 2000000 float64 fp ########  not compared (no content fingerprint)
-  same   shape 1000000 int64 fp ######## → shape 1000000 int64 fp ########      not compared (no content fingerprint)
-  score  0.5 → 0.1                                                              worse (metric:max)                     -0.4 (-80%)
-  t      (0, 1, 2, 3, 4, 5, ...) → (0, 1, 2, 3, 4, 5, ...)                      not compared (no content fingerprint)
+  arr    shape 1000000 float64 fp ######## → shape 1000000 float64 fp ########      changed
+  big    shape 2000000 float64 fp ######## → shape 2000000 float64 fp ########      not compared (no content fingerprint)
+  same   shape 1000000 int64 fp ######## → shape 1000000 int64 fp ########          not compared (no content fingerprint)
+  score  0.5 → 0.1                                                                  worse (metric:max)                     -0.4 (-80%)
+  t      (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 500) → (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 100)  changed
 `,
     );
     const lengths = await run('diff', '2', '3', '--only', 'metrics', '--db', copy, '--json');

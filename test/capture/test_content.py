@@ -237,6 +237,26 @@ class TestSmallItems(unittest.TestCase):
         self.assertIsNone(entries.small_items(loop))
 
 
+class TestPlainRepr(unittest.TestCase):
+    def test_whole_and_in_insertion_order_when_plain_and_short(self):
+        self.assertEqual(entries.plain_repr({"n_estimators": 500, "max_depth": 4}, 256), "{'n_estimators': 500, 'max_depth': 4}")
+        self.assertEqual(entries.plain_repr(tuple(range(11)), 256), "(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10)")
+        self.assertEqual(entries.plain_repr({"grid": {"C": [1, 10]}}, 256), "{'grid': {'C': [1, 10]}}")
+        self.assertIsNone(entries.plain_repr(tuple(range(11)), 20))
+        self.assertIsNone(entries.plain_repr({"s": {1, 2}}, 256))
+
+        class Loud(dict):
+            def __repr__(self):
+                raise AssertionError("user code ran")
+        self.assertIsNone(entries.plain_repr([Loud()], 256))
+
+    def test_describe_uses_it(self):
+        s = Summaries(256, True)
+        self.assertEqual(s.describe("params", {"b": 1, "a": (2, 3)})[1], "{'b': 1, 'a': (2, 3)}")
+        self.assertEqual(s.describe("t", tuple(range(11)))[1], "(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10)")
+        self.assertEqual(s.describe("big", tuple(range(30)))[1], "(0, 1, 2, 3, 4, 5, ...)")      # not small: reprlib
+
+
 class TestSummaries(unittest.TestCase):
     def test_old_fields_kept_content_added(self):
         s = Summaries(256, True)

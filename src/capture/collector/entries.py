@@ -79,3 +79,27 @@ def _walk_small(v, path, depth, out, seen, np):
         raise NotSmall()
     if len(out) > SMALL_LEAVES:
         raise NotSmall()
+
+
+def plain_repr(x, limit):
+    """Python's own repr of a small container made only of lists, tuples, dicts (no subclass whose
+    __repr__ would run) and builtin scalars, when it fits in `limit` characters; else None. Unlike
+    reprlib's it keeps every item and a dict's insertion order. Sets are left to reprlib, which
+    sorts them: their own order changes with the kernel's string hash seed."""
+    if not _plain(x, 0):
+        return None
+    s = repr(x)
+    return s if len(s) <= limit else None
+
+
+def _plain(v, depth):
+    t = type(v)
+    if t in LEAF_SCALARS:
+        return True
+    if depth >= SMALL_DEPTH:
+        return False
+    if t is list or t is tuple:
+        return all(_plain(item, depth + 1) for item in v)
+    if t is dict:
+        return all(type(k) in LEAF_SCALARS and _plain(item, depth + 1) for k, item in v.items())
+    return False

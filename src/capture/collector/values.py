@@ -16,7 +16,7 @@ import threading
 import zlib
 
 from .content import FP_BUDGET, fingerprint
-from .entries import small_items
+from .entries import plain_repr, small_items
 
 VALUE_STR_MAX = 256
 MISSING = object()          # a name that is not bound (deleted, or never assigned)
@@ -277,4 +277,7 @@ class Summaries:
             meta = self.meta(x)
         except Exception:
             meta = None
-        return tn, self.repr(x, tn), value, summ, (id(x), meta, scalar, tn)
+        rp = None
+        if summ is not None and "items" in summ and not any(i[1] == "'<redacted>'" for i in summ["items"]):
+            rp = plain_repr(x, self.limit)      # (3, 3, 11) whole, where reprlib writes (3, 3, ...)
+        return tn, clean(rp) if rp is not None else self.repr(x, tn), value, summ, (id(x), meta, scalar, tn)
