@@ -1,6 +1,7 @@
 // Cost of variable capture inside a real kernel: the same cells run with `--capture vars` (default) and
 // `--capture cells` (no variable capture), side by side, interleaved, min of N. Cell times come from the
-// trial's own per-cell durations (execute_request to reply, drain included). Usage: node bench/capture.mjs [--reps 5]
+// trial's own per-cell durations (execute_request to reply, drain included), then bench/fingerprint.py (the content
+// fingerprint alone). Usage: node bench/capture.mjs [--reps 5]
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,7 @@ const notebooks = {
   loop: ['x = 0', 'total = 0\nfor i in range(1_000_000):\n    total += i % 7', RSS],
   calls: ['def f(x):\n    return x * 2 + 1', 'acc = 0\nfor i in range(300_000):\n    acc += f(i)', RSS],
   array: ['import numpy as np\nbig = np.ones(1 << 27)', 'big2 = big', RSS],
+  frame: ['import numpy as np, pandas as pd\ncols = {f"c{i}": np.random.default_rng(i).random(1_250_000) for i in range(10)}', 'df = pd.DataFrame(cols)', 'df2 = df', RSS],
   small: [...Array.from({ length: 50 }, (_, i) => `v${i} = ${i} + 1`), RSS],
 };
 
@@ -61,6 +63,9 @@ for (const [name, label] of [['loop', '10^6-iteration loop cell'], ['calls', 'no
 const a = results.array;
 console.log(`${'1 GiB array: big = np.ones(1 << 27)'.padEnd(40)} vars ${ms(a.minCell('vars', 1 - 1))}  cells ${ms(a.minCell('cells', 0))}  added ${ms(a.minCell('vars', 0) - a.minCell('cells', 0))}`);
 console.log(`${'1 GiB array alias: big2 = big'.padEnd(40)} vars ${ms(a.minCell('vars', 1))}  cells ${ms(a.minCell('cells', 1))}  added ${ms(a.minCell('vars', 1) - a.minCell('cells', 1))}`);
+const f = results.frame;
+console.log(`${'100 MB DataFrame: df = pd.DataFrame(cols)'.padEnd(40)} vars ${ms(f.minCell('vars', 1))}  cells ${ms(f.minCell('cells', 1))}  added ${ms(f.minCell('vars', 1) - f.minCell('cells', 1))}`);
+console.log(`${'100 MB DataFrame alias: df2 = df'.padEnd(40)} vars ${ms(f.minCell('vars', 2))}  cells ${ms(f.minCell('cells', 2))}  added ${ms(f.minCell('vars', 2) - f.minCell('cells', 2))}`);
 const s = results.small;
 const perCell = (mode) => {
   const per = Array.from({ length: 50 }, (_, i) => s.minCell(mode, i));
@@ -68,3 +73,6 @@ const perCell = (mode) => {
 };
 console.log(`${'small cell (v = i + 1), mean of 50'.padEnd(40)} vars ${ms(perCell('vars'))}  cells ${ms(perCell('cells'))}  added ${ms(perCell('vars') - perCell('cells'))}`);
 rmSync(work, { recursive: true, force: true });
+// The fingerprint alone, outside a kernel: the numbers behind the "added" times above.
+const fingerprints = spawnSync('/usr/bin/python3', [join(dirname(fileURLToPath(import.meta.url)), 'fingerprint.py'), String(reps)], { encoding: 'utf8' });
+process.stdout.write(fingerprints.status === 0 ? fingerprints.stdout : `bench/fingerprint.py failed: ${fingerprints.stderr}`);

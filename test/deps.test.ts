@@ -147,7 +147,9 @@ describe('nbprov deps', () => {
   test('--json: summaries, kinds and edge types of the metric', async () => {
     const doc = json('accuracy');
     const byName = new Map(doc.nodes.map((n) => [`${n.name} v${n.version}`, n as Record<string, unknown>]));
-    assert.deepEqual(byName.get('X v1')!.summary, { shape: [30, 3], dtype: 'float64', fp: (byName.get('X v1')!.summary as { fp: string }).fp });
+    const summary = byName.get('X v1')!.summary as { fp: string; content: string };
+    assert.deepEqual(summary, { shape: [30, 3], dtype: 'float64', fp: summary.fp, content: summary.content });
+    assert.match(summary.content, /^[0-9a-f]{16}$/);
     assert.equal(byName.get('X v1')!.value, null);
     assert.equal(byName.get('model v2')!.kind, 'mutate');
     const types = (doc.edges as { type: string }[]).map((e) => e.type).sort();

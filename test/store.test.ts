@@ -20,7 +20,7 @@ test("each trial's tag record follows its stage_tags rows through inserts, updat
   insert.run('t2', 1, 'acc', 'metric:max', 'acc', null);
   insert.run('t2', 2, '<cell>', 'data-reading', null, null); // a stage row: not a tagged variable
   assert.deepEqual(records(), {
-    t1: ['acc', 'metric:max', 0.9, 'model', 'other', 'RandomForestClassifier(n_estimators=10)', 'n', 'param', 10],
+    t1: ['acc', 'metric:max', 0.9, 'model', 'other', { repr: 'RandomForestClassifier(n_estimators=10)' }, 'n', 'param', 10],
     t2: ['acc', 'metric:max', null],
   });
   assert.deepEqual(tagRecordsOfTrials(db, ['t2']), [['t2', 'acc', 'metric:max', null]]);
@@ -29,5 +29,22 @@ test("each trial's tag record follows its stage_tags rows through inserts, updat
   db.prepare("UPDATE stage_tags SET trial_id = 't3' WHERE trial_id = 't2' AND variable_name = 'acc'").run();
   db.prepare("DELETE FROM stage_tags WHERE trial_id = 't1' AND variable_name = 'model'").run();
   assert.deepEqual(records(), { t1: ['acc', 'metric:max', 0.95, 'n', 'param', 10], t3: ['acc', 'metric:max', null] });
+  db.close();
+});
+
+test('a tag record tells a Python repr from a string, also after migration 9 rebuilds an older record', () => {
+  const path = join(dir, 'reprs', 'db.sqlite');
+  let db = openDatabase(path, { create: true });
+  const insert = db.prepare('INSERT INTO stage_tags (trial_id, id, name, tag_name, activation_id, variable_name, variable_value) VALUES (?, ?, ?, ?, NULL, ?, ?)');
+  const values = [['label', '"(3, 3)"'], ['shape', '(3, 3)'], ['sizes', '[1, 2]'], ['on', 'true'], ['none', 'None'], ['lr', '0.1']];
+  values.forEach(([name, value], i) => insert.run('t1', i + 1, name, 'param', name, value));
+  const expected = [['t1', 'label', 'param', '(3, 3)', 'lr', 'param', 0.1, 'none', 'param', { repr: 'None' }, 'on', 'param', true, 'shape', 'param', { repr: '(3, 3)' }, 'sizes', 'param', { repr: '[1, 2]' }]];
+  assert.deepEqual(tagRecordsOfTrials(db), expected);
+  // What migration 6's record held: the repr quoted like the string, the list's repr read as an array.
+  db.prepare("UPDATE nbprov_trial_tags SET record = ? WHERE trial_id = 't1'").run('["t1","label","param","(3, 3)","shape","param","(3, 3)","sizes","param",[1, 2]]');
+  db.prepare('DELETE FROM nbprov_migration WHERE id = 9').run();
+  db.close();
+  db = openDatabase(path);
+  assert.deepEqual(tagRecordsOfTrials(db), expected);
   db.close();
 });

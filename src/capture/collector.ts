@@ -71,7 +71,7 @@ export const ENVIRONMENT_EXPRESSION = '__nbprov__.environment()';
  * remote kernel cannot import from our directory. Reads the files on each call.
  */
 export function installCode(opts: CollectorOptions): string {
-  const config = JSON.stringify({ capture: opts.capture, loop_budget: opts.loopBudget, repr_limit: opts.reprLimit, redact: opts.redact });
+  const config = JSON.stringify({ capture: opts.capture, loop_budget: opts.loopBudget, repr_limit: opts.reprLimit, redact: opts.redact, ...fingerprintBudget() });
   const sources: Record<string, string> = {};
   for (const file of readdirSync(COLLECTOR_DIR).filter((f) => f.endsWith('.py') && f !== BOOTSTRAP).sort()) {
     sources[file.slice(0, -'.py'.length)] = readFileSync(join(COLLECTOR_DIR, file), 'utf8');
@@ -83,6 +83,15 @@ export function installCode(opts: CollectorOptions): string {
     `exec(compile(${JSON.stringify(bootstrap)}, "<nbprov-bootstrap>", "exec", dont_inherit=True), ` +
     `{"SOURCES": ${JSON.stringify(sources)}, "CONFIG": ${JSON.stringify(config)}})\n`
   );
+}
+
+/**
+ * `$NBPROV_FP_BUDGET`: the bytes the collector may read to fingerprint one value's content (default in
+ * content.py, 128 MiB); a value over it is marked sampled. Lets tests make "too large" small.
+ */
+function fingerprintBudget(): { fp_budget?: number } {
+  const budget = Number(process.env.NBPROV_FP_BUDGET);
+  return process.env.NBPROV_FP_BUDGET && Number.isInteger(budget) && budget >= 0 ? { fp_budget: budget } : {};
 }
 
 /**

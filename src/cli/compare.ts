@@ -45,7 +45,8 @@ trial, id, notebook, start, status, duration), joined by and / or / not, with pa
 with a name is a string: status = finished. Nothing is evaluated as code.
 
 Columns of metric:max / metric:min metrics show ↑ / ↓; their best values are highlighted (marked * without colors).
-JSON: {columns: [{name, kind, direction}], rows: [{COLUMN: value}], best: {METRIC: {direction, value, trials}}}.
+JSON: {columns: [{name, kind, direction}], rows: [{COLUMN: value}], best: {METRIC: {direction, value, trials}}};
+a value that is not a number, string or bool is {repr: TEXT}, its Python repr.
 
 Examples:
   $ nbprov compare

@@ -36,9 +36,11 @@ Sections, each left out when nothing differs: Parameters (tagged params and -p v
 change, better/worse for metric:max / metric:min), Why (per changed metric: the parameters, cells, input files and
 modules in its lineage that changed), Code (unified diffs of changed cells), Environment, Files, Time (per stage).
 
-JSON: {a, b, warnings, params: [{name, a, b, injected}], metrics: [{name, kind, direction, a, b, delta, relative,
-verdict}], why: [{metric, verdict, a, b, params, cells, files, modules}], code: [{a, b, stage, change, patch}],
-environment: {attributes, modules}, files: [{role, name, a, b}], time: [{stage, a, b}]}; values are {value, text}.
+JSON: {a, b, warnings, params: [{name, a, b, injected, entries?, notCompared?}], metrics: [{name, kind, direction, a,
+b, delta, relative, verdict, entries?, notCompared?}], why: [{metric, verdict, a, b, params, cells, files, modules}],
+code: [{a, b, stage, change, patch}], environment: {attributes, modules}, files: [{role, name, a, b}], time: [{stage,
+a, b}]}; values are {value, text}; entries (changed entries of small dicts, lists, tuples) are [{path, a, b}];
+verdict uncompared with notCompared 'too large' or 'no content fingerprint' when values could not be compared whole.
 
 Examples:
   $ nbprov diff                 # the last two trials

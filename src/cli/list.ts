@@ -3,7 +3,7 @@ import { projectRoot } from '../store/db.js';
 import type { Command } from 'commander';
 import { listTrials, splitTags, tagRecordsOfTrials, type TrialSummary } from '../store/queries.js';
 import chalk from 'chalk';
-import { formatNumber } from '../compare/values.js';
+import { pythonText } from '../compare/values.js';
 import { renderColumns } from '../render/columns.js';
 import { formatSeconds } from '../render/durations.js';
 import { stdoutColors } from '../render/terminal.js';
@@ -44,9 +44,9 @@ export function handler(notebook: string | undefined, flags: { db?: string; json
   }
 }
 
-/** `name=value` pairs, short enough for a table cell. */
+/** `name=value` pairs with values as Python writes them, short enough for a table cell. */
 export function inline(values: Record<string, unknown>): string {
-  const text = Object.entries(values).map(([k, v]) => `${k}=${typeof v === 'number' ? formatNumber(v) : String(v)}`).join(' ');
+  const text = Object.entries(values).map(([k, v]) => `${k}=${pythonText(v)}`).join(' ');
   return text.length > 48 ? text.slice(0, 47) + '…' : text || '-';
 }
 

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { cellSource, decodeValue, resolveTrial, trialCells, trialEnvironment, trialModules } from '../store/queries.js';
 import { trialCellStages, trialVariableTags } from '../store/stage-tags.js';
 import { stageOrder } from '../notebook/stages.js';
+import { pythonText } from '../compare/values.js';
 import { formatSeconds } from '../render/durations.js';
 import { renderTable } from '../render/table.js';
 import { openForReading } from './db-options.js';
@@ -59,7 +60,7 @@ export function handler(selector: string, flags: ShowFlags): string {
       ),
     );
     if (tagged.length) {
-      lines.push('', renderTable(['tagged', 'kind', 'value', 'cell', 'stage'], tagged.map((v) => [v.name, v.kind, truncate(String(v.value ?? '-'), 40), v.cell ?? '-', v.stage ?? ''])));
+      lines.push('', renderTable(['tagged', 'kind', 'value', 'cell', 'stage'], tagged.map((v) => [v.name, v.kind, truncate(pythonText(v.value), 40), v.cell ?? '-', v.stage ?? ''])));
     }
     const byStage = new Map<string, number[]>();
     for (const c of withSource) if (c.stage) byStage.set(c.stage, [...(byStage.get(c.stage) ?? []), c.index]);

@@ -3,7 +3,7 @@ import { NbprovError } from '../errors.js';
 import { parseTimestamp } from '../store/time.js';
 import { effectiveStatus, forEachTag, tagRecordsOfTrials } from '../store/queries.js';
 import { preparedOnce } from '../store/db.js';
-import { directionOf, type Direction } from './values.js';
+import { directionOf, plainText, type Direction } from './values.js';
 import { matches, parseWhere } from './where.js';
 
 /** Columns every trial has, besides its tagged params and metrics. */
@@ -17,7 +17,7 @@ export interface ComparisonRow {
   start: string;
   status: string;
   finish: string | null;
-  /** Tagged params and metrics, name → final value (the exact scalar, or the repr text). */
+  /** Tagged params and metrics, name → final value (the exact scalar, or {repr} for anything else). */
   values: Map<string, unknown>;
 }
 
@@ -54,7 +54,7 @@ export function compareTrials(db: Database.Database, selection: Selection, opts:
   const names = [...TRIAL_COLUMNS, ...[...kinds.keys()].sort()];
   const known = (name: string) => names.includes(name);
   const expr = opts.where === undefined ? undefined : parseWhere(opts.where, names);
-  let rows = expr ? all.filter((r) => matches(expr, (name) => lookup(r, name))) : all;
+  let rows = expr ? all.filter((r) => matches(expr, (name) => plainText(lookup(r, name)))) : all;
   if (opts.sort) rows = sortRows(rows, opts.sort, known);
   const columns = pickColumns(opts.columns, rows.length ? rows : all, kinds, known);
   return { columns, rows, best: bestValues(columns, rows) };
@@ -134,7 +134,7 @@ function sortRows(rows: ComparisonRow[], spec: string, known: (name: string) => 
   const sign = descending ? -1 : 1;
   // Missing values last in either direction, numbers before strings, ties in trial order.
   const keyed = rows.map((row) => {
-    const v = lookup(row, name);
+    const v = plainText(lookup(row, name));
     const rank = v === undefined || v === null ? 2 : typeof v === 'number' ? 0 : 1;
     return { row, rank, v: rank === 1 ? String(v) : v };
   });

@@ -7,7 +7,10 @@ import { codeChanges, type CodeChange } from './code-diff.js';
 import { SnapshotReader, unreachedModule, type TrialSnapshot } from './trial-snapshot.js';
 import { changedFiles, firstReads, lastWrites, Reach } from './file-reads.js';
 import { changedEntries, explainMetrics, WhyReader, type WhyReport } from './why.js';
-import { directionOf, numericChange, recordedValue, sameValue, valueView, verdictOf, type Direction, type RecordedValue, type ValueView, type Verdict } from './values.js';
+import {
+  compareValues, entryChangesOf, directionOf, numericChange, recordedValue, valueView, verdictOf,
+  type Direction, type EntryChange, type RecordedValue, type Sameness, type ValueView, type Verdict,
+} from './values.js';
 
 export const SECTIONS = ['params', 'metrics', 'why', 'code', 'environment', 'files', 'time'] as const;
 export type Section = (typeof SECTIONS)[number];
@@ -26,7 +29,14 @@ export interface ParamChange {
   b: ValueView | null;
   /** Which trials got this value from -p / -r / -f. */
   injected: { a: boolean; b: boolean };
+  /** For two small containers: the entries that differ. */
+  entries?: EntryChange[];
+  /** Present when the values could not be compared by content, with the reason. */
+  notCompared?: NotCompared;
 }
+
+/** Why two values could not be compared: one was over the fingerprint budget, or has no content fingerprint. */
+export type NotCompared = Exclude<Sameness, 'same' | 'different'>;
 
 export interface MetricChange {
   name: string;
@@ -37,6 +47,8 @@ export interface MetricChange {
   delta: number | null;
   relative: number | null;
   verdict: Verdict;
+  entries?: EntryChange[];
+  notCompared?: NotCompared;
 }
 
 export interface NameChange {
@@ -143,9 +155,19 @@ function paramChanges(a: TrialSnapshot, b: TrialSnapshot): ParamChange[] {
   return paramNames(a, b).flatMap((name) => {
     const va = paramValue(a, name);
     const vb = paramValue(b, name);
-    if (sameValue(va, vb)) return [];
-    return [{ name, a: valueView(va), b: valueView(vb), injected: { a: name in (a.parameters ?? {}), b: name in (b.parameters ?? {}) } }];
+    const sameness = compareValues(va, vb);
+    if (sameness === 'same') return [];
+    const change: ParamChange = { name, a: valueView(va), b: valueView(vb), injected: { a: name in (a.parameters ?? {}), b: name in (b.parameters ?? {}) } };
+    return [withContentNotes(change, name, va, vb, sameness)];
   });
+}
+
+/** Adds the changed entries of two small containers, or why the values could not be compared. */
+function withContentNotes<T extends { entries?: EntryChange[]; notCompared?: NotCompared }>(change: T, name: string, a: RecordedValue | undefined, b: RecordedValue | undefined, sameness: Sameness): T {
+  const entries = entryChangesOf(name, a, b);
+  if (entries?.length) change.entries = entries;
+  if (sameness !== 'same' && sameness !== 'different') change.notCompared = sameness;
+  return change;
 }
 
 function metricChanges(a: TrialSnapshot, b: TrialSnapshot): MetricChange[] {
@@ -156,7 +178,7 @@ function metricChanges(a: TrialSnapshot, b: TrialSnapshot): MetricChange[] {
     const kind = (tb ?? ta)!.kind;
     const direction = directionOf(kind);
     const change = numericChange(ta?.value, tb?.value);
-    return {
+    const metric: MetricChange = {
       name,
       kind,
       direction,
@@ -166,6 +188,7 @@ function metricChanges(a: TrialSnapshot, b: TrialSnapshot): MetricChange[] {
       relative: change?.relative ?? null,
       verdict: verdictOf(ta?.value, tb?.value, direction),
     };
+    return ta && tb ? withContentNotes(metric, name, ta.value, tb.value, compareValues(ta.value, tb.value)) : metric;
   });
 }
 

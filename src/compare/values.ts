@@ -12,15 +12,33 @@ export interface RecordedValue {
 export interface ValueSummary {
   shape?: number[];
   dtype?: string;
+  /** A fingerprint of a fixed sample of elements: a different one proves a change, an equal one proves nothing. */
   fp?: string;
   len?: number;
   columns?: string[];
+  /** A fingerprint of the whole content; absent when over the collector's budget, or recorded before content fingerprints. */
+  content?: string;
+  /** The value was too large to fingerprint whole. */
+  sampled?: boolean;
+  /** A small container's scalar entries: [path, Python repr] or [path, Python repr, JSON value]. */
+  items?: SmallItem[];
 }
+
+/** `['.n_estimators', '500', 500]`: where in the container, the Python repr, and the value when JSON has it. */
+export type SmallItem = [string, string] | [string, string, unknown];
 
 /** A metric direction from its tag kind: `metric:max` (higher is better), `metric:min`, or none. */
 export type Direction = 'max' | 'min' | null;
 
-export type Verdict = 'better' | 'worse' | 'changed' | 'unchanged' | 'added' | 'removed';
+export type Verdict = 'better' | 'worse' | 'changed' | 'unchanged' | 'added' | 'removed' | 'uncompared';
+
+/**
+ * How two recorded values compare: the same content, a proven difference, or not comparable because a side was
+ * too large to fingerprint whole, or has no content fingerprint (an object nbprov cannot fingerprint, or a value
+ * recorded before content fingerprints: for those a differing shape, length or sampled fingerprint still proves a
+ * change, and equal ones prove nothing).
+ */
+export type Sameness = 'same' | 'different' | 'too large' | 'no content fingerprint';
 
 export function directionOf(kind: string): Direction {
   return kind === 'metric:max' ? 'max' : kind === 'metric:min' ? 'min' : null;
@@ -37,23 +55,82 @@ export function plainValue(v: RecordedValue | undefined): unknown {
   return v.summary ?? v.repr;
 }
 
-/** Two recorded values are the same when their exact scalars, else their summaries, else their reprs agree. */
+/** Two recorded values are the same only when their exact scalars, content fingerprints or (objects) reprs agree. */
 export function sameValue(a: RecordedValue | undefined, b: RecordedValue | undefined): boolean {
-  if (!a || !b) return a === b;
-  if (a.json !== null || b.json !== null) return a.json !== null && b.json !== null && sameJson(a.json, b.json);
-  if (a.summary || b.summary) return JSON.stringify(a.summary) === JSON.stringify(b.summary);
-  return a.repr === b.repr;
+  return compareValues(a, b) === 'same';
 }
 
-/** A short human text for a value: numbers to 6 significant digits, strings quoted, summaries as shape/dtype/fp. */
+/** Exact scalars compare as JSON, other values by content fingerprint, objects nbprov cannot fingerprint by repr. */
+export function compareValues(a: RecordedValue | undefined, b: RecordedValue | undefined): Sameness {
+  if (!a || !b) return a === b ? 'same' : 'different';
+  if (a.json !== null || b.json !== null) return a.json !== null && b.json !== null && sameJson(a.json, b.json) ? 'same' : 'different';
+  const sa = a.summary;
+  const sb = b.summary;
+  if (sa && sb) {
+    if (sa.content !== undefined && sb.content !== undefined) return sa.content === sb.content ? 'same' : 'different';
+    if (SHAPE_FIELDS.some((k) => sa[k] !== undefined && sb[k] !== undefined && JSON.stringify(sa[k]) !== JSON.stringify(sb[k]))) return 'different';
+    // reprlib's reprs sort dicts and sets, so two reprs of one content agree: different ones prove a change.
+    if (a.repr !== null && b.repr !== null && withoutAddresses(a.repr) !== withoutAddresses(b.repr)) return 'different';
+    return sa.sampled || sb.sampled ? 'too large' : 'no content fingerprint';
+  }
+  // A long string or a bytes value has a content-only summary now and none in older trials.
+  const only = sa ?? sb;
+  if (only && SHAPE_FIELDS.some((k) => only[k] !== undefined)) return 'different';
+  if (a.repr !== b.repr) return 'different';
+  return only ? 'no content fingerprint' : 'same';
+}
+
+function withoutAddresses(repr: string): string {
+  return repr.replace(/ at 0x[0-9a-fA-F]+/g, '');
+}
+
+const SHAPE_FIELDS = ['len', 'shape', 'dtype', 'columns', 'fp'] as const;
+
+/** A short human text for a value: numbers to 6 significant digits, strings quoted, small containers as their Python
+ *  repr, other summaries as shape/dtype/fp. */
 export function describeValue(v: RecordedValue | undefined): string {
   if (!v) return '(absent)';
   if (v.json !== null) {
     const value = JSON.parse(v.json) as unknown;
     return typeof value === 'number' ? formatNumber(value) : JSON.stringify(value);
   }
-  if (v.summary) return describeSummary(v.summary);
-  return v.repr ?? '(no value recorded)';
+  const s = v.summary;
+  // A list, tuple, dict or set reads better as its (bounded) repr than as its length.
+  const container = s && (s.items !== undefined || (s.len !== undefined && s.dtype === undefined));
+  if (s && !(container && v.repr) && SHAPE_FIELDS.some((k) => s[k] !== undefined)) return describeSummary(s);
+  return v.repr ?? (s ? describeSummary(s) : '(no value recorded)');
+}
+
+/** One entry of a small container that differs between two values: `params.n_estimators  500 → 100`. */
+export interface EntryChange {
+  /** The variable name and the entry's path in it: `params.n_estimators`, `sizes[2]`, `grid['a b']`. */
+  path: string;
+  a: ValueView | null;
+  b: ValueView | null;
+}
+
+/**
+ * The entries that differ between two small containers (both recorded entry by entry), in the order of `a` then
+ * of the entries only `b` has; undefined when either side is not such a container.
+ */
+export function entryChangesOf(name: string, a: RecordedValue | undefined, b: RecordedValue | undefined): EntryChange[] | undefined {
+  const ia = a?.json === null ? a.summary?.items : undefined;
+  const ib = b?.json === null ? b.summary?.items : undefined;
+  return ia && ib ? entryChanges(name, ia, ib) : undefined;
+}
+
+/** The entries of two small containers' item lists that differ (see entryChangesOf). */
+export function entryChanges(name: string, ia: SmallItem[], ib: SmallItem[]): EntryChange[] {
+  const byPath = (items: SmallItem[]) => new Map(items.map((item) => [item[0], item]));
+  const ma = byPath(ia);
+  const mb = byPath(ib);
+  const view = (item: SmallItem | undefined): ValueView | null => (item ? { value: item.length === 3 ? item[2] : item[1], text: item[1] } : null);
+  const paths = [...new Set([...ma.keys(), ...mb.keys()])];
+  return paths.flatMap((path) => {
+    const x = ma.get(path);
+    const y = mb.get(path);
+    return x && y && x[1] === y[1] ? [] : [{ path: `${name}${path}`, a: view(x), b: view(y) }];
+  });
 }
 
 export function describeSummary(s: ValueSummary): string {
@@ -61,7 +138,8 @@ export function describeSummary(s: ValueSummary): string {
     s.shape ? `shape ${s.shape.join('×')}` : s.len !== undefined ? `len ${s.len}` : undefined,
     s.dtype,
     s.columns ? `${s.columns.length} columns` : undefined,
-    s.fp ? `fp ${s.fp}` : undefined,
+    // The whole-content fingerprint when there is one; a sampled one says so.
+    s.content ? `fp ${s.content.slice(0, 8)}` : s.fp ? `fp ${s.fp}${s.sampled ? ' (sampled)' : ''}` : undefined,
   ];
   return parts.filter(Boolean).join(' ');
 }
@@ -85,7 +163,9 @@ export function numericChange(a: RecordedValue | undefined, b: RecordedValue | u
 export function verdictOf(a: RecordedValue | undefined, b: RecordedValue | undefined, direction: Direction): Verdict {
   if (!a) return 'added';
   if (!b) return 'removed';
-  if (sameValue(a, b)) return 'unchanged';
+  const sameness = compareValues(a, b);
+  if (sameness === 'same') return 'unchanged';
+  if (sameness !== 'different') return 'uncompared';
   const change = numericChange(a, b);
   if (!change || !direction || change.delta === 0) return 'changed';
   return (change.delta > 0) === (direction === 'max') ? 'better' : 'worse';
@@ -126,4 +206,48 @@ export interface ValueView {
 
 export function valueView(v: RecordedValue | undefined): ValueView | null {
   return v ? { value: plainValue(v), text: describeValue(v) } : null;
+}
+
+/** A tagged value that is not a JSON scalar, as list and compare read it: its Python repr. */
+export interface ReprValue {
+  repr: string;
+}
+
+export function isRepr(v: unknown): v is ReprValue {
+  return typeof v === 'object' && v !== null && typeof (v as ReprValue).repr === 'string' && Object.keys(v).length === 1;
+}
+
+/**
+ * A tagged value as Python writes it, so that the tuple `(3, 3)` and the string `'(3, 3)'` look different:
+ * strings quoted, True/False/None, numbers to 6 significant digits, a repr as recorded.
+ */
+export function pythonText(v: unknown): string {
+  // None is recorded by its repr: a null is a value nbprov has no text for.
+  if (v === undefined || v === null) return '-';
+  if (typeof v === 'number') return formatNumber(v);
+  if (typeof v === 'boolean') return v ? 'True' : 'False';
+  if (typeof v === 'string') return pythonString(v);
+  if (isRepr(v)) return v.repr;
+  return JSON.stringify(v);
+}
+
+/** The value compared and sorted on: a repr's text. */
+export function plainText(v: unknown): unknown {
+  return isRepr(v) ? v.repr : v;
+}
+
+/** Python's repr of a str: single quotes unless the text has one and no double quote; escapes as Python's. */
+export function pythonString(s: string): string {
+  const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
+  let out = '';
+  for (const ch of s) {
+    const code = ch.codePointAt(0)!;
+    if (ch === '\\' || ch === quote) out += `\\${ch}`;
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
+    else out += ch;
+  }
+  return `${quote}${out}${quote}`;
 }

@@ -1,6 +1,6 @@
 import { Chalk } from 'chalk';
 import { lookup, type Column, type Comparison, type ComparisonRow } from '../compare/comparison.js';
-import { describeSummary, formatNumber, type ValueSummary } from '../compare/values.js';
+import { isRepr, pythonText } from '../compare/values.js';
 import { renderColumns } from './columns.js';
 import { formatSeconds } from './durations.js';
 
@@ -52,19 +52,18 @@ function cellText(col: Column): (r: ComparisonRow) => string {
     if (col.name === 'start') return (r) => r.start.slice(0, 19);
     if (col.name === 'duration') return (r) => formatSeconds(lookup(r, 'duration') as number | undefined);
   }
-  return (r) => show(lookup(r, col.name));
+  if (col.kind === 'trial') return (r) => cut(String(lookup(r, col.name) ?? '-'));
+  return (r) => cut(pythonText(lookup(r, col.name)));
 }
 
-function show(v: unknown): string {
-  if (v === undefined || v === null) return '-';
-  if (typeof v === 'number') return formatNumber(v);
-  if (typeof v === 'object') return describeSummary(v as ValueSummary);
-  const text = String(v).split('\n')[0];
+/** The first line, cut to the column width. Tagged values come as Python writes them: `(3, 3)` is not `'(3, 3)'`. */
+function cut(value: string): string {
+  const text = value.split('\n')[0];
   return text.length > TEXT_WIDTH ? text.slice(0, TEXT_WIDTH - 1) + '…' : text;
 }
 
 function csvField(v: unknown): string {
   if (v === undefined || v === null) return '';
-  const text = typeof v === 'object' ? JSON.stringify(v) : String(v);
+  const text = isRepr(v) ? v.repr : typeof v === 'object' ? JSON.stringify(v) : String(v);
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }

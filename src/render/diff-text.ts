@@ -1,7 +1,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { CellRef, WhyReport } from '../compare/why.js';
-import type { MetricChange, TrialDiff, TrialRef } from '../compare/trial-diff.js';
-import { formatSigned, type ValueView } from '../compare/values.js';
+import type { MetricChange, NotCompared, ParamChange, TrialDiff, TrialRef } from '../compare/trial-diff.js';
+import { entryChanges, formatSigned, type ValueSummary, type ValueView } from '../compare/values.js';
 import { formatSeconds } from './durations.js';
 import { renderColumns } from './columns.js';
 
@@ -14,10 +14,11 @@ export function renderDiffText(diff: TrialDiff, opts: { color?: boolean } = {}):
   const add = (title: string, lines: string[]) => {
     if (lines.length) out.push('', c.bold(title), ...lines);
   };
-  add('Parameters', aligned((diff.params ?? []).map((p) => [p.name, arrow(p.a, p.b), injectedNote(p.injected, diff)])));
-  const metrics = diff.metrics ?? [];
+  add('Parameters', aligned((diff.params ?? []).flatMap((p) => paramRows(p, diff))));
+  // A small container's metric takes one row per changed entry.
+  const metrics = (diff.metrics ?? []).flatMap((m) => (m.entries ? m.entries.map((e) => ({ m, row: [e.path, arrow(e.a, e.b), verdictText(m), ''] })) : [{ m, row: metricRow(m) }]));
   const verdictColor = { better: c.green, worse: c.red } as Partial<Record<MetricChange['verdict'], (s: string) => string>>;
-  add('Metrics', aligned(metrics.map(metricRow), (padded, r, col) => (col === 2 ? verdictColor[metrics[r].verdict]?.(padded) ?? padded : padded)));
+  add('Metrics', aligned(metrics.map((r) => r.row), (padded, r, col) => (col === 2 ? verdictColor[metrics[r].m.verdict]?.(padded) ?? padded : padded)));
   add('Why', (diff.why ?? []).flatMap((w) => whyLines(c, w)));
   add('Code', (diff.code ?? []).flatMap((ch) => [
     `${INDENT}${cellLabel(ch.a, ch.b, ch.stage)} ${ch.change}`,
@@ -37,7 +38,10 @@ export function renderDiffText(diff: TrialDiff, opts: { color?: boolean } = {}):
 function whyLines(c: ChalkInstance, w: WhyReport): string[] {
   const head = `${INDENT}${c.bold(w.metric)} ${VERDICT_PHRASE[w.verdict]} (${arrow(w.a, w.b)})`;
   const rows = [
-    ...w.params.map((p) => ['param', p.name, arrow(p.a, p.b)]),
+    ...w.params.flatMap((p) => {
+      const entries = viewEntries(p.name, p.a, p.b);
+      return entries.length ? entries.map((e) => ['param', e.path, arrow(e.a, e.b)]) : [['param', p.name, arrow(p.a, p.b)]];
+    }),
     ...w.cells.map((cell) => ['cell', cellPlace(cell.a, cell.b, cell.stage), `${cell.change}: ${cell.firstLine}`]),
     ...w.files.map((f) => ['file', f.name, `${hash(f.a)} → ${hash(f.b)}`]),
     ...w.modules.map((mod) => ['module', mod.name, `${mod.a ?? '(absent)'} → ${mod.b ?? '(absent)'}`]),
@@ -53,14 +57,38 @@ const VERDICT_PHRASE: Record<WhyReport['verdict'], string> = {
   unchanged: 'did not change',
   added: 'is new',
   removed: 'is gone',
+  uncompared: 'could not be compared',
 };
+
+/** One row per changed entry of a small container, else `name  old → new`; then how it was set or why not compared. */
+function paramRows(p: ParamChange, diff: TrialDiff): string[][] {
+  const note = [notComparedText(p.notCompared), injectedNote(p.injected, diff)].filter(Boolean).join('  ');
+  return p.entries ? p.entries.map((e) => [e.path, arrow(e.a, e.b), note]) : [[p.name, arrow(p.a, p.b), note]];
+}
 
 /** name, old → new, verdict (with the direction it was judged by), change: empty cells only at the end. */
 function metricRow(m: MetricChange): string[] {
-  const judged = m.verdict === 'better' || m.verdict === 'worse';
-  const verdict = judged ? `${m.verdict} (${m.kind})` : m.verdict === 'added' ? 'new' : m.verdict;
   const relative = m.relative === null ? '' : ` (${formatSigned(Number((m.relative * 100).toFixed(2)))}%)`;
-  return [m.name, arrow(m.a, m.b), verdict, m.delta === null || m.delta === 0 ? '' : `${formatSigned(m.delta)}${relative}`];
+  return [m.name, arrow(m.a, m.b), verdictText(m), m.delta === null || m.delta === 0 ? '' : `${formatSigned(m.delta)}${relative}`];
+}
+
+function verdictText(m: MetricChange): string {
+  if (m.verdict === 'better' || m.verdict === 'worse') return `${m.verdict} (${m.kind})`;
+  if (m.verdict === 'uncompared') return notComparedText(m.notCompared);
+  return m.verdict === 'added' ? 'new' : m.verdict;
+}
+
+/** Never "unchanged" for values nbprov could not compare whole. */
+function notComparedText(reason: NotCompared | undefined): string {
+  return reason ? `not compared (${reason})` : '';
+}
+
+/** The changed entries of two small containers shown as values (their summaries carry the entries). */
+function viewEntries(name: string, a: ValueView | null, b: ValueView | null) {
+  const items = (v: ValueView | null) => (v && typeof v.value === 'object' && v.value !== null ? (v.value as ValueSummary).items : undefined);
+  const ia = items(a);
+  const ib = items(b);
+  return ia && ib ? entryChanges(name, ia, ib) : [];
 }
 
 export function trialLabel(t: TrialRef): string {

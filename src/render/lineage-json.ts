@@ -14,7 +14,9 @@ import { jsonValue, shortValue } from './version-label.js';
  *                "kind": "assign",           // assign augassign annassign walrus for with import def class del global mutate loop
  *                "type": "numpy.float64",
  *                "value": 0.9995,            // exact scalars only, else null
- *                "summary": null,            // {shape, dtype, fp} | {shape, columns, fp} | {len, ...} for big values
+ *                "summary": null,            // {shape, dtype, fp} | {shape, columns, fp} | {len, ...} for big values,
+ *                                            // plus content (a whole-content fingerprint) or sampled: true, and
+ *                                            // items ([path, repr, json?]) for small lists, tuples and dicts
  *                "repr": "0.9995",           // bounded repr as the kernel printed it
  *                "display": "0.9995",        // the short value the text tree prints
  *                "iterations": null,         // loop summaries: how many iterations ran

@@ -117,21 +117,7 @@ export const MIGRATIONS: Migration[] = [
       // `list` and `compare` read every trial's tagged variables; aggregating 80,000 stage_tags rows on each call
       // cost 70 ms for 10,000 trials. Triggers keep one JSON record per trial instead, whoever writes stage_tags
       // (a run, a backfilling `tag var`, `untag`), so the record can never go stale.
-      const record = (trial: string) => `
-        DELETE FROM nbprov_trial_tags WHERE trial_id = ${trial};
-        INSERT INTO nbprov_trial_tags (trial_id, record)
-          SELECT trial_id, ${TAG_RECORD} FROM stage_tags WHERE trial_id = ${trial} AND variable_name IS NOT NULL GROUP BY trial_id;`;
-      db.exec(`
-        CREATE TABLE nbprov_trial_tags (trial_id TEXT PRIMARY KEY, record TEXT NOT NULL);
-        INSERT INTO nbprov_trial_tags (trial_id, record)
-          SELECT trial_id, ${TAG_RECORD} FROM stage_tags WHERE variable_name IS NOT NULL GROUP BY trial_id;
-        CREATE TRIGGER nbprov_trial_tags_insert AFTER INSERT ON stage_tags WHEN NEW.variable_name IS NOT NULL
-        BEGIN ${record('NEW.trial_id')} END;
-        CREATE TRIGGER nbprov_trial_tags_delete AFTER DELETE ON stage_tags WHEN OLD.variable_name IS NOT NULL
-        BEGIN ${record('OLD.trial_id')} END;
-        CREATE TRIGGER nbprov_trial_tags_update AFTER UPDATE ON stage_tags
-        BEGIN ${record('OLD.trial_id')} ${record('NEW.trial_id')} END;
-      `);
+      db.exec(`CREATE TABLE nbprov_trial_tags (trial_id TEXT PRIMARY KEY, record TEXT NOT NULL); ${tagRecordTriggers(TAG_RECORD_V1)}`);
     },
   },
   {
@@ -156,14 +142,51 @@ export const MIGRATIONS: Migration[] = [
       db.exec('CREATE TABLE nbprov_lineage (trial_id TEXT PRIMARY KEY, offsets BLOB NOT NULL, dependencies BLOB NOT NULL)');
     },
   },
+  {
+    id: 9,
+    name: 'tag-record-reprs',
+    up(db) {
+      // A tagged value that is a Python repr, not a JSON scalar, was quoted into a JSON string: the tuple (3, 3)
+      // and the string '(3, 3)' read the same in list and compare, and a list's repr [1, 2] became an array.
+      db.exec(`
+        DROP TRIGGER nbprov_trial_tags_insert; DROP TRIGGER nbprov_trial_tags_delete; DROP TRIGGER nbprov_trial_tags_update;
+        DELETE FROM nbprov_trial_tags;
+        ${tagRecordTriggers(TAG_RECORD)}
+      `);
+    },
+  },
 ];
+
+/** Fills nbprov_trial_tags and creates the triggers that keep each trial's record exact. */
+function tagRecordTriggers(recordOf: string): string {
+  const record = (trial: string) => `
+    DELETE FROM nbprov_trial_tags WHERE trial_id = ${trial};
+    INSERT INTO nbprov_trial_tags (trial_id, record)
+      SELECT trial_id, ${recordOf} FROM stage_tags WHERE trial_id = ${trial} AND variable_name IS NOT NULL GROUP BY trial_id;`;
+  return `
+    INSERT INTO nbprov_trial_tags (trial_id, record)
+      SELECT trial_id, ${recordOf} FROM stage_tags WHERE variable_name IS NOT NULL GROUP BY trial_id;
+    CREATE TRIGGER nbprov_trial_tags_insert AFTER INSERT ON stage_tags WHEN NEW.variable_name IS NOT NULL
+    BEGIN ${record('NEW.trial_id')} END;
+    CREATE TRIGGER nbprov_trial_tags_delete AFTER DELETE ON stage_tags WHEN OLD.variable_name IS NOT NULL
+    BEGIN ${record('OLD.trial_id')} END;
+    CREATE TRIGGER nbprov_trial_tags_update AFTER UPDATE ON stage_tags
+    BEGIN ${record('OLD.trial_id')} ${record('NEW.trial_id')} END;`;
+}
 
 /**
  * One trial's tagged variables as a JSON array, [trial id, name, tag, value, name, tag, value, ...], aggregated over
  * its stage_tags rows (names sorted: the rows come off migration 4's covering index). Ids are uuids, names Python
- * identifiers and tags nbprov's lowercase names, so none needs escaping; a value that is a repr, not JSON, is quoted.
+ * identifiers and tags nbprov's lowercase names, so none needs escaping. A value is a JSON scalar (an exact number,
+ * string, bool or None), or {"repr": text} for the Python repr of anything else.
  */
 const TAG_RECORD = `'["' || trial_id || '"' || group_concat(',"' || variable_name || '","' || tag_name || '",' ||
+  CASE WHEN variable_value IS NULL THEN 'null'
+       WHEN json_valid(variable_value) AND json_type(variable_value) NOT IN ('array', 'object') THEN variable_value
+       ELSE json_object('repr', variable_value) END, '') || ']'`;
+
+/** Migration 6's record: a repr quoted into a JSON string like a string value. */
+const TAG_RECORD_V1 = `'["' || trial_id || '"' || group_concat(',"' || variable_name || '","' || tag_name || '",' ||
   CASE WHEN json_valid(variable_value) THEN variable_value ELSE json_quote(variable_value) END, '') || ']'`;
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].id;

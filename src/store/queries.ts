@@ -209,16 +209,21 @@ export function splitTags(record: TagRecord | undefined): { params: Record<strin
   return out;
 }
 
-/** Stored values are JSON for exact scalars, else a bounded repr kept as text. */
+/**
+ * Stored values are JSON for exact scalars, else a bounded Python repr kept as text, decoded as the tag records
+ * hold them (migration 9): the scalar, or {repr} (a repr such as `[1, 2]` may parse as JSON, but is not a scalar).
+ */
 export function decodeValue(text: string | null): unknown {
   if (text === null) return null;
   // An integer past 2^53 would come back with other digits: keep Python's exact text.
   if (/^-?\d{16,}$/.test(text) && !Number.isSafeInteger(Number(text))) return text;
   try {
-    return JSON.parse(text);
+    const value = JSON.parse(text) as unknown;
+    if (typeof value !== 'object' || value === null) return value;
   } catch {
-    return text;
+    // a repr
   }
+  return { repr: text };
 }
 
 export function trialEnvironment(db: Database.Database, trialId: string): Record<string, string> {

@@ -42,7 +42,7 @@ const statements = preparedOnce((db) => ({
   activationName: db.prepare('SELECT name FROM activation WHERE trial_id = ? AND id = ?').pluck(),
   insertStage: db.prepare('INSERT INTO stage_tags (trial_id, id, name, tag_name, activation_id, variable_name, variable_value) VALUES (?, ?, ?, ?, ?, NULL, NULL)'),
   lastVersion: db.prepare(
-    'SELECT evaluation_id AS evaluationId, activation_id AS activationId, value, kind FROM nbprov_value WHERE trial_id = ? AND name = ? ORDER BY evaluation_id DESC LIMIT 1',
+    'SELECT evaluation_id AS evaluationId, activation_id AS activationId, value, kind, type FROM nbprov_value WHERE trial_id = ? AND name = ? ORDER BY evaluation_id DESC LIMIT 1',
   ),
   evaluationRepr: db.prepare('SELECT repr FROM evaluation WHERE trial_id = ? AND id = ?').pluck(),
   deleteVariableTag: db.prepare('DELETE FROM stage_tags WHERE trial_id = ? AND variable_name = ?'),
@@ -98,6 +98,8 @@ const readStatements = preparedOnce((db) => ({
   trialCellStages: db.prepare('SELECT activation_id AS activationId, tag_name AS stage FROM stage_tags WHERE trial_id = ? AND variable_name IS NULL AND activation_id IS NOT NULL'),
 }));
 
+const NON_FINITE = new Set(['"nan"', '"inf"', '"-inf"']);
+
 /** Adds a stage row for one cell activation; false when it was there already. */
 export function insertCellStage(db: Database.Database, trialId: string, activationId: number, stage: string): boolean {
   const st = statements(db);
@@ -113,11 +115,14 @@ export function insertCellStage(db: Database.Database, trialId: string, activati
  */
 export function insertVariableTag(db: Database.Database, trialId: string, name: string, kind: string): boolean {
   const st = statements(db);
-  const last = st.lastVersion.get(trialId, name) as { evaluationId: number; activationId: number; value: string | null; kind: string } | undefined;
+  const last = st.lastVersion.get(trialId, name) as { evaluationId: number; activationId: number; value: string | null; kind: string; type: string | null } | undefined;
   if (!last || last.kind === 'del') return false;
   const repr = (st.evaluationRepr.get(trialId, last.evaluationId) as string | undefined) ?? null;
+  // The collector writes a float nan or inf as the JSON string "nan": the repr keeps it apart from the string 'nan'.
+  const nonFinite = NON_FINITE.has(last.value ?? '') && last.type !== 'str' && last.type !== 'numpy.str_';
+  const value = last.value !== null && !nonFinite ? last.value : repr;
   st.deleteVariableTag.run(trialId, name);
-  st.insertVariableTag.run(trialId, nextId(db, trialId), name, kind, last.activationId, name, (last.value ?? repr)?.slice(0, VALUE_LIMIT) ?? null);
+  st.insertVariableTag.run(trialId, nextId(db, trialId), name, kind, last.activationId, name, value?.slice(0, VALUE_LIMIT) ?? null);
   return true;
 }
 

@@ -3,10 +3,12 @@ import builtins
 
 from IPython.core.getipython import get_ipython
 
+from .content import FP_BUDGET
 from .recorder import Recorder
 from .rewriter import ME
 
-DEFAULT_OPTIONS = {"capture": "vars", "loop_budget": 3, "repr_limit": 256, "redact": True}
+DEFAULT_OPTIONS = {"capture": "vars", "loop_budget": 3, "repr_limit": 256, "redact": True,
+                   "fp_budget": FP_BUDGET}
 
 
 def install(config=None):

@@ -35,7 +35,7 @@ class Recorder(LoopHooks, FunctionHooks):
         self.mode = opts["capture"]
         budget = max(0, int(opts["loop_budget"]))
         self.K = sys.maxsize if self.mode == "full" else budget
-        self.sum = Summaries(int(opts["repr_limit"]), bool(opts["redact"]))
+        self.sum = Summaries(int(opts["repr_limit"]), bool(opts["redact"]), int(opts["fp_budget"]))
         self.sites = {}
         self.next_sid, self.next_v = 1, 1
         if carried:     # ids are never reused within a kernel

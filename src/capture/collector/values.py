@@ -1,8 +1,10 @@
-"""What a version says about its value: type name, bounded repr, JSON value and a sampled summary.
+"""What a version says about its value: type name, bounded repr, JSON value and a summary.
 
-Everything here runs on every recorded version, so it must cost microseconds whatever the
-value's size: reprs are bounded by reprlib, numpy and pandas objects are summarised from a
-fixed sample of elements, and nothing is ever copied.
+Everything here runs once per recorded version (never per statement: the mutation check uses
+`meta`), so it must cost microseconds for small values and a bounded time for big ones: reprs
+are bounded by reprlib, shapes and sampled `fp`s read a fixed sample of elements, and the
+content fingerprint (content.py) reads the whole value within its byte budget; nothing is
+ever copied whole.
 """
 import math
 import os
@@ -13,11 +15,15 @@ import sys
 import threading
 import zlib
 
+from .content import FP_BUDGET, fingerprint
+from .entries import plain_repr, small_items
+
 VALUE_STR_MAX = 256
 MISSING = object()          # a name that is not bound (deleted, or never assigned)
 NOSCALAR = object()         # a snapshot compared by identity and size, not by value
 SECRET = re.compile(r"token|password|passwd|secret|api_key|apikey|key", re.I)
 LEN_TYPES = (list, tuple, dict, set, frozenset, str, bytes, bytearray)
+CONTAINERS = (list, tuple, dict, set, frozenset)
 REPR_SECONDS = 0.05         # a user __repr__ that sleeps or loops is cut short after this
 NoneType = type(None)
 
@@ -70,11 +76,12 @@ def type_name(t):
 class Summaries:
     """Type, bounded repr, JSON value and sampled summary; never copies data."""
 
-    def __init__(self, limit, redact):
-        self.limit, self.redact = limit, redact
+    def __init__(self, limit, redact, fp_budget=FP_BUDGET):
+        self.limit, self.redact, self.fp_budget = limit, redact, fp_budget
         # a value equal to an environment variable's (a path, a credential read with os.environ) is redacted too
         self.env_values = frozenset(v for v in os.environ.values() if len(v) >= 4) if redact else frozenset()
         self.np = self.pd = None
+        self.np_module = self.pd_module = None
         r = self.reprs = reprlib.Repr()
         r.maxstring = r.maxother = r.maxlong = limit
         r.maxlevel = 3
@@ -106,10 +113,12 @@ class Summaries:
             m = sys.modules.get("numpy")
             if m is not None:
                 self.np = (m.ndarray, m.generic)
+                self.np_module = m
         if self.pd is None:
             m = sys.modules.get("pandas")
             if m is not None and hasattr(m, "DataFrame"):
                 self.pd = (m.DataFrame, m.Series)
+                self.pd_module = m
 
     def meta(self, x):
         # cheap size signature used to notice in-place changes
@@ -180,6 +189,40 @@ class Summaries:
         return zlib.crc32(repr(list(s)).encode(), seed)
 
     def summary(self, x):
+        """The sampled summary (len, shape, dtype, columns, fp) plus what the content says: `content`,
+        a fingerprint of the whole value, or `sampled: true` when the value is over the budget (neither
+        for a value holding objects nbprov cannot fingerprint); a small list/tuple/dict also lists its
+        scalar entries as `items`."""
+        s = self.shape_summary(x)
+        if s is None:
+            if not (type(x) in (str, bytes, bytearray) or isinstance(x, CONTAINERS) or self.is_library_value(x)):
+                return None
+            s = {}
+        content, sampled = fingerprint(x, self.fp_budget, self.np_module, self.pd_module)
+        if content is not None:
+            s["content"] = content
+        elif sampled:
+            s["sampled"] = True
+        if isinstance(x, (list, tuple, dict)):
+            items = small_items(x, self.np_module)
+            if items is not None:
+                s["items"] = self.redact_items(items) if self.redact else items
+        return s or None
+
+    def redact_items(self, items):
+        # the rules of a top-level string: a secret-looking path, or a value equal to an environment variable's
+        out = []
+        for item in items:
+            if len(item) == 3 and type(item[2]) is str and (SECRET.search(item[0]) or item[2] in self.env_values):
+                item = [item[0], "'<redacted>'", "<redacted>"]
+            out.append(item)
+        return out
+
+    def is_library_value(self, x):
+        return (self.np is not None and isinstance(x, self.np)) or \
+            (self.pd_module is not None and isinstance(x, (*self.pd, self.pd_module.Index)))
+
+    def shape_summary(self, x):
         t = type(x)
         if t in (list, tuple, dict, set, frozenset):
             return {"len": len(x)}
@@ -226,11 +269,15 @@ class Summaries:
             except Exception:
                 pass
         try:
-            summ = self.summary(x)
+            # a numpy scalar kept exactly needs no fingerprint
+            summ = self.summary(x) if scalar is NOSCALAR else None
         except Exception:
             summ = None
         try:
             meta = self.meta(x)
         except Exception:
             meta = None
-        return tn, self.repr(x, tn), value, summ, (id(x), meta, scalar, tn)
+        rp = None
+        if summ is not None and "items" in summ and not any(i[1] == "'<redacted>'" for i in summ["items"]):
+            rp = plain_repr(x, self.limit)      # (3, 3, 11) whole, where reprlib writes (3, 3, ...)
+        return tn, clean(rp) if rp is not None else self.repr(x, tn), value, summ, (id(x), meta, scalar, tn)
