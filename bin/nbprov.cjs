@@ -4,7 +4,8 @@
 // compiling the 370 KB bundle and the functions a command calls is 20-30 ms of each command's start-up.
 // One cache per command, written when its first run exits 0 (replacing earlier builds' caches), in the user's
 // own cache directory ($XDG_CACHE_HOME or ~/.cache, mode 0700: not a shared temp directory someone else could
-// write to). Its name carries the bundle's sha1, because V8 checks only the source's length, and Node's version;
+// write to). Its name carries the sha1 of the bundle's path and of its content, because V8 checks only the source's
+// length, and Node's version;
 // V8 rejects data from other flags or builds, which is then rewritten. NBPROV_NO_CODE_CACHE=1 runs without it.
 const { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } = require('node:fs');
 const { createRequire } = require('node:module');
@@ -19,10 +20,14 @@ if (process.env.NBPROV_NO_CODE_CACHE) {
 } else {
   const source = readFileSync(bundle, 'utf8');
   const command = process.argv.slice(2).find((a) => !a.startsWith('-')) ?? '';
-  const hash = require('node:crypto').createHash('sha1').update(source).digest('hex').slice(0, 16);
+  const sha1 = (text) => require('node:crypto').createHash('sha1').update(text).digest('hex');
+  // Keyed by the bundle's path too: a cache carries the file name that stack traces (--debug) show, and two
+  // checkouts keep a cache each.
+  const where = sha1(bundle).slice(0, 8);
+  const hash = sha1(source).slice(0, 16);
   const dir = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'nbprov');
   const name = /^[a-z]{1,16}$/.test(command) ? command : 'other';
-  const file = join(dir, `${name}-${hash}-${process.version}-${process.arch}.v8`);
+  const file = join(dir, `${name}-${where}-${hash}-${process.version}-${process.arch}.v8`);
   let cachedData;
   try {
     cachedData = readFileSync(file);
@@ -38,8 +43,8 @@ if (process.env.NBPROV_NO_CODE_CACHE) {
         const temp = `${file}.${process.pid}`;
         writeFileSync(temp, script.createCachedData(), { mode: 0o600 });
         renameSync(temp, file);
-        // one file per command: the caches of earlier builds go
-        for (const old of readdirSync(dir)) if (old.startsWith(`${name}-`) && join(dir, old) !== file) rmSync(join(dir, old), { force: true });
+        // one file per command and checkout: the caches of its earlier builds go
+        for (const old of readdirSync(dir)) if (old.startsWith(`${name}-${where}-`) && join(dir, old) !== file) rmSync(join(dir, old), { force: true });
       } catch {
         // an unwritable cache directory only means no cache: the next run compiles again
       }

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { nbprov, project, removeProject } from './helpers/cli.js';
+import { nbprov, project, removeProject, ROOT } from './helpers/cli.js';
 
 describe("bin/nbprov.cjs: the bundle's V8 code cache", () => {
   test('one file per command after a run that exits 0, private to the user, reused; a corrupt one is replaced', async () => {
@@ -16,7 +17,7 @@ describe("bin/nbprov.cjs: the bundle's V8 code cache", () => {
       assert.equal(failed.code, 2, 'no database here');
       const files = readdirSync(cache);
       assert.equal(files.length, 1, 'only the command that succeeded');
-      assert.match(files[0], new RegExp(`^other-[0-9a-f]{16}-${process.version.replace(/\./g, '\\.')}-${process.arch}\\.v8$`));
+      assert.match(files[0], new RegExp(`^other-[0-9a-f]{8}-[0-9a-f]{16}-${process.version.replace(/\./g, '\\.')}-${process.arch}\\.v8$`));
       assert.equal(statSync(cache).mode & 0o777, 0o700);
       assert.equal(statSync(join(cache, files[0])).mode & 0o777, 0o600);
       const written = readFileSync(join(cache, files[0]));
@@ -32,11 +33,30 @@ describe("bin/nbprov.cjs: the bundle's V8 code cache", () => {
       assert.ok(readFileSync(join(cache, files[0])).length > 10_000, 'rejected by V8, then rewritten');
       assert.deepEqual(readdirSync(cache), files, 'no temp file left');
 
-      const earlierBuild = files[0].replace(/^other-[0-9a-f]{16}/, 'other-0123456789abcdef');
+      const earlierBuild = files[0].replace(/^(other-[0-9a-f]{8})-[0-9a-f]{16}/, '$1-0123456789abcdef');
       writeFileSync(join(cache, earlierBuild), 'an earlier build');
       writeFileSync(join(cache, files[0]), 'not V8 code cache data');
       await nbprov(['--version'], { cwd: dir, env });
       assert.deepEqual(readdirSync(cache), files, "a rewrite drops earlier builds' caches of the command");
+    } finally {
+      removeProject(dir);
+    }
+  });
+
+  test('another checkout (same bundle, another path) gets its own cache, naming its own files, and keeps the first', async () => {
+    const dir = project();
+    const env = { XDG_CACHE_HOME: join(dir, 'cache') };
+    const cache = join(dir, 'cache', 'nbprov');
+    try {
+      const copy = join(dir, 'checkout');
+      for (const part of ['package.json', 'bin', 'dist/bundle', 'node_modules/better-sqlite3']) cpSync(join(ROOT, part), join(copy, part), { recursive: true, dereference: true });
+      assert.equal((await nbprov(['--version'], { cwd: dir, env })).code, 0);
+      const first = readdirSync(cache);
+      const r = spawnSync(process.execPath, [join(copy, 'bin/nbprov.cjs'), '--version'], { cwd: dir, env: { ...process.env, ...env }, encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      const both = readdirSync(cache);
+      assert.equal(both.length, 2);
+      assert.ok(first.every((f) => both.includes(f)));
     } finally {
       removeProject(dir);
     }

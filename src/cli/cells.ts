@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadNotebook } from '../notebook/load.js';
 import { cellStages } from '../notebook/tags.js';
 import { renderTable } from '../render/table.js';
+import { printable } from '../render/terminal.js';
 import { resolveNotebookArg } from './notebook-arg.js';
 
 export function registerCells(program: Command): void {
@@ -21,5 +22,5 @@ export function handler(notebook: string, flags: { json?: boolean }): string {
   const stages = cellStages(nb);
   const rows = nb.codeCells.map((c) => ({ index: c.index, id: c.id ?? null, stage: stages.get(c.index) ?? null, tags: c.tags, firstLine: c.source.split('\n')[0] }));
   if (flags.json) return JSON.stringify(rows, null, 2) + '\n';
-  return renderTable(['cell', 'id', 'stage', 'first line'], rows.map((r) => [r.index, r.id ?? '-', r.stage ?? '-', r.firstLine.slice(0, 60)])) + '\n';
+  return renderTable(['cell', 'id', 'stage', 'first line'], rows.map((r) => [r.index, printable(r.id ?? '-'), r.stage ?? '-', printable(r.firstLine).slice(0, 60)])) + '\n';
 }

@@ -6,6 +6,7 @@ import { stageOrder } from '../notebook/stages.js';
 import { pythonText } from '../compare/values.js';
 import { formatSeconds } from '../render/durations.js';
 import { renderTable } from '../render/table.js';
+import { printable } from '../render/terminal.js';
 import { openForReading } from './db-options.js';
 
 interface ShowFlags {
@@ -42,10 +43,10 @@ export function handler(selector: string, flags: ShowFlags): string {
     if (flags.json) return JSON.stringify({ trial, environment, modules, variables: tagged, cells: withSource }, null, 2) + '\n';
     const lines = [
       `trial ${trial.sequence}  ${trial.id}  (${trial.tag ?? 'no tag'})`,
-      `notebook  ${trial.notebook}`,
-      `status    ${trial.status}${trial.error ? ` — ${trial.error}` : ''}${failedWhileFinished(trial.status, cells)}`,
+      `notebook  ${printable(trial.notebook)}`,
+      `status    ${trial.status}${trial.error ? ` — ${printable(trial.error)}` : ''}${failedWhileFinished(trial.status, cells)}`,
       `started   ${trial.start.slice(0, 19)}   duration ${formatSeconds(trial.seconds)}`,
-      `command   ${trial.command}`,
+      `command   ${printable(trial.command)}`,
       `python    ${environment.python_version ?? '?'}   kernel ${trial.kernel ?? '?'} (${environment.kernel_implementation ?? '?'})   capture ${trial.capture ?? '-'}`,
       '',
     ];
@@ -56,11 +57,11 @@ export function handler(selector: string, flags: ShowFlags): string {
     lines.push(
       renderTable(
         ['cell', 'stage', 'code hash', 'time', 'status', 'output', 'first line'],
-        withSource.map((c) => [c.index, c.stage ?? '', c.codeHash.slice(0, 10), formatSeconds(c.seconds), c.status, truncate(c.errorName ? `${c.errorName}: ${c.errorValue}` : c.outputs ?? '', 40), truncate(c.firstLine, 50)]),
+        withSource.map((c) => [c.index, c.stage ?? '', c.codeHash.slice(0, 10), formatSeconds(c.seconds), c.status, truncate(printable(c.errorName ? `${c.errorName}: ${c.errorValue}` : c.outputs ?? ''), 40), truncate(printable(c.firstLine), 50)]),
       ),
     );
     if (tagged.length) {
-      lines.push('', renderTable(['tagged', 'kind', 'value', 'cell', 'stage'], tagged.map((v) => [v.name, v.kind, truncate(pythonText(v.value), 40), v.cell ?? '-', v.stage ?? ''])));
+      lines.push('', renderTable(['tagged', 'kind', 'value', 'cell', 'stage'], tagged.map((v) => [v.name, v.kind, truncate(printable(pythonText(v.value)), 40), v.cell ?? '-', v.stage ?? ''])));
     }
     const byStage = new Map<string, number[]>();
     for (const c of withSource) if (c.stage) byStage.set(c.stage, [...(byStage.get(c.stage) ?? []), c.index]);
@@ -69,7 +70,7 @@ export function handler(selector: string, flags: ShowFlags): string {
       lines.push('', `stages    ${ordered.map(([stage, idx]) => `${stage}: ${idx.join(', ')}`).join(' · ')}`);
     }
     if (flags.code) {
-      for (const c of withSource) lines.push('', `── cell ${c.index} (${c.status}) ${'─'.repeat(40)}`, (c.source ?? '(source not in the content store)').trimEnd());
+      for (const c of withSource) lines.push('', `── cell ${c.index} (${c.status}) ${'─'.repeat(40)}`, printable(c.source ?? '(source not in the content store)').trimEnd());
     }
     if (modules.length) lines.push('', `modules   ${modules.map((m) => (m.version ? `${m.name} ${m.version}` : m.name)).join(', ')}`);
     return lines.join('\n') + '\n';

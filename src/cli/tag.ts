@@ -11,6 +11,7 @@ import {
   backfillCellStage, backfillParametersCell, backfillVariableTag, removeCellStageRows, removeParametersCellRows, removeVariableTagRows,
 } from '../store/stage-tags.js';
 import { renderTable } from '../render/table.js';
+import { printable } from '../render/terminal.js';
 import { resolveNotebookArg } from './notebook-arg.js';
 
 interface TagFlags {
@@ -136,8 +137,8 @@ export function listTags(notebook: string, flags: { json?: boolean }): string {
   const parameters = paramsCell ? { cell: paramsCell.index, id: paramsCell.id ?? null, firstLine: paramsCell.source.split('\n')[0] } : null;
   if (flags.json) return JSON.stringify({ cells, parameters, variables }, null, 2) + '\n';
   const parts: string[] = [];
-  parts.push(parameters ? `parameters cell ${parameters.cell}: ${parameters.firstLine.slice(0, 60)}` : 'no parameters cell (tag one: nbprov tag cell N parameters)');
-  parts.push(cells.length ? renderTable(['cell', 'stage', 'first line'], cells.map((c) => [c.cell, c.stage, c.firstLine.slice(0, 60)])) : 'no cell stages (tag one: nbprov tag cell N STAGE)');
+  parts.push(parameters ? `parameters cell ${parameters.cell}: ${printable(parameters.firstLine).slice(0, 60)}` : 'no parameters cell (tag one: nbprov tag cell N parameters)');
+  parts.push(cells.length ? renderTable(['cell', 'stage', 'first line'], cells.map((c) => [c.cell, c.stage, printable(c.firstLine).slice(0, 60)])) : 'no cell stages (tag one: nbprov tag cell N STAGE)');
   parts.push(variables.length ? renderTable(['variable', 'tag'], variables.map((v) => [v.name, v.kind])) : 'no variable tags (tag one: nbprov tag var NAME metric:max)');
   return parts.join('\n\n') + '\n';
 }

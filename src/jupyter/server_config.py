@@ -93,3 +93,20 @@ from jupyter_core.paths import jupyter_runtime_dir
 
 if len(os.path.join(jupyter_runtime_dir(), "kernel-00000000-0000-0000-0000-000000000000-ipc-99")) <= 107:
     c.KernelManager.transport = "ipc"  # noqa: F821
+
+# The token reaches the server through its environment only, and the server's environment is what its kernels
+# inherit: take it out, so notebook code (os.environ) cannot read it.
+c.ServerApp.token = os.environ.pop("JUPYTER_TOKEN", "")  # noqa: F821
+
+# Kernels keep their input history in memory, as nbclient starts them: cell sources (and any secret pasted into
+# one) must not land in the user's ~/.ipython/profile_default/history.sqlite.
+from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+
+
+class NbprovKernelManager(AsyncMappingKernelManager):
+    async def start_kernel(self, kernel_id=None, path=None, **kwargs):
+        kwargs["extra_arguments"] = [*kwargs.get("extra_arguments", []), "--HistoryManager.hist_file=:memory:"]
+        return await super().start_kernel(kernel_id=kernel_id, path=path, **kwargs)
+
+
+c.ServerApp.kernel_manager_class = NbprovKernelManager  # noqa: F821

@@ -207,7 +207,29 @@ async function recordTrial(ctx: TrialContext, opts: RunOptions): Promise<RunResu
     node: process.version,
   });
   opts.events?.onStart?.({ trial: writer.sequence, cells: nb.codeCells.length, kernel: kernelName, server: endpoint.kind === 'private' ? 'private server' : endpoint.url });
-  const outcome = await executeCells(nb, kernel, writer, opts);
+  const outcome: CellsOutcome = { executed: new Map(), ok: 0, failed: 0, failedExpected: 0, skipped: 0, recorderErrors: 0 };
+  try {
+    await executeCells(nb, kernel, writer, opts, outcome);
+  } catch (err) {
+    const storage = storageError(err, ctx.dbPath);
+    if (!storage) throw err;
+    // SQLite rolled the cell back. Close the trial and write -o (up to the cell before) as far as the disk lets us:
+    // a one-row status update often still fits where a cell's rows did not; if not, the trial reads as unfinished.
+    try {
+      if (outcome.recording !== undefined) writer.markCell(outcome.recording, 'error', { name: storage.code, value: `ran, but could not be recorded: ${storage.message}` });
+      writer.finish('failed', { error: `${storage.code}: ${storage.message}`, recorderErrors: outcome.recorderErrors });
+    } catch {
+      // the disk took nothing more
+    }
+    if (opts.output) {
+      try {
+        writeExecutedNotebook(nb, outcome.executed, info.language_info, resolve(opts.output));
+      } catch {
+        // on the same full disk, likely: the error below already says what to do
+      }
+    }
+    throw storage;
+  }
   const untagged = recordTags(ctx.db, writer, nb, outcome.executed, ctx.notebookPath);
   if (untagged.length && opts.capture !== 'cells') opts.events?.onWarning?.(`tagged variable${untagged.length > 1 ? 's' : ''} never assigned in this run: ${untagged.join(', ')}`);
   const error = outcome.error;
@@ -244,10 +266,12 @@ interface CellsOutcome {
   skipped: number;
   error?: NbprovError;
   recorderErrors: number;
+  /** The cell running or being committed: when its commit fails, it ran but has no rows. */
+  recording?: number;
 }
 
-async function executeCells(nb: LoadedNotebook, kernel: KernelSession, writer: TrialWriter, opts: RunOptions): Promise<CellsOutcome> {
-  const outcome: CellsOutcome = { executed: new Map(), ok: 0, failed: 0, failedExpected: 0, skipped: 0, recorderErrors: 0 };
+/** Runs the cells into `outcome`, which keeps what ran so far when a commit fails. */
+async function executeCells(nb: LoadedNotebook, kernel: KernelSession, writer: TrialWriter, opts: RunOptions, outcome: CellsOutcome): Promise<CellsOutcome> {
   const capture = new CaptureWriter();
   const stages = cellStages(nb);
   const total = nb.codeCells.length;
@@ -258,6 +282,7 @@ async function executeCells(nb: LoadedNotebook, kernel: KernelSession, writer: T
       continue;
     }
     opts.events?.onCellStart?.(cell, position + 1, total);
+    outcome.recording = cell.index;
     const start = writer.checkpoint();
     let result: ExecuteResult;
     try {

@@ -167,8 +167,10 @@ export class TrialWriter {
   }
 
   /** Marks cells as skipped (skip-execution tag) without an activation. */
-  markCell(index: number, status: 'skipped'): void {
-    this.#db.prepare('UPDATE nbprov_cell SET status = ? WHERE trial_id = ? AND cell_index = ?').run(status, this.id, index);
+  markCell(index: number, status: 'skipped' | 'error', error?: { name: string; value: string }): void {
+    this.#db
+      .prepare('UPDATE nbprov_cell SET status = ?, error_name = ?, error_value = ? WHERE trial_id = ? AND cell_index = ?')
+      .run(status, error?.name ?? null, error?.value ?? null, this.id, index);
   }
 
   recordEnvironment(attrs: Record<string, unknown>): void {

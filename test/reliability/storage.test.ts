@@ -22,21 +22,23 @@ describe('storage failures and foreign databases', () => {
     try {
       writeNotebook(disk, 'd.ipynb', ['a = 1', 'for i in range(3000):\n    b = i * 2', 'c = 3']);
       const before = readFileSync(join(disk, 'd.ipynb'));
-      const r = await nbprov(['run', 'd.ipynb', '--capture', 'full', '-q'], { cwd: disk });
+      const r = await nbprov(['run', 'd.ipynb', '--capture', 'full', '-q', '-o', join(dir, 'out.ipynb')], { cwd: disk });
       assert.equal(r.code, 3);
       assert.equal(r.stderr, `nbprov: cannot write the trial to ${disk}/.noworkflow/db.sqlite: the disk is full\n  hint: free some space or choose a writable place with --db PATH; finished cells stay recorded\n`);
       assert.deepEqual(readFileSync(join(disk, 'd.ipynb')), before);
       const db = new Database(join(disk, '.noworkflow/db.sqlite'), { readonly: true });
       assert.deepEqual(db.pragma('integrity_check'), [{ integrity_check: 'ok' }]);
-      assert.deepEqual(db.prepare('SELECT cell_index, status FROM nbprov_cell ORDER BY cell_index').all(), [
-        { cell_index: 1, status: 'ok' },
-        { cell_index: 2, status: 'pending' },
-        { cell_index: 3, status: 'pending' },
+      assert.deepEqual(db.prepare('SELECT cell_index, status, error_value FROM nbprov_cell ORDER BY cell_index').all(), [
+        { cell_index: 1, status: 'ok', error_value: null },
+        { cell_index: 2, status: 'error', error_value: `ran, but could not be recorded: cannot write the trial to ${disk}/.noworkflow/db.sqlite: the disk is full` },
+        { cell_index: 3, status: 'not-run', error_value: null },
       ]);
       assert.deepEqual(db.prepare("SELECT COUNT(*) AS n FROM nbprov_value WHERE name = 'b'").get(), { n: 0 }, 'the failed cell left no rows');
       db.close();
       const list = await nbprov(['list', '--json'], { cwd: disk });
-      assert.equal(JSON.parse(list.stdout)[0].status, 'unfinished');
+      assert.equal(JSON.parse(list.stdout)[0].status, 'failed', 'a one-row status update still fits');
+      const out = JSON.parse(readFileSync(join(dir, 'out.ipynb'), 'utf8'));
+      assert.deepEqual(out.cells.map((c: { execution_count: number | null }) => c.execution_count), [1, null, null], '-o up to the cell before');
     } finally {
       await new Promise((r) => setTimeout(r, 1500)); // the private server leaves the mount
       spawnSync('umount', ['-l', disk]);
