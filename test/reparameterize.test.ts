@@ -62,5 +62,21 @@ describe('-p on an executed notebook, and names that cannot be parameters', () =
         '  hint: move that file away, or choose another place with --db PATH\n',
     );
   });
+
+  test('-p of an integer past 2^53 keeps every digit: injected, recorded, listed', async () => {
+    writeFileSync(join(dir, 'big.ipynb'), JSON.stringify({
+      cells: [
+        { cell_type: 'code', metadata: { tags: ['parameters'] }, source: 'big = 0', outputs: [], execution_count: null },
+        { cell_type: 'code', metadata: {}, source: 'digits = len(str(big))', outputs: [], execution_count: null },
+      ],
+      metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' } }, nbformat: 4, nbformat_minor: 4,
+    }));
+    const r = await nbprov(['run', 'big.ipynb', '-q', '-p', 'big', '12345678901234567891', '--db', 'big.sqlite'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    const list = await nbprov(['list', '--json', '--db', 'big.sqlite'], { cwd: dir });
+    assert.deepEqual(JSON.parse(list.stdout)[0].params, { big: { repr: '12345678901234567891' } });
+    const deps = await nbprov(['deps', 'digits', '--db', 'big.sqlite'], { cwd: dir });
+    assert.match(deps.stdout, /^digits v1 = 20 .*\n└─ big v2 = 12345678901234567891 /);
+  });
 });
 

@@ -182,6 +182,7 @@ function tagRecordTriggers(recordOf: string): string {
  */
 const TAG_RECORD = `'["' || trial_id || '"' || group_concat(',"' || variable_name || '","' || tag_name || '",' ||
   CASE WHEN variable_value IS NULL THEN 'null'
+       WHEN json_valid(variable_value) AND json_type(variable_value) = 'integer' AND abs(CAST(variable_value AS REAL)) > 9007199254740991 THEN json_object('repr', variable_value)
        WHEN json_valid(variable_value) AND json_type(variable_value) NOT IN ('array', 'object') THEN variable_value
        ELSE json_object('repr', variable_value) END, '') || ']'`;
 

@@ -215,8 +215,8 @@ export function splitTags(record: TagRecord | undefined): { params: Record<strin
  */
 export function decodeValue(text: string | null): unknown {
   if (text === null) return null;
-  // An integer past 2^53 would come back with other digits: keep Python's exact text.
-  if (/^-?\d{16,}$/.test(text) && !Number.isSafeInteger(Number(text))) return text;
+  // An integer past 2^53 would come back with other digits: keep Python's exact text, as the tag records do.
+  if (/^-?\d{16,}$/.test(text) && !Number.isSafeInteger(Number(text))) return { repr: text };
   try {
     const value = JSON.parse(text) as unknown;
     if (typeof value !== 'object' || value === null) return value;
