@@ -75,3 +75,10 @@ export function redact(text: string, ...secrets: (string | undefined)[]): string
   for (const s of secrets) if (s) out = out.split(s).join('<token>');
   return out;
 }
+
+const URL_PASSWORD = /(\b[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s:/@'"]*:)([^\s@/'"]+)(@)/g;
+
+/** `postgres://user:pw@host/db` → `postgres://user:<redacted>@host/db`, as the collector masks recorded values. */
+export function maskUrlPasswords(text: string): string {
+  return text.includes('://') ? text.replace(URL_PASSWORD, '$1<redacted>$3') : text;
+}

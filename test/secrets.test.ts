@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { nbprov, project, removeProject, writeNotebook } from './helpers/cli.js';
+import { nbprov, openDb, project, removeProject, writeNotebook } from './helpers/cli.js';
 
 // What a notebook can learn or leave behind (issue #13): the private server's token, the history file, and
 // terminal control sequences in notebook text.
@@ -39,4 +39,33 @@ describe('secrets and the terminal', () => {
     assert.ok(!/[\u0000-\u0008\u000b-\u001f\u007f]/.test(show.stdout), JSON.stringify(show.stdout));
     assert.match(show.stdout, /\nx = 1 {2}# redover\n/);
   });
+
+  test('secret values, their aliases, secret dict entries and URL passwords stay out of the database (but for the sources)', async () => {
+    writeNotebook(dir, 'leak.ipynb', [
+      "dsn = 'postgres://admin:hunter22@db/prod'\nprint(dsn)",
+      "api_key = 'k-12345'\ntok = api_key\nprint(tok)\ncfg = {'secret_key': 's3cr3t!', 'n': 1}\ncfg",
+    ]);
+    const r = await nbprov(['run', 'leak.ipynb', '-q', '--db', 'leak.sqlite'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    const db = openDb(dir, 'leak.sqlite');
+    const found: string[] = [];
+    try {
+      for (const { name } of db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]) {
+        for (const { name: column } of db.prepare(`PRAGMA table_info("${name}")`).all() as { name: string }[]) {
+          if (name === 'nbprov_cell' && column === 'first_line') continue; // the source's first line, as the notebook holds it
+          for (const secret of ['hunter22', 'k-12345', 's3cr3t!']) {
+            if ((db.prepare(`SELECT COUNT(*) AS n FROM "${name}" WHERE CAST("${column}" AS TEXT) LIKE ?`).get(`%${secret}%`) as { n: number }).n) found.push(`${name}.${column}: ${secret}`);
+          }
+        }
+      }
+      assert.deepEqual(db.prepare('SELECT outputs FROM nbprov_cell ORDER BY cell_index').pluck().all(), [
+        'stdout: postgres://admin:<redacted>@db/prod',
+        "stdout: <redacted> | {'secret_key': '<redacted>', 'n': 1}",
+      ]);
+    } finally {
+      db.close();
+    }
+    assert.deepEqual(found, []);
+  });
 });
+

@@ -56,6 +56,8 @@ export interface CapturePayload {
   errors: number;
   first_error: string | null;
   truncated: boolean;
+  /** String values found secret since the last drain (absent from older collectors): masked in stored outputs. */
+  secrets?: string[];
 }
 
 const COLLECTOR_DIR = packageFile('src/capture/collector/');

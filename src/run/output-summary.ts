@@ -1,4 +1,5 @@
 import type { IOutput } from '@jupyterlab/nbformat';
+import { maskUrlPasswords } from '../errors.js';
 
 const SUMMARY_LIMIT = 200;
 
@@ -23,4 +24,29 @@ export function summarizeOutputs(outputs: IOutput[]): string {
 function firstLine(text: unknown): string {
   const s = Array.isArray(text) ? text.join('') : String(text ?? '');
   return s.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
+}
+
+/**
+ * What the database keeps of cell output text: URL passwords masked, and every string the collector found secret
+ * (a redacted variable's value, printed or displayed by a cell). Off with --no-redact.
+ */
+export class OutputMask {
+  readonly #enabled: boolean;
+  readonly #secrets = new Set<string>();
+
+  constructor(enabled: boolean) {
+    this.#enabled = enabled;
+  }
+
+  /** The secrets a cell's capture payload reports. */
+  learn(secrets: string[] | undefined): void {
+    if (this.#enabled) for (const s of secrets ?? []) if (s.length >= 4) this.#secrets.add(s);
+  }
+
+  apply(text: string): string {
+    if (!this.#enabled) return text;
+    let out = maskUrlPasswords(text);
+    for (const s of this.#secrets) if (out.includes(s)) out = out.split(s).join('<redacted>');
+    return out;
+  }
 }

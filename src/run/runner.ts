@@ -18,7 +18,7 @@ import {
 import { writeExecutedNotebook, type ExecutedCell } from './executed-notebook.js';
 import { injectParameters, type RawParameter } from '../notebook/parameters.js';
 import { cellStages, variableTags } from '../notebook/tags.js';
-import { summarizeOutputs } from './output-summary.js';
+import { OutputMask, summarizeOutputs } from './output-summary.js';
 import { NBPROV_VERSION } from '../version.js';
 
 export interface RunOptions {
@@ -273,6 +273,7 @@ interface CellsOutcome {
 /** Runs the cells into `outcome`, which keeps what ran so far when a commit fails. */
 async function executeCells(nb: LoadedNotebook, kernel: KernelSession, writer: TrialWriter, opts: RunOptions, outcome: CellsOutcome): Promise<CellsOutcome> {
   const capture = new CaptureWriter();
+  const mask = new OutputMask(opts.redact);
   const stages = cellStages(nb);
   const total = nb.codeCells.length;
   for (const [position, cell] of nb.codeCells.entries()) {
@@ -296,8 +297,9 @@ async function executeCells(nb: LoadedNotebook, kernel: KernelSession, writer: T
       outcome.error = err;
       const stopped = { ename: err.code, evalue: err.message };
       const payload = kernel.dead ? undefined : await drainAfterFailure(kernel);
+      mask.learn(payload?.secrets);
       writer.recordCell(
-        { index: cell.index, status: 'error', executionCount: null, start, end: writer.checkpoint(), outputsSummary: summarizeOutputs(partial), error: stopped, stage: stages.get(cell.index) },
+        { index: cell.index, status: 'error', executionCount: null, start, end: writer.checkpoint(), outputsSummary: mask.apply(summarizeOutputs(partial)), error: stopped, stage: stages.get(cell.index) },
         cell.source, cell.codeHash, payload ? capture.extras(payload, start) : undefined,
       );
       opts.events?.onCellEnd?.(cell, STATUS_BY_ERROR[err.code] ?? 'failed', writer.checkpoint() - start);
@@ -308,6 +310,7 @@ async function executeCells(nb: LoadedNotebook, kernel: KernelSession, writer: T
     const drainError = expressionError(result.userExpressions, 'nbprov');
     if (drainError) outcome.recorderErrors++;
     if (result.status !== 'ok') payload = await drainAfterFailure(kernel);
+    mask.learn(payload?.secrets);
     if (payload) {
       outcome.recorderErrors += payload.errors;
       if (payload.modules.length) writer.recordModules(payload.modules);
@@ -320,8 +323,8 @@ async function executeCells(nb: LoadedNotebook, kernel: KernelSession, writer: T
         executionCount: result.executionCount,
         start,
         end,
-        outputsSummary: summarizeOutputs(result.outputs),
-        error: result.error,
+        outputsSummary: mask.apply(summarizeOutputs(result.outputs)),
+        error: result.error && { ename: result.error.ename, evalue: mask.apply(result.error.evalue) },
         stage: stages.get(cell.index),
       },
       cell.source, cell.codeHash, payload ? capture.extras(payload, start) : undefined,

@@ -41,7 +41,7 @@ def install_code(config):
 VERSION_KEYS = {"v", "name", "kind", "line", "col", "end_line", "end_col", "type", "repr",
                 "value", "summary", "iterations", "t"}
 PAYLOAD_KEYS = {"cell_id", "versions", "deps", "files", "modules", "errors", "first_error",
-                "truncated"}
+                "truncated", "secrets"}
 
 
 class Session:
@@ -718,6 +718,29 @@ class TestValues(CollectorTest):
             self.assertEqual((v["repr"], v["value"]), ("'<redacted>'", "<redacted>"))
         self.assertEqual(s.last("monkey_count")["value"], 3)      # only str values are redacted
         self.assertEqual(s.last("bts")["type"], "bytes")
+
+    def test_secrets_by_name_words_alias_container_bytes_and_url(self):
+        s = self.s
+        self.run_ok("apiKey = 'k-1234'\nmonkey_name = 'george'\ntokenizer = 'bert'\nkeys = 'a,b'\n"
+                    "tok = apiKey\nsession_token = b'raw-bytes'\n"
+                    "cfg = {'user': 'me', 'secret_key': 's3cr3t!', 'n': 3}\n"
+                    "big = {f'k{i}': i for i in range(40)}\nbig['password'] = 'pw-in-a-big-dict'\n"
+                    "dsn = 'postgres://admin:hunter22@db.example/prod'\n"
+                    "urls = ['https://u:p4ss@h/x', 'https://h/y']")
+        redacted = ("'<redacted>'", "<redacted>")
+        for name in ("apiKey", "tok"):
+            self.assertEqual((s.last(name)["repr"], s.last(name)["value"]), redacted, name)
+        for name, value in (("monkey_name", "george"), ("tokenizer", "bert"), ("keys", "a,b")):
+            self.assertEqual(s.last(name)["value"], value, "segments, not substrings")
+        self.assertEqual(s.last("session_token")["repr"], "'<redacted>'")
+        cfg = s.last("cfg")
+        self.assertEqual(cfg["repr"], "{'user': 'me', 'secret_key': '<redacted>', 'n': 3}")
+        self.assertEqual(cfg["summary"]["items"][1], [".secret_key", "'<redacted>'", "<redacted>"])
+        self.assertNotIn("pw-in-a-big-dict", s.last("big")["repr"])
+        self.assertEqual(s.last("dsn")["value"], "postgres://admin:<redacted>@db.example/prod")
+        self.assertEqual(s.last("urls")["repr"], "['https://u:<redacted>@h/x', 'https://h/y']")
+        self.run_ok("again = 'k-1234'")
+        self.assertEqual(s.last("again")["value"], "<redacted>", "equal to a secret seen before")
 
     def test_redaction_off(self):
         self.s.close()

@@ -259,7 +259,7 @@ class Recorder(LoopHooks, FunctionHooks):
 
     def drain(self):
         """Events since the last drain, as IPython.display.JSON:
-        {cell_id, versions, deps, files, modules, errors, first_error, truncated}."""
+        {cell_id, versions, deps, files, modules, errors, first_error, truncated, secrets}."""
         self.files.busy = True        # metadata lookups open files: not the notebook's
         try:
             files = self.files.drain()
@@ -276,7 +276,7 @@ class Recorder(LoopHooks, FunctionHooks):
         payload = {
             "cell_id": self.cell_id, "versions": self.versions, "deps": self.deps,
             "files": files, "modules": modules, "errors": self.errors,
-            "first_error": self.first_error, "truncated": self.truncated}
+            "first_error": self.first_error, "truncated": self.truncated, "secrets": self.sum.secrets.drain()}
         self.versions, self.deps = [], []
         self.errors, self.first_error, self.truncated = 0, None, False
         return JSON(payload)

@@ -7,7 +7,6 @@ content fingerprint (content.py) reads the whole value within its byte budget; n
 ever copied whole.
 """
 import math
-import os
 import re
 import reprlib
 import signal
@@ -17,11 +16,11 @@ import zlib
 
 from .content import FP_BUDGET, fingerprint
 from .entries import plain_repr, small_items
+from .secrets import REDACTED, SECRET_TYPES, Secrets, mask_urls, secret_name
 
 VALUE_STR_MAX = 256
 MISSING = object()          # a name that is not bound (deleted, or never assigned)
 NOSCALAR = object()         # a snapshot compared by identity and size, not by value
-SECRET = re.compile(r"token|password|passwd|secret|api_key|apikey|key", re.I)
 LEN_TYPES = (list, tuple, dict, set, frozenset, str, bytes, bytearray)
 CONTAINERS = (list, tuple, dict, set, frozenset)
 REPR_SECONDS = 0.05         # a user __repr__ that sleeps or loops is cut short after this
@@ -78,8 +77,7 @@ class Summaries:
 
     def __init__(self, limit, redact, fp_budget=FP_BUDGET):
         self.limit, self.redact, self.fp_budget = limit, redact, fp_budget
-        # a value equal to an environment variable's (a path, a credential read with os.environ) is redacted too
-        self.env_values = frozenset(v for v in os.environ.values() if len(v) >= 4) if redact else frozenset()
+        self.secrets = Secrets(redact)
         self.np = self.pd = None
         self.np_module = self.pd_module = None
         r = self.reprs = reprlib.Repr()
@@ -210,11 +208,18 @@ class Summaries:
         return s or None
 
     def redact_items(self, items):
-        # the rules of a top-level string: a secret-looking path, or a value equal to an environment variable's
+        # the rules of a top-level string, the entry's last key standing for the name
         out = []
         for item in items:
-            if len(item) == 3 and type(item[2]) is str and (SECRET.search(item[0]) or item[2] in self.env_values):
-                item = [item[0], "'<redacted>'", "<redacted>"]
+            key = re.split(r"[.\[]", item[0])[-1]
+            if len(item) == 3 and type(item[2]) is str and self.secrets.is_secret(key, item[2]):
+                item = [item[0], repr(REDACTED), REDACTED]
+            elif item[1].startswith(("b'", 'b"', "bytearray(")) and secret_name(key):
+                self.secrets.shown.add(item[1])
+                item = [item[0], repr(REDACTED)]
+            elif len(item) == 3 and type(item[2]) is str and "://" in item[2] and mask_urls(item[2]) != item[2]:
+                masked = mask_urls(item[2])
+                item = [item[0], repr(masked), masked]
             out.append(item)
         return out
 
@@ -254,10 +259,12 @@ class Summaries:
         """(type, repr, value, summary, snapshot) for one version."""
         t = type(x)
         tn = type_name(t)
-        if t is str and self.redact and (SECRET.search(name) or x in self.env_values):
-            return tn, "'<redacted>'", "<redacted>", None, (id(x), None, x, tn)
+        if t in SECRET_TYPES and self.secrets.is_secret(name, x):
+            return tn, repr(REDACTED), REDACTED, None, (id(x), None if t is str else len(x), x if t is str else NOSCALAR, tn)
         if t in (int, float, bool, NoneType) or (t is str and len(x) <= VALUE_STR_MAX):
-            return tn, self.repr(x, tn), self.json_value(x), None, (id(x), None, x, tn)
+            # a URL's password is masked in what is recorded; the snapshot keeps the notebook's own string
+            shown = mask_urls(x) if t is str and self.redact else x
+            return tn, self.repr(shown, tn), self.json_value(shown), None, (id(x), None, x, tn)
         self.libs()
         value, scalar = None, NOSCALAR
         if self.np is not None and isinstance(x, self.np[1]):
@@ -277,7 +284,9 @@ class Summaries:
             meta = self.meta(x)
         except Exception:
             meta = None
+        self.secrets.secret_entries(x)
         rp = None
-        if summ is not None and "items" in summ and not any(i[1] == "'<redacted>'" for i in summ["items"]):
+        if summ is not None and "items" in summ:
             rp = plain_repr(x, self.limit)      # (3, 3, 11) whole, where reprlib writes (3, 3, ...)
-        return tn, clean(rp) if rp is not None else self.repr(x, tn), value, summ, (id(x), meta, scalar, tn)
+        rp = clean(rp) if rp is not None else self.repr(x, tn)
+        return tn, self.secrets.scrub(rp), value, summ, (id(x), meta, scalar, tn)

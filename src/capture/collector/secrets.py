@@ -1,0 +1,78 @@
+"""Which recorded values are secrets, and how to keep them out of what nbprov stores.
+
+A secret is a string (or bytes) held by a name or a container key whose words include a secret
+word (`api_key`, `apiKey`, `DB_PASSWORD`, `key`; not `monkey_name` or `tokenizer`), a string equal to
+an environment variable's value, or a value seen as a secret before (`tok = api_token`). Secrets
+seen are also masked inside the reprs of whatever holds them later, and the password of a URL
+(`postgres://user:pw@host/db`) is masked wherever it appears.
+"""
+import os
+import re
+
+REDACTED = "<redacted>"
+SECRET_WORDS = frozenset(("token", "password", "passwd", "pwd", "secret", "key", "apikey", "credential",
+                          "credentials", "passphrase", "privatekey"))
+WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")       # snake_case, camelCase and UPPER_CASE words
+URL_PASSWORD = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@'\"]*:)([^\s@/'\"]+)(@)")
+SECRET_TYPES = (str, bytes, bytearray)
+SCANNED_KEYS = 200          # keys of a big dict looked at for secret entries
+
+
+def secret_name(name):
+    return any(w.lower() in SECRET_WORDS for w in WORDS.findall(name))
+
+
+def mask_urls(text):
+    return URL_PASSWORD.sub(r"\1" + REDACTED + r"\3", text) if "://" in text else text
+
+
+class Secrets:
+    """What one kernel has seen as secret so far; empty and inert with --no-redact."""
+
+    def __init__(self, enabled):
+        self.enabled = enabled
+        self.env = frozenset(v for v in os.environ.values() if len(v) >= 4) if enabled else frozenset()
+        self.values = set()         # secret values seen: equal ones are secrets too
+        self.shown = set()          # their reprs, masked inside later reprs
+        self.fresh = []             # string secrets since the last drain: nbprov masks them in cell outputs
+
+    def is_secret(self, name, value):
+        """Whether `value`, held by `name` (or a container key), is a secret; remembers it if so."""
+        if not self.enabled or type(value) not in SECRET_TYPES:
+            return False
+        value = bytes(value) if type(value) is bytearray else value
+        if secret_name(name) or value in self.env or value in self.values:
+            self.remember(value)
+            return True
+        return False
+
+    def remember(self, value):
+        if len(value) >= 4 and value not in self.values:
+            self.values.add(value)
+            self.shown.add(repr(value))
+            if type(value) is str:
+                self.fresh.append(value)
+
+    def drain(self):
+        fresh, self.fresh = self.fresh, []
+        return fresh
+
+    def secret_entries(self, x):
+        """Remembers the secrets held under secret-looking keys of a dict (its first SCANNED_KEYS)."""
+        if not self.enabled or not isinstance(x, dict):
+            return
+        for i, (k, v) in enumerate(x.items()):
+            if i >= SCANNED_KEYS:
+                break
+            if type(k) is str and type(v) in SECRET_TYPES and secret_name(k):
+                self.remember(bytes(v) if type(v) is bytearray else v)
+
+    def scrub(self, text):
+        """`text` (a repr) with URL passwords and every secret seen so far masked."""
+        if not self.enabled:
+            return text
+        text = mask_urls(text)
+        for shown in self.shown:
+            if shown in text:
+                text = text.replace(shown, repr(REDACTED))
+        return text
