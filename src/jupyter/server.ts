@@ -9,6 +9,7 @@ import { ServerConnection } from '@jupyterlab/services';
 import WebSocket from 'ws';
 import { NbprovError, redact } from '../errors.js';
 import { packageFile } from '../package-root.js';
+import { processAlive } from '../process-alive.js';
 
 /** A Jupyter server (or gateway) nbprov talks to, private or remote. */
 export interface JupyterEndpoint {
@@ -175,15 +176,6 @@ async function removeStaleServerDirs(): Promise<void> {
       }
     }),
   );
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export interface RemoteServerOptions {

@@ -2,6 +2,7 @@ import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from '
 import { NbprovError } from '../errors.js';
 import { parseNotebook, type LoadedNotebook } from './load.js';
 import { writeFileAtomic } from './write.js';
+import { processAlive } from '../process-alive.js';
 
 /** A notebook opened for editing: the parsed JSON plus what it takes to write it back changing only what we changed. */
 export interface NotebookDocument {
@@ -111,19 +112,10 @@ function lockFile(path: string): () => void {
       } catch {
         // removed by its owner meanwhile: try again
       }
-      if (attempt > 0 || (owner > 0 && alive(owner))) {
+      if (attempt > 0 || (owner > 0 && processAlive(owner))) {
         throw new NbprovError('NBPROV_USAGE', `${path} is being edited by another nbprov (pid ${owner || '?'}); nothing was written`, { hint: `retry when it is done, or remove ${lock} if no nbprov is running` });
       }
       rmSync(lock, { force: true });
     }
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
