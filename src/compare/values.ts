@@ -1,3 +1,5 @@
+import { isIntegralFloatText } from '../store/queries.js';
+
 /**
  * What nbprov knows about one recorded value: the exact scalar when the collector kept one (JSON), else a summary
  * of a big object (shape, dtype, fingerprint...), else a bounded repr.
@@ -91,8 +93,10 @@ const SHAPE_FIELDS = ['len', 'shape', 'dtype', 'columns', 'fp'] as const;
 export function describeValue(v: RecordedValue | undefined): string {
   if (!v) return '(absent)';
   if (v.json !== null) {
+    if (isIntegralFloatText(v.json)) return v.json;
     const value = JSON.parse(v.json) as unknown;
-    return typeof value === 'number' ? formatNumber(value) : JSON.stringify(value);
+    if (typeof value === 'number') return formatNumber(value);
+    return value === null ? 'None' : pythonText(value);
   }
   const s = v.summary;
   // A list, tuple, dict or set reads better as its (bounded) repr than as its length.
@@ -231,9 +235,10 @@ export function pythonText(v: unknown): string {
   return JSON.stringify(v);
 }
 
-/** The value compared and sorted on: a repr's text. */
+/** The value compared and sorted on: a repr's text, a float's repr (1.0) as its number. */
 export function plainText(v: unknown): unknown {
-  return isRepr(v) ? v.repr : v;
+  if (!isRepr(v)) return v;
+  return isIntegralFloatText(v.repr) ? Number(v.repr) : v.repr;
 }
 
 /** Python's repr of a str: single quotes unless the text has one and no double quote; escapes as Python's. */

@@ -178,11 +178,13 @@ function tagRecordTriggers(recordOf: string): string {
  * One trial's tagged variables as a JSON array, [trial id, name, tag, value, name, tag, value, ...], aggregated over
  * its stage_tags rows (names sorted: the rows come off migration 4's covering index). Ids are uuids, names Python
  * identifiers and tags nbprov's lowercase names, so none needs escaping. A value is a JSON scalar (an exact number,
- * string, bool or None), or {"repr": text} for the Python repr of anything else.
+ * string, bool or None), or {"repr": text} for the Python repr of anything else, of an integer past 2^53 and of a
+ * float with an integral value (1.0, which JSON.parse would make the integer 1).
  */
 const TAG_RECORD = `'["' || trial_id || '"' || group_concat(',"' || variable_name || '","' || tag_name || '",' ||
   CASE WHEN variable_value IS NULL THEN 'null'
        WHEN json_valid(variable_value) AND json_type(variable_value) = 'integer' AND abs(CAST(variable_value AS REAL)) > 9007199254740991 THEN json_object('repr', variable_value)
+       WHEN json_valid(variable_value) AND json_type(variable_value) = 'real' AND CAST(variable_value AS REAL) = ROUND(CAST(variable_value AS REAL)) THEN json_object('repr', variable_value)
        WHEN json_valid(variable_value) AND json_type(variable_value) NOT IN ('array', 'object') THEN variable_value
        ELSE json_object('repr', variable_value) END, '') || ']'`;
 

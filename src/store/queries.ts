@@ -131,6 +131,21 @@ const trialCellsStatement = preparedOnce((db) =>
   ),
 );
 
+/** The evaluation ids of the last versions of `names` a trial made before evaluation `before`. */
+export function lastVersionsBefore(db: Database.Database, trialId: string, before: number, names: string[]): number[] {
+  if (names.length === 0) return [];
+  return lastVersionsBeforeStatement(db).all(trialId, before, JSON.stringify(names)) as number[];
+}
+
+const lastVersionsBeforeStatement = preparedOnce((db) =>
+  db
+    .prepare(
+      `SELECT MAX(evaluation_id) FROM nbprov_value
+       WHERE trial_id = ? AND evaluation_id < ? AND kind <> 'del' AND name IN (SELECT value FROM json_each(?)) GROUP BY name`,
+    )
+    .pluck(),
+);
+
 export interface FileAccess {
   name: string;
   mode: string;
@@ -210,11 +225,20 @@ export function splitTags(record: TagRecord | undefined): { params: Record<strin
 }
 
 /**
+ * Python's text of a float with an integral value (`1.0`, `1e+16`), which JSON.parse would make the integer 1: the
+ * value column keeps that text (the capture writer), and display keeps it as {repr} (sklearn tells 1 from 1.0).
+ */
+export function isIntegralFloatText(text: string): boolean {
+  return /^-?\d+(?:\.\d+(?:e[+-]\d+)?|e[+-]\d+)$/.test(text) && Number.isInteger(Number(text));
+}
+
+/**
  * Stored values are JSON for exact scalars, else a bounded Python repr kept as text, decoded as the tag records
  * hold them (migration 9): the scalar, or {repr} (a repr such as `[1, 2]` may parse as JSON, but is not a scalar).
  */
 export function decodeValue(text: string | null): unknown {
   if (text === null) return null;
+  if (isIntegralFloatText(text)) return { repr: text };
   // An integer past 2^53 would come back with other digits: keep Python's exact text, as the tag records do.
   if (/^-?\d{16,}$/.test(text) && !Number.isSafeInteger(Number(text))) return { repr: text };
   try {
