@@ -145,7 +145,7 @@ Files
     assert.deepEqual(tags('out.ipynb'), []);
     r = await run(['tags']);
     assert.equal(r.stderr, note);
-    assert.match(r.stdout, /^parameters cell 1: n = 3\n\ncell +stage +first line\n2 +data-reading +import os\n/);
+    assert.match(r.stdout, /^parameters cell 1: n, which\n\ncell +stage +first line\n2 +data-reading +import os\n/);
   });
 });
 

@@ -89,7 +89,7 @@ describe('-p on a notebook without a parameters cell: refused when the notebook 
     assert.equal(r.stdout, 'cell 2 already tagged parameters\n');
     assert.equal(readFileSync(join(dir, 'seeded.ipynb'), 'utf8'), tagged);
     r = await nbprov(['tags', 'seeded.ipynb'], { cwd: dir });
-    assert.equal(r.stdout.split('\n')[0], 'parameters cell 2: seed = 7');
+    assert.equal(r.stdout.split('\n')[0], 'parameters cell 2: seed, scale');
   });
 
   test('with the parameters tag, -p seed takes effect without --inject-after, and no warning', async () => {

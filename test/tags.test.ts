@@ -82,7 +82,7 @@ describe('stage and variable tags: notebook bytes, stage_tags rows, backfill', (
         { cell: 6, id: 'c6', stage: 'model-scoring', firstLine: 'model = RandomForestClassifier(n_estimators=n_trees, random_state=seed)' },
         { cell: 7, id: 'c7', stage: 'metrics-evaluation', firstLine: 'accuracy = accuracy_score(y_test, pred)' },
       ],
-      parameters: { cell: 3, id: 'c3', firstLine: 'seed = 7' },
+      parameters: { cell: 3, id: 'c3', names: ['seed', 'n_trees', 'test_size', 'unused'], firstLine: 'seed = 7' },
       variables: [{ name: 'accuracy', kind: 'metric:max' }],
     });
   });

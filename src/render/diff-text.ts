@@ -102,7 +102,7 @@ function viewEntries(name: string, a: ValueView | null, b: ValueView | null) {
   const items = (v: ValueView | null) => (v && typeof v.value === 'object' && v.value !== null ? (v.value as ValueSummary).items : undefined);
   const ia = items(a);
   const ib = items(b);
-  return ia && ib ? entryChanges(name, ia, ib) : [];
+  return ia && ib ? entryChanges(name, ia, ib, [a!.text, b!.text]) : [];
 }
 
 export function trialLabel(t: TrialRef): string {
