@@ -83,7 +83,9 @@ Why
     const show = await nbprov(['show', '1'], { cwd: dir });
     assert.match(show.stdout, /\nlr +param +1\.0 +1 *\n/);
     const list = await nbprov(['list', '--json'], { cwd: dir });
-    assert.deepEqual(JSON.parse(list.stdout).map((t: { params: { lr: unknown } }) => t.params.lr), [{ repr: '1.0' }, { repr: '0.0' }]);
+    assert.deepEqual(JSON.parse(list.stdout).map((t: { params: { lr: unknown } }) => t.params.lr), [1, 0]);
+    const text = await nbprov(['list'], { cwd: dir });
+    assert.match(text.stdout, /\n2 .* lr=0\.0 size/);
     const where = await nbprov(['compare', '--where', 'lr > 0.5', '--columns', 'trial,lr'], { cwd: dir });
     assert.equal(where.code, 0, where.stderr);
     assert.equal(where.stdout, 'trial  lr\n1      1.0\n');
