@@ -5,7 +5,8 @@ import { after, before, describe, test } from 'node:test';
 import { entryChanges, type SmallItem } from '../src/compare/values.js';
 import { assignedNames } from '../src/cli/tag.js';
 import { namesRead } from '../src/compare/why.js';
-import { nbprov, project, removeProject } from './helpers/cli.js';
+import Database from 'better-sqlite3';
+import { nbprov, openDb, project, removeProject } from './helpers/cli.js';
 
 /**
  * A parameters cell with a flag that makes cell 3 raise, an integral float, a list of dicts and a dict; metrics made
@@ -93,6 +94,22 @@ Why
     assert.equal(sorted.stdout, 'trial  lr\n2      0.0\n1      1.0\n');
     const deps = await nbprov(['deps', 'score', '--trial', '1'], { cwd: dir });
     assert.match(deps.stdout, /\n(├|└)─ lr v\d+ = 1\.0 /);
+  });
+
+  test('migration 9 gives floats that older versions stored as integers their text back, from the reprs', async () => {
+    let db = new Database(join(dir, '.noworkflow', 'db.sqlite'));
+    db.prepare("UPDATE nbprov_value SET value = '1' WHERE name = 'lr' AND value = '1.0'").run();
+    db.prepare("UPDATE stage_tags SET variable_value = '1' WHERE variable_name = 'lr' AND variable_value = '1.0'").run();
+    db.prepare('DELETE FROM nbprov_migration WHERE id = 9').run();
+    db.close();
+    const show = await nbprov(['show', '1'], { cwd: dir });
+    assert.match(show.stdout, /\nlr +param +1\.0 +1 *\n/);
+    db = openDb(dir);
+    const lr = db.prepare("SELECT v.value, s.variable_value AS tag FROM nbprov_value v JOIN stage_tags s ON s.trial_id = v.trial_id AND s.variable_name = v.name WHERE v.name = 'lr' ORDER BY v.trial_id, v.evaluation_id").all();
+    db.close();
+    assert.equal(lr.length, 3);
+    assert.deepEqual(new Set(lr.map((r) => (r as { value: string }).value)), new Set(['1.0', '0.0']));
+    assert.deepEqual(new Set(lr.map((r) => (r as { tag: string }).tag)), new Set(['1.0', '0.0']));
   });
 
   test('tags: the names the parameters cell assigns', async () => {

@@ -148,14 +148,32 @@ export const MIGRATIONS: Migration[] = [
     up(db) {
       // A tagged value that is a Python repr, not a JSON scalar, was quoted into a JSON string: the tuple (3, 3)
       // and the string '(3, 3)' read the same in list and compare, and a list's repr [1, 2] became an array.
+      // A float with an integral value was stored as an integer (1.0 as 1): its repr gives its text back.
       db.exec(`
         DROP TRIGGER nbprov_trial_tags_insert; DROP TRIGGER nbprov_trial_tags_delete; DROP TRIGGER nbprov_trial_tags_update;
+        ${INTEGRAL_FLOATS}
         DELETE FROM nbprov_trial_tags;
         ${tagRecordTriggers(TAG_RECORD)}
       `);
     },
   },
 ];
+
+/**
+ * Integral floats that older versions stored as JSON integers, given their Python text (1.0, 1e+16) from the
+ * evaluation's repr; then the tags of those versions (a tag holds its variable's final version).
+ */
+const INTEGRAL_FLOATS = `
+  UPDATE nbprov_value SET value = (SELECT e.repr FROM evaluation e WHERE e.trial_id = nbprov_value.trial_id AND e.id = nbprov_value.evaluation_id)
+  WHERE type = 'float' AND json_valid(value) AND json_type(value) = 'integer' AND EXISTS (
+    SELECT 1 FROM evaluation e WHERE e.trial_id = nbprov_value.trial_id AND e.id = nbprov_value.evaluation_id
+    AND json_valid(e.repr) AND json_type(e.repr) = 'real' AND CAST(e.repr AS REAL) = CAST(nbprov_value.value AS REAL));
+  UPDATE stage_tags SET variable_value = (
+    SELECT v.value FROM nbprov_value v WHERE v.trial_id = stage_tags.trial_id AND v.name = stage_tags.variable_name ORDER BY v.evaluation_id DESC LIMIT 1)
+  WHERE variable_name IS NOT NULL AND json_valid(variable_value) AND json_type(variable_value) = 'integer' AND EXISTS (
+    SELECT 1 FROM nbprov_value v WHERE v.trial_id = stage_tags.trial_id AND v.name = stage_tags.variable_name
+    AND v.evaluation_id = (SELECT MAX(evaluation_id) FROM nbprov_value WHERE trial_id = stage_tags.trial_id AND name = stage_tags.variable_name)
+    AND v.type = 'float' AND json_type(v.value) = 'real' AND CAST(v.value AS REAL) = CAST(stage_tags.variable_value AS REAL));`;
 
 /** Fills nbprov_trial_tags and creates the triggers that keep each trial's record exact. */
 function tagRecordTriggers(recordOf: string): string {
