@@ -368,7 +368,7 @@ function recordTags(db: Database.Database, writer: TrialWriter, nb: LoadedNotebo
     const added = now.codeCells.filter((c) => stages.has(c.index) && !stagedAtStart.has(c.codeHash));
     addTrialCellStages(db, writer.id, new Map(added.map((c) => [c.codeHash, stages.get(c.index)!])));
   }
-  return writer.tagVariables(tags);
+  return writer.tagVariables(tags, paramCells.map((c) => c.index));
 }
 
 /** The notebook file as it is now, or undefined when it no longer reads as a notebook. */
