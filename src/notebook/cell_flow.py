@@ -27,7 +27,6 @@ import ast
 import json
 import re
 import sys
-import tokenize
 
 MAGIC_LINE = re.compile(r"^\s*([%!?]|[\w.]+(\s*,\s*[\w.]+)*\s*=\s*[%!])|\?\s*$")
 
@@ -310,21 +309,32 @@ def events(source, names):
 
 QUOTED_CHARS = 120
 OPENING, CLOSING = {"(", "[", "{"}, {")", "]", "}", ","}
-SKIPPED = {tokenize.COMMENT, tokenize.NL, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER}
 
 
 def quoted(lines, stmt):
     """A statement as one line for messages: a compound statement's header only, continuation
     lines joined, comments dropped; about QUOTED_CHARS characters at most."""
     first = lines[stmt.lineno - 1].encode()[stmt.col_offset:].decode(errors="replace")
-    rest = iter([first + "\n"] + [line + "\n" for line in lines[stmt.lineno:]])
     compound = isinstance(getattr(stmt, "body", None), list) or hasattr(stmt, "cases")
+    if "#" not in first and (compound or stmt.end_lineno == stmt.lineno):
+        # the common case, without tokenize's import time
+        if not compound:
+            return lines[stmt.lineno - 1].encode()[stmt.col_offset:stmt.end_col_offset].decode(errors="replace")
+        if first.rstrip().endswith(":"):
+            return first.strip()
+    return tokens_joined(first, lines[stmt.lineno:], compound) or first.strip()
+
+
+def tokens_joined(first, rest, compound):
+    import tokenize
+    skipped = {tokenize.COMMENT, tokenize.NL, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER}
+    source = iter([first + "\n"] + [line + "\n" for line in rest])
     text, prev, depth, lambdas = "", None, 0, 0
     try:
-        for tok in tokenize.generate_tokens(lambda: next(rest, "")):
+        for tok in tokenize.generate_tokens(lambda: next(source, "")):
             if tok.type == tokenize.NEWLINE or (depth == 0 and tok.string == ";"):
                 break
-            if tok.type in SKIPPED:
+            if tok.type in skipped:
                 continue
             if prev is not None:
                 same_line = tok.start[0] == prev.end[0]
@@ -343,7 +353,7 @@ def quoted(lines, stmt):
                 break
     except (tokenize.TokenError, SyntaxError):
         pass
-    return text or first.strip()
+    return text
 
 
 def defaults(source, module):
