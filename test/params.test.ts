@@ -201,6 +201,7 @@ describe('-p refused when the value would never be read: the defaults cell reads
     dir = project();
     writeCells(dir, 'noise.ipynb', ['noise = 0.1\nresult = noise * 10']);
     writeCells(dir, 'loop.ipynb', ['for k in range(3):\n    pass\nres = k']);
+    writeCells(dir, 'body.ipynb', ['alphas = [0.1, 1.0]', 'for alpha in alphas:\n    print(alpha)']);
     writeCells(dir, 'tagged.ipynb', ['a = 1\nb = a * 2', 'print(b)'], { 1: ['parameters'] });
     writeCells(dir, 'quoted.ipynb', [
       'import math\nestimator = dict(\n    depth=3,  # the tree\n    n=2,\n)\nprint(estimator)',
@@ -236,11 +237,18 @@ describe('-p refused when the value would never be read: the defaults cell reads
     assert.equal(existsSync(join(dir, '.noworkflow')), false, 'nothing started');
   });
 
-  test('a for-loop target is refused like an assignment', async () => {
+  test('a for-loop target is refused like an assignment; when the loop body reads it, the hint is to set what it loops over', async () => {
     await refused(
       ['loop.ipynb', '-p', 'k', '0.01'],
       'nbprov: -p k would be ignored: cell 1 assigns k before any cell reads it (line 1: for k in range(3):)\n' +
         '  hint: cell 1 also computes with k after assigning it (line 3: res = k), so split it: put the statement at line 1 (for k in range(3):) in a cell of its own and tag that cell: `nbprov tag cell 1 parameters`\n',
+    );
+    const hint =
+      '  hint: the loop at line 1 of cell 2 (for alpha in alphas:) sets alpha for its own body, where no injected value reaches: make a parameter of the values it loops over instead\n';
+    await refused(['body.ipynb', '-p', 'alpha', '0.5'], `nbprov: -p alpha would be ignored: cell 2 assigns alpha before any cell reads it (line 1: for alpha in alphas:)\n${hint}`);
+    await refused(
+      ['body.ipynb', '-p', 'alpha', '0.5', '--inject-after', '2'],
+      `nbprov: -p alpha would be ignored: cell 2 computes with alpha after assigning it (line 2: print(alpha)), and no later cell reads alpha\n${hint}`,
     );
   });
 

@@ -2,7 +2,7 @@
 
 Run by src/notebook/cell-flow.ts as `python -I -S cell_flow.py` before anything starts: stdin is
 {"names": [...], "cells": [{"index": n, "source": s}], "defaults": n or null}; stdout is
-{"cells": [{"index": n, "events": [[name, kind, line, text], ...], "assigns": [[name, segment, line], ...]}]}.
+{"cells": [{"index": n, "events": [[name, kind, line, text, top], ...], "assigns": [[name, segment, line], ...]}]}.
 
 Each top-level statement gives each name at most one event, in statement order:
 - "read": the statement may read the module's name (any load, even in a function body it defines,
@@ -10,14 +10,14 @@ Each top-level statement gives each name at most one event, in statement order:
   own parameter or local, or of a comprehension's variable, is not a read of the module's name;
 - "write": the statement surely rebinds it without reading it first (`x = 7`, `x: int = 7`,
   `import x`, `def x`, `for x in ...`, `with ... as x`; a loop is taken to run at least once, so
-  its body reads the loop's value);
+  its body reads the loop's value: a read there is a "read" event after the "write");
 - "maybe": it may rebind it (in a branch, in a loop's body, a walrus, an `except ... as`).
 Reads are over-approximated and writes under-approximated (but for loops that run zero times), so
 a "write" before any "read" proves an injected value dead. A line IPython would transform (a
 magic, `!cmd`, `x?`) counts as a read of every name it mentions; a cell that still does not
 parse, or a `%%` cell, reads every name it mentions. An event's line is that of the innermost
-statement holding the first read (else of the top-level statement), and its text is that
-statement quoted on one line (see `quoted`).
+statement holding the first read (else of the top-level statement), its text is that
+statement quoted on one line (see `quoted`), and "top" is the top-level statement's line.
 
 "assigns" lists a cell's top-level assignments of the names (of every name, in the cell whose
 index is given as "defaults"): each with the source text of the value it gets (`a, b = 1, 2`
@@ -285,7 +285,7 @@ def parse(source, names):
 def events(source, names):
     module, magic = parse(source, names)
     lines = source.split("\n")
-    found = [(line, n, "read", lines[line - 1].strip()) for line, ns in magic for n in ns]
+    found = [(line, n, "read", lines[line - 1].strip(), line) for line, ns in magic for n in ns]
     for stmt in module.body if module else []:
         seen = Statement(stmt)
         seen.visit(stmt)
@@ -296,15 +296,17 @@ def events(source, names):
                 for part in before:
                     early.visit(part)
                 if n not in early.loads:
-                    found.append((stmt.lineno, n, "write", quoted(lines, stmt)))
-                    continue
+                    found.append((stmt.lineno, n, "write", quoted(lines, stmt), stmt.lineno))
+                    if n not in seen.loads:
+                        continue
+                    # a loop's or a with's body reading the value the statement bound
             if n in seen.loads:
                 inner = seen.loads[n]
-                found.append((inner.lineno, n, "read", quoted(lines, inner)))
+                found.append((inner.lineno, n, "read", quoted(lines, inner), stmt.lineno))
             elif n in seen.binds:
-                found.append((stmt.lineno, n, "maybe", quoted(lines, stmt)))
+                found.append((stmt.lineno, n, "maybe", quoted(lines, stmt), stmt.lineno))
     found.sort(key=lambda e: e[0])
-    return [[n, kind, line, text] for line, n, kind, text in found], module
+    return [[n, kind, line, text, top] for line, n, kind, text, top in found], module
 
 
 QUOTED_CHARS = 120

@@ -229,6 +229,8 @@ function checkNotOverwritten(nb: LoadedNotebook, name: string, anchor: number | 
   let hint: string;
   if (paramsCell !== undefined && anchor === paramsCell) {
     hint = `move that assignment into the parameters cell (cell ${paramsCell})${readBack ? '' : `, or run with --inject-after ${first.cell}`}`;
+  } else if (readBack?.top === first.top) {
+    hint = boundForItsBody(first);
   } else if (readBack) {
     hint = `cell ${first.cell} also computes with ${name} after assigning it (line ${readBack.line}: ${quote(readBack)}), so split it: ${splitHint(nb, first)}`;
   } else {
@@ -253,9 +255,11 @@ function deadInDefaultsCell(nb: LoadedNotebook, names: string[], anchor: number,
       continue;
     }
     const hint =
-      anchor === paramsCell
-        ? `split cell ${anchor}: move the code from line ${read.line} (${quote(read)}) to a new cell after it, so that it computes with the injected value`
-        : `split cell ${anchor}: ${splitHint(nb, assigned)}`;
+      read.top === assigned.top
+        ? boundForItsBody(assigned)
+        : anchor === paramsCell
+          ? `split cell ${anchor}: move the code from line ${read.line} (${quote(read)}) to a new cell after it, so that it computes with the injected value`
+          : `split cell ${anchor}: ${splitHint(nb, assigned)}`;
     throw new NbprovError('NBPROV_USAGE', `-p ${name} would be ignored: ${computes}, and no later cell reads ${name}`, { hint });
   }
   return warnings;
@@ -264,6 +268,15 @@ function deadInDefaultsCell(nb: LoadedNotebook, names: string[], anchor: number,
 /** The first read of `write`'s name in its cell after it. */
 function readAfter(events: FlowEvent[], write: FlowEvent): FlowEvent | undefined {
   return events.slice(events.indexOf(write) + 1).find((e) => e.name === write.name && e.cell === write.cell && e.kind === 'read');
+}
+
+/** A `for` or `with` that binds the name for its own body: no cell boundary can let an injected value in. */
+function boundForItsBody(write: FlowEvent): string {
+  const loop = /^(async\s+)?for\b/.test(write.text);
+  return (
+    `the ${loop ? 'loop' : 'with statement'} at line ${write.line} of cell ${write.cell} (${quote(write)}) sets ${write.name} for its own body, where no injected value reaches: ` +
+    `make a parameter of ${loop ? 'the values it loops over' : 'what it is built from'} instead`
+  );
 }
 
 /** How to give an assignment a cell of its own to inject after: the exact tag command for the new cell's index. */

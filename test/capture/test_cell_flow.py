@@ -53,8 +53,11 @@ class Events(unittest.TestCase):
 
     def test_for_and_with_targets_are_sure_writes_and_their_bodies_read_the_new_value(self):
         src = "for k in range(3):\n    print(k)\nwith open(p) as f, g(f) as h:\n    f.read()\nfor a, b in pairs:\n    pass"
-        self.assertEqual(events(src, ["k", "f", "h", "a", "b"]),
-                         [("k", "write", 1), ("f", "write", 3), ("h", "write", 3), ("a", "write", 5), ("b", "write", 5)])
+        self.assertEqual(flow([src], ["k", "f", "h", "a", "b"])[0]["events"], [
+            ["k", "write", 1, "for k in range(3):", 1], ["k", "read", 2, "print(k)", 1],
+            ["f", "write", 3, "with open(p) as f, g(f) as h:", 3], ["f", "read", 3, "with open(p) as f, g(f) as h:", 3],
+            ["h", "write", 3, "with open(p) as f, g(f) as h:", 3],
+            ["a", "write", 5, "for a, b in pairs:", 5], ["b", "write", 5, "for a, b in pairs:", 5]])
 
     def test_for_and_with_read_a_name_their_header_reads_before_binding_it(self):
         src = "for k in range(k):\n    pass\nwith open(f) as f:\n    pass\nfor x[i] in r:\n    pass"
