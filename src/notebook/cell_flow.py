@@ -39,7 +39,7 @@ class Scope:
 
 
 class Statement(ast.NodeVisitor):
-    """The module-level names one top-level statement loads, surely binds and may bind."""
+    """The module-level names one top-level statement (or the parts of it visited) loads, and those it may bind."""
 
     def __init__(self, top):
         self.loads = {}                     # name -> the innermost statement around its first load
