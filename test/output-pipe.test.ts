@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { BIN, project, removeProject, ROOT } from './helpers/cli.js';
@@ -12,7 +12,9 @@ before(async () => {
   dir = project();
   const trials = await import(join(ROOT, 'bench/gen-trials-db.mjs'));
   const lineage = await import(join(ROOT, 'bench/gen-lineage-db.mjs'));
-  for (const d of ['trials', 'lineage']) mkdirSync(join(dir, d));
+  for (const d of ['trials', 'lineage', 'notebook']) mkdirSync(join(dir, d));
+  const cells = Array.from({ length: 12_000 }, (_, i) => ({ cell_type: 'code', id: `c${i}`, metadata: {}, outputs: [], execution_count: null, source: `value_${i} = ${i}  # a cell of a long notebook` }));
+  writeFileSync(join(dir, 'notebook', 'long.ipynb'), JSON.stringify({ cells, metadata: {}, nbformat: 4, nbformat_minor: 5 }));
   trials.generate('compare', join(dir, 'trials'), { trials: 3200 });
   lineage.generate(join(dir, 'lineage'), { evaluations: 30_000, lanes: 2 });
 });
@@ -25,6 +27,7 @@ const COMMANDS: [string, string, number][] = [
   ['lineage', 'deps lane0_4 --json', 1 << 20],
   ['lineage', 'deps lane0_4', 1 << 20],
   ['lineage', 'show last --json', 1 << 16],
+  ['notebook', 'cells long.ipynb --json', 1 << 20],
 ];
 
 for (const [db, command, atLeast] of COMMANDS) {

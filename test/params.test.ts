@@ -178,12 +178,12 @@ describe('-p typed like the default: tuples, lists, dicts, None, bool, strings t
       [['-p', 'n_clusters', '3x3'], 'nbprov: -p n_clusters: expected a tuple like the default (2, 2), got \'3x3\'\n  hint: write a Python literal, e.g. -p n_clusters "(2, 2)"\n'],
       [['-p', 'ok', 'maybe'], "nbprov: -p ok: expected a bool like the default False, got 'maybe'\n  hint: use -r ok VALUE to pass a string instead\n"],
       [['-p', 'cfg', '[1]'], 'nbprov: -p cfg: expected a dict like the default {"lr": 0.1}, got \'[1]\'\n  hint: write a Python literal, e.g. -p cfg "{\'lr\': 0.1}"\n'],
-      [['-p', 'n_samples', '2.5'], "nbprov: -p n_samples: expected an int like the default 200, got '2.5'\n  hint: use -r n_samples VALUE to pass a string instead\n"],
+      [['-p', 'n_samples', 'all'], "nbprov: -p n_samples: expected an int like the default 200, got 'all'\n  hint: use -r n_samples VALUE to pass a string instead\n"],
       [['-f', 'bad.yaml'], 'nbprov: -f bad.yaml: n_clusters: expected a tuple like the default (2, 2), got 3\n  hint: write a Python literal, e.g. -p n_clusters "(2, 2)"\n'],
       [
         ['-p', 'threshold', '0.9'],
         'nbprov: -p threshold would be ignored: cell 4 assigns threshold before any cell reads it (line 1: threshold = 0.5)\n' +
-          '  hint: move that assignment into the parameters cell (cell 2), or run with --inject-after 4\n',
+          '  hint: move that assignment into the parameters cell (cell 2)\n',
       ],
     ];
     for (const [args, message] of cases) {
@@ -192,6 +192,119 @@ describe('-p typed like the default: tuples, lists, dicts, None, bool, strings t
       assert.equal(r.stderr, message, args.join(' '));
     }
     assert.deepEqual(query(dir, 'SELECT COUNT(*) AS n FROM trial'), [{ n: 1 }]);
+  });
+});
+
+describe('-p refused when the value would never be read: the defaults cell reads it back, a for-loop target; statements quoted whole', () => {
+  let dir: string;
+  before(() => {
+    dir = project();
+    writeCells(dir, 'noise.ipynb', ['noise = 0.1\nresult = noise * 10']);
+    writeCells(dir, 'loop.ipynb', ['for k in range(3):\n    pass\nres = k']);
+    writeCells(dir, 'body.ipynb', ['alphas = [0.1, 1.0]', 'for alpha in alphas:\n    print(alpha)']);
+    writeCells(dir, 'tagged.ipynb', ['a = 1\nb = a * 2', 'print(b)'], { 1: ['parameters'] });
+    writeCells(dir, 'quoted.ipynb', [
+      'import math\nestimator = dict(\n    depth=3,  # the tree\n    n=2,\n)\nprint(estimator)',
+      'n_estimators = math.floor(estimator_count_for_the_gallery_example_with_long_names * 2)\nprint(n_estimators)',
+    ]);
+  });
+  after(() => removeProject(dir));
+
+  const refused = async (args: string[], stderr: string) => {
+    const r = await nbprov(['run', ...args], { cwd: dir });
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stderr, stderr);
+    assert.equal(r.stdout, '');
+  };
+
+  test('a cell that reads the name after assigning it: the hint is to split it, never --inject-after it', async () => {
+    const split = 'put the statement at line 1 (noise = 0.1) in a cell of its own and tag that cell: `nbprov tag cell 1 parameters`';
+    await refused(
+      ['noise.ipynb', '-p', 'noise', '0.5'],
+      'nbprov: -p noise would be ignored: cell 1 assigns noise before any cell reads it (line 1: noise = 0.1)\n' +
+        `  hint: cell 1 also computes with noise after assigning it (line 2: result = noise * 10), so split it: ${split}\n`,
+    );
+    await refused(
+      ['noise.ipynb', '-p', 'noise', '0.5', '--inject-after', '1'],
+      'nbprov: -p noise would be ignored: cell 1 computes with noise after assigning it (line 2: result = noise * 10), and no later cell reads noise\n' +
+        `  hint: split cell 1: ${split}\n`,
+    );
+    await refused(
+      ['tagged.ipynb', '-p', 'a', '5'],
+      'nbprov: -p a would be ignored: cell 1 computes with a after assigning it (line 2: b = a * 2), and no later cell reads a\n' +
+        '  hint: split cell 1: move the code from line 2 (b = a * 2) to a new cell after it, so that it computes with the injected value\n',
+    );
+    assert.equal(existsSync(join(dir, '.noworkflow')), false, 'nothing started');
+  });
+
+  test('a for-loop target is refused like an assignment; when the loop body reads it, the hint is to set what it loops over', async () => {
+    await refused(
+      ['loop.ipynb', '-p', 'k', '0.01'],
+      'nbprov: -p k would be ignored: cell 1 assigns k before any cell reads it (line 1: for k in range(3):)\n' +
+        '  hint: cell 1 also computes with k after assigning it (line 3: res = k), so split it: put the statement at line 1 (for k in range(3):) in a cell of its own and tag that cell: `nbprov tag cell 1 parameters`\n',
+    );
+    const hint =
+      '  hint: the loop at line 1 of cell 2 (for alpha in alphas:) sets alpha for its own body, where no injected value reaches: make a parameter of the values it loops over instead\n';
+    await refused(['body.ipynb', '-p', 'alpha', '0.5'], `nbprov: -p alpha would be ignored: cell 2 assigns alpha before any cell reads it (line 1: for alpha in alphas:)\n${hint}`);
+    await refused(
+      ['body.ipynb', '-p', 'alpha', '0.5', '--inject-after', '2'],
+      `nbprov: -p alpha would be ignored: cell 2 computes with alpha after assigning it (line 2: print(alpha)), and no later cell reads alpha\n${hint}`,
+    );
+  });
+
+  test('a statement over several lines is quoted whole without its comments; a long one is cut between words', async () => {
+    await refused(
+      ['quoted.ipynb', '-p', 'estimator', '{}', '-p', 'n_estimators', '5'],
+      'nbprov: -p estimator would be ignored: cell 1 assigns estimator before any cell reads it (line 2: estimator = dict(depth=3, n=2,))\n' +
+        '  hint: cell 1 also computes with estimator after assigning it (line 6: print(estimator)), so split it: put the statement at line 2 (estimator = dict(depth=3, n=2,)) in a cell of its own and tag that cell: `nbprov tag cell 2 parameters`\n',
+    );
+    await refused(
+      ['quoted.ipynb', '-p', 'n_estimators', '5'],
+      'nbprov: -p n_estimators would be ignored: cell 2 assigns n_estimators before any cell reads it (line 1: n_estimators = math.floor(…)\n' +
+        '  hint: cell 2 also computes with n_estimators after assigning it (line 2: print(n_estimators)), so split it: put the statement at line 1 (n_estimators = math.floor(…) in a cell of its own and tag that cell: `nbprov tag cell 2 parameters`\n',
+    );
+  });
+
+  test('after the split the hint asks for, the tag command it gives makes -p take effect', async () => {
+    writeCells(dir, 'noise.ipynb', ['noise = 0.1', 'result = noise * 10']);
+    const tag = await nbprov(['tag', 'cell', '1', 'parameters', 'noise.ipynb'], { cwd: dir });
+    assert.equal(tag.code, 0, tag.stderr);
+    const r = await nbprov(['run', 'noise.ipynb', '-p', 'noise', '0.5', '-q'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, '');
+    assert.deepEqual(lastValue(dir, 1, 'result'), { type: 'float', value: '5' });
+    assert.deepEqual(paramTags(dir, 1), [{ name: 'noise', value: '0.5' }]);
+  });
+});
+
+describe('-p numbers keep the type they are written in for a number default (sklearn reads 100 and 100.0 differently)', () => {
+  let dir: string;
+  before(() => {
+    dir = project();
+    // the function's own `test_size` parameter is not a read of the global: no warning about the defaults cell
+    writeCells(dir, 'split.ipynb', ['max_features = 10\ntest_size = 0.25\ndef held_out(n, test_size):\n    return n * test_size', 'print(repr(max_features), repr(test_size))'], { 1: ['parameters'] });
+  });
+  after(() => removeProject(dir));
+
+  const printed = () => JSON.parse(readFileSync(join(dir, 'out.ipynb'), 'utf8')).cells[2].outputs[0].text.join('');
+
+  test('-p max_features 0.5 is a float and -p test_size 100 an int; no warning', async () => {
+    const r = await nbprov(['run', 'split.ipynb', '-p', 'max_features', '0.5', '-p', 'test_size', '100', '-o', 'out.ipynb', '-q'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, '');
+    assert.equal(printed(), '0.5 100\n');
+    assert.deepEqual(JSON.parse(query<{ parameters: string }>(dir, 'SELECT parameters FROM nbprov_trial')[0].parameters), { max_features: 0.5, test_size: 100 });
+  });
+
+  test('-f: a number is typed as the file writes it, 100.0 and 1e1 floats too', async () => {
+    writeFileSync(join(dir, 'p.json'), '{"max_features": 1e1, "test_size": 100.0}\n');
+    writeFileSync(join(dir, 'p.yaml'), 'max_features: 0.5\ntest_size: 100\n');
+    for (const [file, out] of [['p.json', '10.0 100.0\n'], ['p.yaml', '0.5 100\n']]) {
+      const r = await nbprov(['run', 'split.ipynb', '-f', file, '-o', 'out.ipynb', '-q'], { cwd: dir });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stderr, '');
+      assert.equal(printed(), out, file);
+    }
   });
 });
 

@@ -33,7 +33,7 @@ test('Python literals parse to their own types and are written back as Python so
   assert.deepEqual(pyToJson(parsePyLiteral('((1, 2), {"a": [None]})')!), [[1, 2], { a: [null] }]);
 });
 
-test('a -p value takes the type of its default', () => {
+test('a -p value takes the type of its default; a number the type it is written in when the default is a number', () => {
   const def = (text: string) => ({ value: parsePyLiteral(text), text, cell: 1 });
   const cases: [string, string, string][] = [
     ['(3, 3)', '(2, 2)', '(3, 3)'],
@@ -41,7 +41,11 @@ test('a -p value takes the type of its default', () => {
     ['(1, 2)', '[0]', '[1, 2]'],
     ['3', '"a"', '"3"'],
     ['(3, 3)', '"a"', '"(3, 3)"'],
-    ['3', '1.5', '3.0'],
+    ['3', '1.5', '3'],
+    ['0.5', '10', '0.5'],
+    ['100', '0.25', '100'],
+    ['1e3', '10', '1000.0'],
+    ['-2', '0.5', '-2'],
     ['yes', 'False', 'True'],
     ['3', 'None', '3'],
     ['None', '5', ''],
@@ -51,6 +55,8 @@ test('a -p value takes the type of its default', () => {
     if (repr === '') assert.throws(() => castParameter('x', text, def(d)), { message: "-p x: expected an int like the default 5, got 'None'" });
     else assert.equal(pyRepr(castParameter('x', text, def(d))), repr, `${text} with default ${d}`);
   }
+  assert.throws(() => castParameter('x', 'True', def('10')), { message: "-p x: expected an int like the default 10, got 'True'" });
+  assert.throws(() => castParameter('x', 'sqrt', def('0.5')), { message: "-p x: expected a float like the default 0.5, got 'sqrt'" });
   assert.equal(pyRepr(castParameter('x', '(3, 3)')), '"(3, 3)"', 'no default: papermill reads a string');
   assert.equal(pyRepr(castParameter('x', '[3, 3]')), '[3, 3]');
   assert.equal(pyRepr(castParameter('x', '2.0')), '2.0');

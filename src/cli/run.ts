@@ -40,7 +40,7 @@ export function registerRun(program: Command): void {
     .description('execute a notebook through a Jupyter server and record the run as a trial')
     .argument('<notebook>', 'the .ipynb file to run')
     .option('-o, --output <path>', 'write the executed notebook (outputs, execution counts) here')
-    .option('-p, --parameter <name value>', 'set a parameter (repeatable), typed like its default in the cell tagged parameters', collect, [])
+    .option('-p, --parameter <name value>', 'set a parameter (repeatable), typed like its default in the cell tagged parameters (a number as written, int or float)', collect, [])
     .option('-r, --parameter-raw <name value>', 'set a parameter to a raw string (repeatable)', collect, [])
     .option('-f, --parameter-file <path>', 'parameters from a YAML or JSON file')
     .option('--strict', 'unknown parameter names (or no parameters cell) are errors, not warnings')

@@ -45,13 +45,14 @@ export class SnapshotReader {
     this.#db = db;
     this.#parameters = db.prepare('SELECT parameters FROM nbprov_trial WHERE trial_id = ?').pluck();
     this.#stages = db.prepare('SELECT activation_id AS activationId, tag_name AS stage FROM stage_tags WHERE trial_id = ? AND variable_name IS NULL AND activation_id IS NOT NULL ORDER BY id');
-    // The tag's own value is the exact scalar or a repr cut at 256 chars; nbprov_value keeps the summary too.
+    // The tag's own value is the exact scalar or a repr cut at 256 chars; nbprov_value keeps the summary too: of the
+    // version the tag names (its cell's last one), which for a parameter is the one its parameters cell set.
     this.#tags = db.prepare(
       `SELECT s.variable_name AS name, s.tag_name AS kind, s.variable_value AS tagValue, s.activation_id AS activationId,
               v.evaluation_id AS evaluationId, v.value AS json, v.summary
        FROM stage_tags s
        LEFT JOIN nbprov_value v ON v.trial_id = s.trial_id
-         AND v.evaluation_id = (SELECT MAX(evaluation_id) FROM nbprov_value WHERE trial_id = s.trial_id AND name = s.variable_name)
+         AND v.evaluation_id = (SELECT MAX(evaluation_id) FROM nbprov_value WHERE trial_id = s.trial_id AND name = s.variable_name AND activation_id = s.activation_id)
        WHERE s.trial_id = ? AND s.variable_name IS NOT NULL ORDER BY s.variable_name`,
     );
     this.#environment = db.prepare('SELECT name, value FROM environment_attr WHERE trial_id = ? ORDER BY id').raw();

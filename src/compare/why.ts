@@ -213,10 +213,14 @@ function changedParams(names: string[], a: WhySide, ancestryA: Ancestry | undefi
   return out;
 }
 
+/**
+ * The parameter's value when one of its versions is an ancestor: the value its parameters cell set (the tagged
+ * version), since later versions are built from it and other things (a dict the notebook fills with models).
+ */
 function ancestorVersion(side: WhySide, ancestry: Ancestry | undefined, name: string): RecordedValue | undefined {
   if (!ancestry) return undefined;
   const versions = side.paramVersions.get(name) ?? [];
-  for (let i = versions.length - 1; i >= 0; i--) if (ancestry.has(versions[i].evaluationId)) return versions[i].value;
+  for (let i = versions.length - 1; i >= 0; i--) if (ancestry.has(versions[i].evaluationId)) return side.snapshot.tags.get(name)?.value ?? versions[i].value;
   return undefined;
 }
 

@@ -9,7 +9,12 @@ export interface FlowEvent {
   name: string;
   kind: FlowKind;
   cell: number;
+  /** The line of the innermost statement holding the first read, else of the top-level statement. */
   line: number;
+  /** That statement on one line (a compound statement's header), for messages. */
+  text: string;
+  /** The line of the top-level statement: a loop's body reading the value its `for` bound shares the for's. */
+  top: number;
 }
 
 export interface CellFlow {
@@ -41,9 +46,9 @@ export function analyseCells(python: string, cells: CodeCellRef[], names: string
   const r = spawnSync(python, ['-I', '-S', SCRIPT], { input: request, encoding: 'utf8', timeout: TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 });
   if (r.error) throw new Error(`${python}: ${(r.error as NodeJS.ErrnoException).code ?? r.error.message}`);
   if (r.status !== 0) throw new Error(`${python} exited with ${r.status ?? r.signal}: ${r.stderr.trim().split('\n').pop()}`);
-  const out = JSON.parse(r.stdout) as { cells: { index: number; events: [string, FlowKind, number][]; assigns: [string, string | null, number][] }[] };
+  const out = JSON.parse(r.stdout) as { cells: { index: number; events: [string, FlowKind, number, string, number][]; assigns: [string, string | null, number][] }[] };
   return {
-    events: out.cells.flatMap((c) => c.events.map(([name, kind, line]) => ({ name, kind, cell: c.index, line }))),
+    events: out.cells.flatMap((c) => c.events.map(([name, kind, line, text, top]) => ({ name, kind, cell: c.index, line, text, top }))),
     assignments: out.cells.flatMap((c) => c.assigns.map(([name, value, line]) => ({ name, value, cell: c.index, line }))),
   };
 }

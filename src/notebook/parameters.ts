@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, parseDocument, visit } from 'yaml';
 import { NbprovError } from '../errors.js';
 import { analyseCells, type CellFlow, type FlowEvent } from './cell-flow.js';
 import { parseNotebook, type LoadedNotebook } from './load.js';
-import { parsePyLiteral, pyFromJson, pyRepr, pyToJson, typePhrase, type PyValue } from './py-literal.js';
+import { FloatLiteral, parsePyLiteral, pyFromJson, pyRepr, pyToJson, typePhrase, type PyValue } from './py-literal.js';
 
 /** One `-p` / `-r` / `-f` value before it meets the notebook's defaults. */
 export type RawParameter = { name: string; value: string; raw: boolean } | { name: string; value: unknown; fromFile: true };
@@ -41,11 +41,12 @@ export function readParametersFile(path: string): Record<string, unknown> {
   } catch (err) {
     throw new NbprovError('NBPROV_USAGE', `cannot read parameters file ${path}: ${(err as NodeJS.ErrnoException).code}`);
   }
+  const yaml = /\.ya?ml$/i.test(path);
   let data: unknown;
   try {
-    data = /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
+    data = yaml ? parseYaml(text) : JSON.parse(text);
   } catch (err) {
-    throw new NbprovError('NBPROV_USAGE', `parameters file ${path} is not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${(err as Error).message.split('\n')[0]}`, {
+    throw new NbprovError('NBPROV_USAGE', `parameters file ${path} is not valid ${yaml ? 'YAML' : 'JSON'}: ${(err as Error).message.split('\n')[0]}`, {
       hint: 'write a mapping of names to values, e.g. {"n_trees": 100}',
     });
   }
@@ -55,7 +56,25 @@ export function readParametersFile(path: string): Record<string, unknown> {
   if (nestingDepth(data) > MAX_VALUE_NESTING) {
     throw new NbprovError('NBPROV_USAGE', `parameters file ${path} nests values more than ${MAX_VALUE_NESTING} deep`, { hint: 'parameters are literals a cell can hold: flatten the value' });
   }
-  return data as Record<string, unknown>;
+  return withFloatLiterals(text, yaml) ?? (data as Record<string, unknown>);
+}
+
+/**
+ * The file's data with whole numbers written as floats (`100.0`, `1e3`) kept as FloatLiterals, which parsed data
+ * cannot tell from ints: a number keeps the type it is written in, as with -p. Undefined when the YAML parser reads
+ * the file differently from the JSON one (duplicate keys): then it is read as papermill reads it.
+ */
+function withFloatLiterals(text: string, yaml: boolean): Record<string, unknown> | undefined {
+  const doc = parseDocument(text, yaml ? {} : { schema: 'json' });
+  if (doc.errors.length) return undefined;
+  visit(doc, {
+    Scalar(_, node) {
+      if (typeof node.value === 'number' && Number.isInteger(node.value) && /[.eE]/.test(node.source ?? '') && !/^[-+]?0[xXoO]/.test(node.source ?? '')) {
+        node.value = new FloatLiteral(node.value);
+      }
+    },
+  });
+  return doc.toJS() as Record<string, unknown>;
 }
 
 /**
@@ -104,7 +123,7 @@ export function injectParameters(executed: LoadedNotebook, raw: RawParameter[], 
     const skipped = new Set(nb.codeCells.filter((c) => c.tags.includes('skip-execution')).map((c) => c.index));
     const events = flow.events.filter((e) => !skipped.has(e.cell));
     for (const name of names) checkNotOverwritten(nb, name, anchor, paramsCell?.index, events);
-    if (anchor !== undefined) warnings.push(...deadInDefaultsCell(nb, names, anchor, events));
+    if (anchor !== undefined) warnings.push(...deadInDefaultsCell(nb, names, anchor, paramsCell?.index, events));
   }
   const source = ['# Parameters', ...assignments].join('\n') + '\n';
   const cell = { cell_type: 'code', execution_count: null, id: randomBytes(4).toString('hex'), metadata: { tags: ['injected-parameters'] }, outputs: [], source };
@@ -115,7 +134,8 @@ export function injectParameters(executed: LoadedNotebook, raw: RawParameter[], 
 
 /**
  * A `-p` value as Python will see it: typed like the default (a tuple default makes `(3, 3)` and `[3, 3]` tuples, a
- * str default keeps `3` a string), else papermill's reading. A value that cannot be the default's type is exit 2.
+ * str default keeps `3` a string; a number default takes an int or a float as written), else papermill's reading. A
+ * value that cannot be the default's type is exit 2.
  */
 export function castParameter(name: string, text: string, def?: Default): PyValue {
   const value = fromText(text, def?.value);
@@ -165,10 +185,15 @@ function fromText(text: string, def?: PyValue): PyValue | undefined {
   }
 }
 
-/** The value in the default's type, or undefined when it cannot be one. A file's numbers may become a str default. */
+/**
+ * The value in the default's type, or undefined when it cannot be one. A number keeps its own type for a number
+ * default: Python takes an int where a float is expected, and sklearn reads them differently (`test_size=100` is
+ * 100 samples, `0.25` a fraction; `max_features=10` is 10 features, `0.5` half). A file's numbers may become a str
+ * default.
+ */
 function conform(value: PyValue, def: PyValue | undefined, fromFile: boolean): PyValue | undefined {
   if (!def || def.t === 'none' || value.t === def.t) return value;
-  if (def.t === 'float' && value.t === 'int') return { t: 'float', v: Number(value.v) };
+  if ((def.t === 'int' || def.t === 'float') && (value.t === 'int' || value.t === 'float')) return value;
   if (def.t === 'str' && fromFile && (value.t === 'int' || value.t === 'float' || value.t === 'bool')) return { t: 'str', v: String(value.v) };
   if ((def.t === 'tuple' || def.t === 'list' || def.t === 'set') && (value.t === 'tuple' || value.t === 'list' || value.t === 'set')) return { t: def.t, items: value.items };
   return undefined;
@@ -199,25 +224,67 @@ function unassigned(name: string, nb: LoadedNotebook, anchor: number | undefined
 function checkNotOverwritten(nb: LoadedNotebook, name: string, anchor: number | undefined, paramsCell: number | undefined, events: FlowEvent[]): void {
   const first = events.find((e) => e.name === name && e.cell > (anchor ?? 0));
   if (first?.kind !== 'write') return;
-  const hint =
-    paramsCell !== undefined && anchor === paramsCell
-      ? `move that assignment into the parameters cell (cell ${paramsCell}), or run with --inject-after ${first.cell}`
-      : `tag the cell that sets the defaults: \`nbprov tag cell ${first.cell} parameters\` (values are injected after it), or run with --inject-after ${first.cell}`;
-  throw new NbprovError('NBPROV_USAGE', `-p ${name} would be ignored: cell ${first.cell} assigns ${name} before any cell reads it (line ${first.line}: ${lineOf(nb, first)})`, { hint });
+  // injecting after that cell would leave its own reads with the cell's value: the cell must be split first
+  const readBack = readAfter(events, first);
+  let hint: string;
+  if (paramsCell !== undefined && anchor === paramsCell) {
+    hint = `move that assignment into the parameters cell (cell ${paramsCell})${readBack ? '' : `, or run with --inject-after ${first.cell}`}`;
+  } else if (readBack?.top === first.top) {
+    hint = boundForItsBody(first);
+  } else if (readBack) {
+    hint = `cell ${first.cell} also computes with ${name} after assigning it (line ${readBack.line}: ${quote(readBack)}), so split it: ${splitHint(nb, first)}`;
+  } else {
+    hint = `tag the cell that sets the defaults: \`nbprov tag cell ${first.cell} parameters\` (values are injected after it), or run with --inject-after ${first.cell}`;
+  }
+  throw new NbprovError('NBPROV_USAGE', `-p ${name} would be ignored: cell ${first.cell} assigns ${name} before any cell reads it (line ${first.line}: ${quote(first)})`, { hint });
 }
 
-/** Warnings for names the defaults cell reads after assigning them: that code ran with the default, not the value. */
-function deadInDefaultsCell(nb: LoadedNotebook, names: string[], anchor: number, events: FlowEvent[]): string[] {
+/**
+ * For names the defaults cell reads after assigning them (that code runs with the default, not the value): a
+ * warning when a later cell reads the name too, else exit 2, since the injected value would never be read.
+ */
+function deadInDefaultsCell(nb: LoadedNotebook, names: string[], anchor: number, paramsCell: number | undefined, events: FlowEvent[]): string[] {
   const warnings: string[] = [];
   for (const name of names) {
-    const own = events.filter((e) => e.name === name && e.cell === anchor);
-    const assigned = own.findIndex((e) => e.kind !== 'read');
-    const read = assigned < 0 ? undefined : own.slice(assigned + 1).find((e) => e.kind === 'read');
-    if (read) {
-      warnings.push(`-p ${name}: cell ${anchor} computes with ${name} after assigning it (line ${read.line}: ${lineOf(nb, read)}); that computation uses the default, not the injected value`);
+    const assigned = events.find((e) => e.name === name && e.cell === anchor && e.kind !== 'read');
+    const read = assigned && readAfter(events, assigned);
+    if (!assigned || !read) continue;
+    const computes = `cell ${anchor} computes with ${name} after assigning it (line ${read.line}: ${quote(read)})`;
+    if (events.some((e) => e.name === name && e.cell > anchor && e.kind === 'read')) {
+      warnings.push(`-p ${name}: ${computes}; that computation uses the default, not the injected value`);
+      continue;
     }
+    const hint =
+      read.top === assigned.top
+        ? boundForItsBody(assigned)
+        : anchor === paramsCell
+          ? `split cell ${anchor}: move the code from line ${read.line} (${quote(read)}) to a new cell after it, so that it computes with the injected value`
+          : `split cell ${anchor}: ${splitHint(nb, assigned)}`;
+    throw new NbprovError('NBPROV_USAGE', `-p ${name} would be ignored: ${computes}, and no later cell reads ${name}`, { hint });
   }
   return warnings;
+}
+
+/** The first read of `write`'s name in its cell after it. */
+function readAfter(events: FlowEvent[], write: FlowEvent): FlowEvent | undefined {
+  return events.slice(events.indexOf(write) + 1).find((e) => e.name === write.name && e.cell === write.cell && e.kind === 'read');
+}
+
+/** A `for` or `with` that binds the name for its own body: no cell boundary can let an injected value in. */
+function boundForItsBody(write: FlowEvent): string {
+  const loop = /^(async\s+)?for\b/.test(write.text);
+  return (
+    `the ${loop ? 'loop' : 'with statement'} at line ${write.line} of cell ${write.cell} (${quote(write)}) sets ${write.name} for its own body, where no injected value reaches: ` +
+    `make a parameter of ${loop ? 'the values it loops over' : 'what it is built from'} instead`
+  );
+}
+
+/** How to give an assignment a cell of its own to inject after: the exact tag command for the new cell's index. */
+function splitHint(nb: LoadedNotebook, write: FlowEvent): string {
+  const source = nb.codeCells.find((c) => c.index === write.cell)?.source ?? '';
+  const codeBefore = source.split('\n').slice(0, write.line - 1).some((l) => l.trim() && !l.trim().startsWith('#'));
+  const index = codeBefore ? write.cell + 1 : write.cell;
+  return `put the statement at line ${write.line} (${quote(write)}) in a cell of its own and tag that cell: \`nbprov tag cell ${index} parameters\``;
 }
 
 /** Deeper values would overflow the stack of the code that types and writes them (a crafted -f file). */
@@ -271,11 +338,15 @@ function shown(nb: LoadedNotebook): string {
   return relative(process.cwd(), nb.path) || nb.path;
 }
 
-function lineOf(nb: LoadedNotebook, e: FlowEvent): string {
-  const source = nb.codeCells.find((c) => c.index === e.cell)?.source ?? '';
-  return shorten(source.split('\n')[e.line - 1]?.trim() ?? '');
+function quote(e: FlowEvent): string {
+  return shorten(e.text);
 }
 
+/** At most 60 characters, cut between words with an ellipsis. */
 function shorten(text: string): string {
-  return text.length > 60 ? `${text.slice(0, 59)}…` : text;
+  if (text.length <= 60) return text;
+  const cut = text.slice(0, 59);
+  // never end inside a name or a number: back up to the last word boundary when the cut splits one
+  const whole = /\w/.test(text[59]) ? cut.replace(/\w+$/, '') : cut;
+  return `${(whole.trimEnd() || cut).trimEnd()}…`;
 }

@@ -79,9 +79,15 @@ export function pyToJson(value: PyValue): unknown {
   }
 }
 
-/** A YAML / JSON value as Python sees it (papermill's translation): integral numbers are ints. */
+/** A whole number a YAML / JSON file writes as a float (`100.0`), which its parsed data would make an int. */
+export class FloatLiteral {
+  constructor(readonly value: number) {}
+}
+
+/** A YAML / JSON value as Python sees it (papermill's translation): integral numbers are ints, but FloatLiterals. */
 export function pyFromJson(value: unknown): PyValue {
   if (value === null || value === undefined) return { t: 'none' };
+  if (value instanceof FloatLiteral) return { t: 'float', v: value.value };
   if (typeof value === 'boolean') return { t: 'bool', v: value };
   if (typeof value === 'number') return Number.isInteger(value) ? { t: 'int', v: BigInt(value) } : { t: 'float', v: value };
   if (typeof value === 'bigint') return { t: 'int', v: value };

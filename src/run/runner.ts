@@ -141,7 +141,13 @@ export async function runNotebook(opts: RunOptions): Promise<RunResult> {
       userExpressions: { env: ENVIRONMENT_EXPRESSION },
       timeoutMs: 60_000,
     });
-    if (install.status !== 'ok') throw new NbprovError('NBPROV_KERNEL_DIED', `the kernel could not load nbprov's collector: ${install.error?.ename}: ${install.error?.evalue}`, { hint: 'the kernel must be an IPython kernel (python3)' });
+    if (install.status !== 'ok') {
+      // A SyntaxError is in nbprov's own sources (an install or build caught half-way); else the kernel is the cause.
+      const ours = install.error?.ename === 'SyntaxError';
+      throw new NbprovError('NBPROV_KERNEL_DIED', `the kernel could not load nbprov's collector: ${install.error?.ename}: ${install.error?.evalue}`, {
+        hint: ours ? "nbprov's collector sources are damaged or were being rebuilt: run `npm run build` (or reinstall) and retry" : 'the kernel must be an IPython kernel (python3)',
+      });
+    }
     const kernelEnv = decodeExpression<Record<string, unknown>>(install.userExpressions, 'env') ?? {};
     if (endpoint.kind === 'private' && typeof kernelEnv.pid === 'number') kernelPid = kernelEnv.pid;
     const info = await kernel.info;
@@ -368,7 +374,7 @@ function recordTags(db: Database.Database, writer: TrialWriter, nb: LoadedNotebo
     const added = now.codeCells.filter((c) => stages.has(c.index) && !stagedAtStart.has(c.codeHash));
     addTrialCellStages(db, writer.id, new Map(added.map((c) => [c.codeHash, stages.get(c.index)!])));
   }
-  return writer.tagVariables(tags);
+  return writer.tagVariables(tags, paramCells.map((c) => c.index));
 }
 
 /** The notebook file as it is now, or undefined when it no longer reads as a notebook. */

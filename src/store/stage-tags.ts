@@ -44,6 +44,12 @@ const statements = preparedOnce((db) => ({
   lastVersion: db.prepare(
     'SELECT evaluation_id AS evaluationId, activation_id AS activationId, value, kind, type FROM nbprov_value WHERE trial_id = ? AND name = ? ORDER BY evaluation_id DESC LIMIT 1',
   ),
+  lastVersionInCells: db.prepare(
+    `SELECT v.evaluation_id AS evaluationId, v.activation_id AS activationId, v.value, v.kind, v.type
+     FROM nbprov_value v JOIN nbprov_cell c ON c.trial_id = v.trial_id AND c.activation_id = v.activation_id
+     WHERE v.trial_id = @trialId AND v.name = @name AND (c.injected = 1 OR c.cell_index IN (SELECT value FROM json_each(@cells)))
+     ORDER BY v.evaluation_id DESC LIMIT 1`,
+  ),
   evaluationRepr: db.prepare('SELECT repr FROM evaluation WHERE trial_id = ? AND id = ?').pluck(),
   deleteVariableTag: db.prepare('DELETE FROM stage_tags WHERE trial_id = ? AND variable_name = ?'),
   insertVariableTag: db.prepare('INSERT INTO stage_tags (trial_id, id, name, tag_name, activation_id, variable_name, variable_value) VALUES (?, ?, ?, ?, ?, ?, ?)'),
@@ -91,7 +97,7 @@ const readStatements = preparedOnce((db) => ({
             (SELECT st.tag_name FROM stage_tags st WHERE st.trial_id = s.trial_id AND st.activation_id = s.activation_id AND st.variable_name IS NULL LIMIT 1) AS stage
      FROM stage_tags s
      LEFT JOIN nbprov_value v ON v.trial_id = s.trial_id AND v.evaluation_id = (
-       SELECT MAX(evaluation_id) FROM nbprov_value WHERE trial_id = s.trial_id AND name = s.variable_name)
+       SELECT MAX(evaluation_id) FROM nbprov_value WHERE trial_id = s.trial_id AND name = s.variable_name AND activation_id = s.activation_id)
      LEFT JOIN nbprov_cell c ON c.trial_id = s.trial_id AND c.activation_id = s.activation_id
      WHERE s.trial_id = ? AND s.variable_name IS NOT NULL ORDER BY s.tag_name, s.variable_name`,
   ),
@@ -113,9 +119,13 @@ export function insertCellStage(db: Database.Database, trialId: string, activati
  * Tags the final version of `name` in a trial; returns false when the trial never assigned it (or recorded no
  * variables). An existing tag of the same variable is replaced.
  */
-export function insertVariableTag(db: Database.Database, trialId: string, name: string, kind: string): boolean {
+export function insertVariableTag(db: Database.Database, trialId: string, name: string, kind: string, parameterCells?: number[]): boolean {
   const st = statements(db);
-  const last = st.lastVersion.get(trialId, name) as { evaluationId: number; activationId: number; value: string | null; kind: string; type: string | null } | undefined;
+  type Version = { evaluationId: number; activationId: number; value: string | null; kind: string; type: string | null };
+  // A parameter is what the parameters (or injected) cell set: a dict it creates and later cells fill is not a
+  // different parameter in each trial. Anything else, and a param those cells did not assign, is its final version.
+  const inCells = parameterCells && kind === 'param' ? (st.lastVersionInCells.get({ trialId, name, cells: JSON.stringify(parameterCells) }) as Version | undefined) : undefined;
+  const last = inCells ?? (st.lastVersion.get(trialId, name) as Version | undefined);
   if (!last || last.kind === 'del') return false;
   const repr = (st.evaluationRepr.get(trialId, last.evaluationId) as string | undefined) ?? null;
   // The collector writes a float nan or inf as the JSON string "nan": the repr keeps it apart from the string 'nan'.
@@ -146,7 +156,7 @@ export function backfillParametersCell(db: Database.Database, notebook: string, 
   db.transaction(() => {
     for (const c of cells) {
       for (const name of parameterNamesAssigned(db, c.trialId, [c.cellIndex])) {
-        if (!st.variableTagged.get(c.trialId, name) && insertVariableTag(db, c.trialId, name, 'param')) trials.add(c.trialId);
+        if (!st.variableTagged.get(c.trialId, name) && insertVariableTag(db, c.trialId, name, 'param', [c.cellIndex])) trials.add(c.trialId);
       }
     }
   }).immediate();

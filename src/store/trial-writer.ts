@@ -157,11 +157,14 @@ export class TrialWriter {
     return parameterNamesAssigned(this.#db, this.id, cellIndices);
   }
 
-  /** Tags each variable's final version (name → kind); returns the names this trial never assigned. */
-  tagVariables(tags: Record<string, string>): string[] {
+  /**
+   * Tags each variable's final version (name → kind), a `param` its version from the parameters cells (1-based
+   * indices) when they assigned it; returns the names this trial never assigned.
+   */
+  tagVariables(tags: Record<string, string>, parameterCells: number[] = []): string[] {
     const missing: string[] = [];
     this.#db.transaction(() => {
-      for (const [name, kind] of Object.entries(tags)) if (!insertVariableTag(this.#db, this.id, name, kind)) missing.push(name);
+      for (const [name, kind] of Object.entries(tags)) if (!insertVariableTag(this.#db, this.id, name, kind, parameterCells)) missing.push(name);
     }).immediate();
     return missing;
   }

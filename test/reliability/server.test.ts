@@ -70,10 +70,15 @@ describe('the private server: failures and secrets', () => {
       mkdirSync(spec, { recursive: true });
       writeFileSync(join(spec, 'kernel.json'), JSON.stringify({ argv: ['/usr/bin/python3', '-c', 'import time; time.sleep(600)', '{connection_file}'], display_name: 'Mute', language: 'python' }));
       writeNotebook(dir, 'm.ipynb', ['x = 1']);
-      const r = await nbprov(['run', 'm.ipynb', '--kernel', 'mute', '--startup-timeout', '2'], { cwd: dir, env: { JUPYTER_PATH: join(dir, 'share') } });
+      const tmp = join(dir, 'tmp');
+      mkdirSync(tmp);
+      const r = await nbprov(['run', 'm.ipynb', '--kernel', 'mute', '--startup-timeout', '2'], { cwd: dir, env: { JUPYTER_PATH: join(dir, 'share'), TMPDIR: tmp } });
       assert.equal(r.code, 3, r.stderr);
       assert.match(r.stderr, /^nbprov: kernel 'mute' started but did not answer within 2 s\n {2}hint: raise --startup-timeout for slow remote kernels\n {4}the kernel's websocket never opened\n/);
       assert.deepEqual(await waitNoProcesses(dir), []);
+      const deadline = Date.now() + 5000;
+      while (readdirSync(tmp).length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.deepEqual(readdirSync(tmp), [], 'the server removed its temp dir on its way out');
     } finally {
       removeProject(dir);
     }
