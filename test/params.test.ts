@@ -272,7 +272,7 @@ describe('-p refused when the value would never be read: the defaults cell reads
     const r = await nbprov(['run', 'noise.ipynb', '-p', 'noise', '0.5', '-q'], { cwd: dir });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stderr, '');
-    assert.deepEqual(lastValue(dir, 1, 'result'), { type: 'float', value: '5' });
+    assert.deepEqual(lastValue(dir, 1, 'result'), { type: 'float', value: '5.0' });
     assert.deepEqual(paramTags(dir, 1), [{ name: 'noise', value: '0.5' }]);
   });
 });
