@@ -140,8 +140,12 @@ describe('entry changes of small containers', () => {
     assert.deepEqual(entryChanges('t', items(['[0]', 1], ['[1]', 2]), items(['[0]', 1]), ['(1, 2)', '(1,)']), [
       { path: 't', a: { value: { len: 2 }, text: '(1, 2)' }, b: { value: { len: 1 }, text: '(1,)' } },
     ]);
-    assert.deepEqual(entryChanges('d', items(['.a', 1], ['.b', 2]), items(['.a', 1], ['.c', 2]), ['x'.repeat(61), '{}']), [
+    assert.deepEqual(entryChanges('d', items(['.a', 1], ['.b', 2]), items(['.a', 1], ['.c', 2])), [
       { path: 'd', a: { value: { len: 2 }, text: '{2 items}' }, b: { value: { len: 2 }, text: '{2 items}' } },
+    ]);
+    // A long repr on one side: counts on both, in the container's own brackets.
+    assert.deepEqual(entryChanges('t', items(['[0]', 1], ['[1]', 2]), items(['[0]', 1]), [`(1, 2${' '.repeat(60)})`, '(1,)']), [
+      { path: 't', a: { value: { len: 2 }, text: '(2 items)' }, b: { value: { len: 1 }, text: '(1 item)' } },
     ]);
     // An empty list inside is a leaf on one side and a level on the other.
     assert.deepEqual(entryChanges('p', [['.layers', '[]']], items(['.layers[0]', 64])), [

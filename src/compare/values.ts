@@ -139,7 +139,7 @@ export function entryChanges(name: string, ia: SmallItem[], ib: SmallItem[], roo
   const paths = [...new Set([...ma.keys(), ...mb.keys()])];
   const reshaped = new Set<string>();
   // Both reprs or neither: `[7 items] → [{'solver': 'adam'}]` would read as if the two were alike.
-  const shown = roots.every((r) => r !== null && r.length <= SHORT_REPR) ? roots : [null, null];
+  const short = roots.every((r) => r !== null && r.length <= SHORT_REPR);
   return paths.flatMap((path) => {
     const x = ma.get(path);
     const y = mb.get(path);
@@ -148,7 +148,7 @@ export function entryChanges(name: string, ia: SmallItem[], ib: SmallItem[], roo
     if (level === undefined) return [{ path: `${name}${path}`, a: view(x), b: view(y) }];
     if (reshaped.has(level)) return [];
     reshaped.add(level);
-    return [{ path: `${name}${level}`, a: la.view(level, level === '' ? shown[0] : null), b: lb.view(level, level === '' ? shown[1] : null) }];
+    return [{ path: `${name}${level}`, a: la.view(level, level === '' ? roots[0] : null, short), b: lb.view(level, level === '' ? roots[1] : null, short) }];
   });
 }
 
@@ -189,13 +189,13 @@ class Levels {
     return undefined;
   }
 
-  /** A level as one value: its repr when short, else how many entries it holds. */
-  view(level: string, repr: string | null): ValueView | null {
+  /** A level as one value: its repr (known for the container itself) when `short`, else how many entries it holds. */
+  view(level: string, repr: string | null, short: boolean): ValueView | null {
     const leaf = this.#leaves.get(level);
     if (leaf !== undefined && !this.#children.has(level)) return { value: leaf, text: leaf };
     const steps = this.#children.get(level);
     if (!steps) return null;
-    if (repr !== null) return { value: { len: steps.size }, text: repr };
+    if (repr !== null && short) return { value: { len: steps.size }, text: repr };
     // The container's own bracket when its repr says, else a list's for positions and a dict's for keys.
     const open = repr?.[0] && '[({'.includes(repr[0]) ? repr[0] : [...steps].every((s) => /^\[\d+\]$/.test(s)) ? '[' : '{';
     const close = { '[': ']', '(': ')', '{': '}' }[open];
