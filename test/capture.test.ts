@@ -55,7 +55,7 @@ describe('variable capture through a real kernel: exact lineage in noWorkflow ta
        WHERE p.name = 'pred' AND m.name = 'model'`,
     ).all();
     assert.deepEqual(pred, [{ kind: 'mutate' }], 'pred uses the fitted model');
-    assert.deepEqual(versions(db, 'accuracy'), [{ kind: 'assign', cell: 7, value: '1', iterations: null }]);
+    assert.deepEqual(versions(db, 'accuracy'), [{ kind: 'assign', cell: 7, value: '1.0', iterations: null }]);
     db.close();
   });
 

@@ -39,7 +39,7 @@ describe('nbprov compare: three real runs of wine.ipynb with different -p values
       await ok('compare', '--notebook', 'wine.ipynb', '--columns', 'trial,status,n_trees,unused,accuracy,note'),
       `trial  status    n_trees  unused  accuracy ↑  note ↓
 1      finished  5        123     0.955556    246
-2      finished  20       123     1*          246
+2      finished  20       123     1.0*        246
 3      finished  2        7       0.8         14*
 * best value of each metric:max / metric:min column
 `,
@@ -119,7 +119,7 @@ describe('nbprov compare: three real runs of wine.ipynb with different -p values
     const r = await nbprov(['compare', '--notebook', 'wine.ipynb', '--fail-on-regression', '--columns', 'trial,accuracy'], { cwd: dir });
     assert.equal(r.code, 1);
     assert.match(r.stdout, /^trial {2}accuracy ↑\n/);
-    assert.equal(r.stderr, 'nbprov: regression: accuracy 1 → 0.8 in trial 3 (trial 2 before it), metric:max\n  hint: see `nbprov diff` for why a metric moved\n');
+    assert.equal(r.stderr, 'nbprov: regression: accuracy 1.0 → 0.8 in trial 3 (trial 2 before it), metric:max\n  hint: see `nbprov diff` for why a metric moved\n');
     assert.equal((await nbprov(['compare', '1', '2', '--fail-on-regression'], { cwd: dir })).code, 0);
   });
 

@@ -60,11 +60,11 @@ Parameters
   unused   123 → 1  -p in trial 2
 
 Metrics
-  accuracy  1 → 0.933333  worse (metric:max)   -0.0666667 (-6.67%)
-  note      246 → 2       better (metric:min)  -244 (-99.19%)
+  accuracy  1.0 → 0.933333  worse (metric:max)   -0.0666667 (-6.67%)
+  note      246 → 2         better (metric:min)  -244 (-99.19%)
 
 Why
-  accuracy got worse (1 → 0.933333)
+  accuracy got worse (1.0 → 0.933333)
     param  n_trees                    20 → 5
     cell   6 → 7 (c6, model-scoring)  edited: model = RandomForestClassifier(n_estimators=n_trees, random_state=seed, max_depth=2)
   note got better (246 → 2)
@@ -179,7 +179,7 @@ Files
     assert.equal(r.code, 1);
     assert.match(r.stdout, /\nParameters\n/);
     assert.doesNotMatch(r.stdout, /Metrics/);
-    assert.equal(r.stderr, "nbprov: regression: accuracy 1 → 0.933333 (-0.0666667), metric:max\n  hint: the Why section lists what changed in each metric's lineage\n");
+    assert.equal(r.stderr, "nbprov: regression: accuracy 1.0 → 0.933333 (-0.0666667), metric:max\n  hint: the Why section lists what changed in each metric's lineage\n");
     const same = await nbprov(['diff', '2', '2', '--fail-on-regression', '--only', 'params,metrics,why,code'], { cwd: dir });
     assert.equal(same.code, 0, same.stderr);
     assert.match(same.stdout, /\nMetrics\n {2}accuracy {2}0\.933333 → 0\.933333 {2}unchanged\n {2}note {6}2 → 2 {16}unchanged\n$/);

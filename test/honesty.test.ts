@@ -83,7 +83,7 @@ describe('diff of a failed trial: only files both trials reached, never /proc, /
     }
   });
 
-  test('finished → failed: Why names the parameter only; no Files section', async () => {
+  test('finished → failed: Why names the cell that did not run and the parameter; no Files section', async () => {
     const r = await run(['diff', '1', '2']);
     const [head] = r.stdout.split('\nTime\n');
     assert.equal(
@@ -96,7 +96,7 @@ Metrics
   total  168 → (absent)  removed
 
 Why
-  total is gone (168 → (absent))
+  total is gone (168 → (absent)): cell 7 (h5) did not run in trial 2 (the trial stopped at cell 4 (h2))
     param  n  3 → 20
 `,
     );
@@ -108,7 +108,7 @@ Why
 
   test('failed → finished: the same, the other way round', async () => {
     const r = await run(['diff', '2', '1', '--only', 'why,files']);
-    assert.equal(r.stdout.slice(r.stdout.indexOf('\n') + 1), '\nWhy\n  total is new ((absent) → 168)\n    param  n  20 → 3\n');
+    assert.equal(r.stdout.slice(r.stdout.indexOf('\n') + 1), '\nWhy\n  total is new ((absent) → 168): cell 7 (h5) did not run in trial 2 (the trial stopped at cell 4 (h2))\n    param  n  20 → 3\n');
   });
 
   test('finished → finished reading another file: both files are changes, in Why and in Files', async () => {
@@ -145,7 +145,7 @@ Files
     assert.deepEqual(tags('out.ipynb'), []);
     r = await run(['tags']);
     assert.equal(r.stderr, note);
-    assert.match(r.stdout, /^parameters cell 1: n = 3\n\ncell +stage +first line\n2 +data-reading +import os\n/);
+    assert.match(r.stdout, /^parameters cell 1: n, which\n\ncell +stage +first line\n2 +data-reading +import os\n/);
   });
 });
 

@@ -60,8 +60,8 @@ describe('loop lineage through a real kernel', () => {
 └─ m v4 = 0.7290000000000001  cell 3 · line 2
    └─ m v3 = 0.81  cell 3 · line 2
       └─ m v2 = 0.9  cell 3 · line 2
-         └─ m v1 = 1  cell 2 · line 1
-            └─ m0 v1 = 1  cell 1 · line 1
+         └─ m v1 = 1.0  cell 2 · line 1
+            └─ m0 v1 = 1.0  cell 1 · line 1
 `,
     );
   });
@@ -88,7 +88,7 @@ describe('loop lineage through a real kernel', () => {
     assert.equal(second.code, 0, second.stderr);
     const diff = await nbprov(['diff', '1', '2'], { cwd: peeled });
     assert.equal(diff.code, 0, diff.stderr);
-    assert.match(diff.stdout, /\nWhy\n {2}result got better \(1\.34868 → 1\.69736\)\n {4}param {2}m0 {2}1 → 2\n\n/);
+    assert.match(diff.stdout, /\nWhy\n {2}result got better \(1\.34868 → 1\.69736\)\n {4}param {2}m0 {2}1\.0 → 2\.0\n\n/);
   });
 
   test('reg.fit(X_train, y_train).predict(X_test): the fitted model is built without X_test, pred with it', async () => {

@@ -89,7 +89,7 @@ describe('-p on a notebook without a parameters cell: refused when the notebook 
     assert.equal(r.stdout, 'cell 2 already tagged parameters\n');
     assert.equal(readFileSync(join(dir, 'seeded.ipynb'), 'utf8'), tagged);
     r = await nbprov(['tags', 'seeded.ipynb'], { cwd: dir });
-    assert.equal(r.stdout.split('\n')[0], 'parameters cell 2: seed = 7');
+    assert.equal(r.stdout.split('\n')[0], 'parameters cell 2: seed, scale');
   });
 
   test('with the parameters tag, -p seed takes effect without --inject-after, and no warning', async () => {
@@ -272,7 +272,7 @@ describe('-p refused when the value would never be read: the defaults cell reads
     const r = await nbprov(['run', 'noise.ipynb', '-p', 'noise', '0.5', '-q'], { cwd: dir });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stderr, '');
-    assert.deepEqual(lastValue(dir, 1, 'result'), { type: 'float', value: '5' });
+    assert.deepEqual(lastValue(dir, 1, 'result'), { type: 'float', value: '5.0' });
     assert.deepEqual(paramTags(dir, 1), [{ name: 'noise', value: '0.5' }]);
   });
 });

@@ -71,7 +71,7 @@ describe('stage and variable tags: notebook bytes, stage_tags rows, backfill', (
     assert.deepEqual(nb.metadata.nbprov, { stages: ['data-prep'], variables: { accuracy: 'metric:max' } });
     const rows = stageRows(dir) as Record<string, unknown>[];
     assert.deepEqual(rows.slice(5), [
-      { trial: 1, id: 6, name: 'accuracy', tag_name: 'metric:max', cell: 7, variable_name: 'accuracy', variable_value: '1' },
+      { trial: 1, id: 6, name: 'accuracy', tag_name: 'metric:max', cell: 7, variable_name: 'accuracy', variable_value: '1.0' },
       { trial: 1, id: 7, name: '<ipython-input-6-e07e6e378ca6>', tag_name: 'metrics-evaluation', cell: 7, variable_name: null, variable_value: null },
       { trial: 1, id: 8, name: '<ipython-input-3-f37159744acd>', tag_name: 'data-prep', cell: 4, variable_name: null, variable_value: null },
     ]);
@@ -82,7 +82,7 @@ describe('stage and variable tags: notebook bytes, stage_tags rows, backfill', (
         { cell: 6, id: 'c6', stage: 'model-scoring', firstLine: 'model = RandomForestClassifier(n_estimators=n_trees, random_state=seed)' },
         { cell: 7, id: 'c7', stage: 'metrics-evaluation', firstLine: 'accuracy = accuracy_score(y_test, pred)' },
       ],
-      parameters: { cell: 3, id: 'c3', firstLine: 'seed = 7' },
+      parameters: { cell: 3, id: 'c3', names: ['seed', 'n_trees', 'test_size', 'unused'], firstLine: 'seed = 7' },
       variables: [{ name: 'accuracy', kind: 'metric:max' }],
     });
   });
@@ -95,7 +95,7 @@ describe('stage and variable tags: notebook bytes, stage_tags rows, backfill', (
       { trial: 2, id: 1, name: '<ipython-input-3-f37159744acd>', tag_name: 'data-prep', cell: 4, variable_name: null, variable_value: null },
       { trial: 2, id: 2, name: '<ipython-input-5-5a1ffbb33eb1>', tag_name: 'model-scoring', cell: 6, variable_name: null, variable_value: null },
       { trial: 2, id: 3, name: '<ipython-input-6-e07e6e378ca6>', tag_name: 'metrics-evaluation', cell: 7, variable_name: null, variable_value: null },
-      { trial: 2, id: 4, name: 'accuracy', tag_name: 'metric:max', cell: 7, variable_name: 'accuracy', variable_value: '1' },
+      { trial: 2, id: 4, name: 'accuracy', tag_name: 'metric:max', cell: 7, variable_name: 'accuracy', variable_value: '1.0' },
       { trial: 2, id: 5, name: 'n_trees', tag_name: 'param', cell: 3, variable_name: 'n_trees', variable_value: '20' },
       { trial: 2, id: 6, name: 'seed', tag_name: 'param', cell: 3, variable_name: 'seed', variable_value: '7' },
       { trial: 2, id: 7, name: 'test_size', tag_name: 'param', cell: 3, variable_name: 'test_size', variable_value: '0.25' },

@@ -37,10 +37,13 @@ change, better/worse for metric:max / metric:min), Why (per changed metric: the 
 modules in its lineage that changed), Code (unified diffs of changed cells), Environment, Files, Time (per stage).
 
 JSON: {a, b, warnings, params: [{name, a, b, injected, entries?, notCompared?}], metrics: [{name, kind, direction, a,
-b, delta, relative, verdict, entries?, notCompared?}], why: [{metric, verdict, a, b, params, cells, files, modules}],
-code: [{a, b, stage, change, patch}], environment: {attributes, modules}, files: [{role, name, a, b}], time: [{stage,
-a, b}]}; values are {value, text}; entries (changed entries of small dicts, lists, tuples) are [{path, a, b}];
-verdict uncompared with notCompared 'too large' or 'no content fingerprint' when values could not be compared whole.
+b, delta, relative, verdict, entries?, notCompared?}], why: [{metric, verdict, a, b, absent?, params, cells, files,
+modules}], code: [{a, b, stage, change, patch}], environment: {attributes, modules}, files: [{role, name, a, b}],
+time: [{stage, a, b}]}; values are {value, text}; entries (changed entries of small dicts, lists, tuples; a level
+that gained or lost entries as one, its value {len}) are [{path, a, b}]; verdict uncompared with notCompared 'too
+large' or 'no content fingerprint' when values could not be compared whole; absent (a metric one trial lacks because
+the cell making it did not run to its end there) is {trial, cell, stage, reason: raised|skipped|did not run, error,
+stoppedAt}.
 
 Examples:
   $ nbprov diff                 # the last two trials

@@ -134,16 +134,29 @@ export function listTags(notebook: string, flags: { json?: boolean }): string {
   const cells = nb.codeCells.filter((c) => stages.has(c.index)).map((c) => ({ cell: c.index, id: c.id ?? null, stage: stages.get(c.index)!, firstLine: c.source.split('\n')[0] }));
   const variables = Object.entries(variableTags(nb)).map(([name, kind]) => ({ name, kind }));
   const paramsCell = nb.codeCells.find((c) => c.tags.includes(PARAMETERS_TAG));
-  const parameters = paramsCell ? { cell: paramsCell.index, id: paramsCell.id ?? null, firstLine: paramsCell.source.split('\n')[0] } : null;
+  const parameters = paramsCell ? { cell: paramsCell.index, id: paramsCell.id ?? null, names: assignedNames(paramsCell.source), firstLine: paramsCell.source.split('\n')[0] } : null;
   if (flags.json) return JSON.stringify({ cells, parameters, variables }, null, 2) + '\n';
   const parts: string[] = [];
-  parts.push(parameters ? `parameters cell ${parameters.cell}: ${printable(parameters.firstLine).slice(0, 60)}` : 'no parameters cell (tag one: nbprov tag cell N parameters)');
+  const assigns = parameters && (parameters.names.length ? parameters.names.join(', ') : printable(parameters.firstLine).slice(0, 60));
+  parts.push(parameters ? `parameters cell ${parameters.cell}: ${assigns}` : 'no parameters cell (tag one: nbprov tag cell N parameters)');
   parts.push(cells.length ? renderTable(['cell', 'stage', 'first line'], cells.map((c) => [c.cell, c.stage, printable(c.firstLine).slice(0, 60)])) : 'no cell stages (tag one: nbprov tag cell N STAGE)');
   parts.push(variables.length ? renderTable(['variable', 'tag'], variables.map((v) => [v.name, v.kind])) : 'no variable tags (tag one: nbprov tag var NAME metric:max)');
   return parts.join('\n\n') + '\n';
 }
 
-/** Runs a backfill against the notebook's database when one exists (tagging works before any run). */
+/**
+ * The names a cell's top-level `name = …`, `a, b = …` and `name: T = …` lines bind, in order, each once: what a
+ * parameters cell sets, read without running Python (an import or a comment says less).
+ */
+export function assignedNames(source: string): string[] {
+  const names = new Set<string>();
+  for (const line of source.split('\n')) {
+    const m = /^\(?([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)\s*,?\s*\)?\s*(?::[^=]*)?=(?!=)/.exec(line);
+    if (m) for (const name of m[1].split(',')) names.add(name.trim());
+  }
+  return [...names];
+}
+
 /**
  * Saves the edited notebook, then backfills its database when one exists (tagging works before any run). The
  * database is opened first: one that cannot be read (`--db notsqlite`) refuses before the notebook is touched.

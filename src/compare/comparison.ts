@@ -3,7 +3,7 @@ import { NbprovError } from '../errors.js';
 import { parseTimestamp } from '../store/time.js';
 import { effectiveStatus, forEachTag, tagRecordsOfTrials } from '../store/queries.js';
 import { preparedOnce } from '../store/db.js';
-import { directionOf, plainText, type Direction } from './values.js';
+import { directionOf, plainText, pythonText, type Direction } from './values.js';
 import { matches, parseWhere } from './where.js';
 
 /** Columns every trial has, besides its tagged params and metrics. */
@@ -90,11 +90,12 @@ export function regressionsOf(c: Comparison): string[] {
   if (rows.length < 2) return [];
   const [before, after] = rows.slice(-2);
   return c.columns.flatMap((col) => {
-    const x = before.values.get(col.name);
-    const y = after.values.get(col.name);
+    const x = plainText(before.values.get(col.name));
+    const y = plainText(after.values.get(col.name));
     if (!col.direction || typeof x !== 'number' || typeof y !== 'number' || x === y) return [];
     const worse = col.direction === 'max' ? y < x : y > x;
-    return worse ? [`${col.name} ${x} → ${y} in trial ${after.trial} (trial ${before.trial} before it), metric:${col.direction}`] : [];
+    const text = (row: ComparisonRow) => pythonText(row.values.get(col.name));
+    return worse ? [`${col.name} ${text(before)} → ${text(after)} in trial ${after.trial} (trial ${before.trial} before it), metric:${col.direction}`] : [];
   });
 }
 
@@ -172,7 +173,7 @@ function bestValues(columns: Column[], rows: ComparisonRow[]): Comparison['best'
     let value: number | undefined;
     let trials: number[] = [];
     for (const r of rows) {
-      const v = r.values.get(col.name);
+      const v = plainText(r.values.get(col.name));
       if (typeof v !== 'number' || !Number.isFinite(v)) continue;
       if (value === undefined || (col.direction === 'max' ? v > value : v < value)) {
         value = v;

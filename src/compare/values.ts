@@ -1,3 +1,5 @@
+import { isIntegralFloatText } from '../store/queries.js';
+
 /**
  * What nbprov knows about one recorded value: the exact scalar when the collector kept one (JSON), else a summary
  * of a big object (shape, dtype, fingerprint...), else a bounded repr.
@@ -91,8 +93,10 @@ const SHAPE_FIELDS = ['len', 'shape', 'dtype', 'columns', 'fp'] as const;
 export function describeValue(v: RecordedValue | undefined): string {
   if (!v) return '(absent)';
   if (v.json !== null) {
+    if (isIntegralFloatText(v.json)) return v.json;
     const value = JSON.parse(v.json) as unknown;
-    return typeof value === 'number' ? formatNumber(value) : JSON.stringify(value);
+    if (typeof value === 'number') return formatNumber(value);
+    return value === null ? 'None' : pythonText(value);
   }
   const s = v.summary;
   // A list, tuple, dict or set reads better as its (bounded) repr than as its length.
@@ -111,26 +115,97 @@ export interface EntryChange {
 
 /**
  * The entries that differ between two small containers (both recorded entry by entry), in the order of `a` then
- * of the entries only `b` has; undefined when either side is not such a container.
+ * of the entries only `b` has; undefined when either side is not such a container. A level whose entries were
+ * added or removed is one change (see entryChanges).
  */
 export function entryChangesOf(name: string, a: RecordedValue | undefined, b: RecordedValue | undefined): EntryChange[] | undefined {
   const ia = a?.json === null ? a.summary?.items : undefined;
   const ib = b?.json === null ? b.summary?.items : undefined;
-  return ia && ib ? entryChanges(name, ia, ib) : undefined;
+  return ia && ib ? entryChanges(name, ia, ib, [a!.repr, b!.repr]) : undefined;
 }
 
-/** The entries of two small containers' item lists that differ (see entryChangesOf). */
-export function entryChanges(name: string, ia: SmallItem[], ib: SmallItem[]): EntryChange[] {
+/**
+ * The entries of two small containers' item lists that differ (see entryChangesOf). Where a level (the container
+ * itself, or one inside it) gained or lost entries, a positional diff of what follows says nothing useful: that
+ * level is one change, `params  [7 items] → [2 items]`, shown by the containers' reprs (`roots`) when short.
+ */
+export function entryChanges(name: string, ia: SmallItem[], ib: SmallItem[], roots: [string | null, string | null] = [null, null]): EntryChange[] {
   const byPath = (items: SmallItem[]) => new Map(items.map((item) => [item[0], item]));
   const ma = byPath(ia);
   const mb = byPath(ib);
+  const la = new Levels(ia);
+  const lb = new Levels(ib);
   const view = (item: SmallItem | undefined): ValueView | null => (item ? { value: item.length === 3 ? item[2] : item[1], text: item[1] } : null);
   const paths = [...new Set([...ma.keys(), ...mb.keys()])];
+  const reshaped = new Set<string>();
+  // Both reprs or neither: `[7 items] → [{'solver': 'adam'}]` would read as if the two were alike.
+  const short = roots.every((r) => r !== null && r.length <= SHORT_REPR);
   return paths.flatMap((path) => {
     const x = ma.get(path);
     const y = mb.get(path);
-    return x && y && x[1] === y[1] ? [] : [{ path: `${name}${path}`, a: view(x), b: view(y) }];
+    if (x && y && x[1] === y[1]) return [];
+    const level = la.reshapedAbove(path, lb);
+    if (level === undefined) return [{ path: `${name}${path}`, a: view(x), b: view(y) }];
+    if (reshaped.has(level)) return [];
+    reshaped.add(level);
+    return [{ path: `${name}${level}`, a: la.view(level, level === '' ? roots[0] : null, short), b: lb.view(level, level === '' ? roots[1] : null, short) }];
   });
+}
+
+/** `.sizes[1]['a b']` → ['.sizes', '[1]', "['a b']"]: the steps of an entry's path (see entries.py). */
+function pathSteps(path: string): string[] {
+  return path.match(/\.[A-Za-z_]\w*|\[(?:'(?:\\.|[^'\\])*'|"(?:\\.|[^"\\])*"|[^\]]*)\]/g) ?? [];
+}
+
+const SHORT_REPR = 60;
+
+/** The levels of one small container: each level's entries (next steps), and the leaves' reprs. */
+class Levels {
+  readonly #children = new Map<string, Set<string>>();
+  readonly #leaves = new Map<string, string>();
+
+  constructor(items: SmallItem[]) {
+    for (const [path, repr] of items) {
+      const steps = pathSteps(path);
+      let prefix = '';
+      for (const step of steps) {
+        const set = this.#children.get(prefix) ?? new Set<string>();
+        set.add(step);
+        this.#children.set(prefix, set);
+        prefix += step;
+      }
+      this.#leaves.set(path, repr);
+    }
+  }
+
+  /** The outermost level above (or at) `path` whose entries differ from `other`'s, or undefined. */
+  reshapedAbove(path: string, other: Levels): string | undefined {
+    let prefix = '';
+    for (const step of [...pathSteps(path), undefined]) {
+      if (!sameSet(this.#children.get(prefix), other.#children.get(prefix))) return prefix;
+      if (step === undefined) return undefined;
+      prefix += step;
+    }
+    return undefined;
+  }
+
+  /** A level as one value: its repr (known for the container itself) when `short`, else how many entries it holds. */
+  view(level: string, repr: string | null, short: boolean): ValueView | null {
+    const leaf = this.#leaves.get(level);
+    if (leaf !== undefined && !this.#children.has(level)) return { value: leaf, text: leaf };
+    const steps = this.#children.get(level);
+    if (!steps) return null;
+    if (repr !== null && short) return { value: { len: steps.size }, text: repr };
+    // The container's own bracket when its repr says, else a list's for positions and a dict's for keys.
+    const open = repr?.[0] && '[({'.includes(repr[0]) ? repr[0] : [...steps].every((s) => /^\[\d+\]$/.test(s)) ? '[' : '{';
+    const close = { '[': ']', '(': ')', '{': '}' }[open];
+    return { value: { len: steps.size }, text: `${open}${steps.size} item${steps.size === 1 ? '' : 's'}${close}` };
+  }
+}
+
+function sameSet(a: Set<string> | undefined, b: Set<string> | undefined): boolean {
+  if (!a || !b) return a === b;
+  return a.size === b.size && [...a].every((x) => b.has(x));
 }
 
 export function describeSummary(s: ValueSummary): string {
@@ -231,9 +306,10 @@ export function pythonText(v: unknown): string {
   return JSON.stringify(v);
 }
 
-/** The value compared and sorted on: a repr's text. */
+/** The value compared and sorted on: a repr's text, a float's repr (1.0) as its number. */
 export function plainText(v: unknown): unknown {
-  return isRepr(v) ? v.repr : v;
+  if (!isRepr(v)) return v;
+  return isIntegralFloatText(v.repr) ? Number(v.repr) : v.repr;
 }
 
 /** Python's repr of a str: single quotes unless the text has one and no double quote; escapes as Python's. */

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { readLineageEdges } from '../store/lineage-edges.js';
-import { cellSource } from '../store/queries.js';
+import { cellSource, lastVersionsBefore } from '../store/queries.js';
 import { codeChange, pairIndex, type CellPair } from './cell-match.js';
 import { changedFiles, firstReads, type FileTouch, type Reach } from './file-reads.js';
 import { TrialLineage, type Ancestry } from './lineage.js';
@@ -20,12 +20,31 @@ export interface CellCause {
   firstLine: string;
 }
 
+/**
+ * Why a metric one trial made is missing from the other: the cell that made it raised there, was skipped, or did
+ * not run because the trial stopped before it.
+ */
+export interface Absence {
+  /** The sequence number of the trial without the metric. */
+  trial: number;
+  /** The cell that made the metric in the other trial, numbered as in the trial without it. */
+  cell: CellRef;
+  stage: string | null;
+  reason: 'raised' | 'skipped' | 'did not run';
+  /** `ValueError: boom` when the cell raised. */
+  error: string | null;
+  /** The cell that raised, when the trial stopped before this one. */
+  stoppedAt: CellRef | null;
+}
+
 /** The changed ancestors of one changed metric; unchanged ancestors are not listed. */
 export interface WhyReport {
   metric: string;
   verdict: Verdict;
   a: ValueView | null;
   b: ValueView | null;
+  /** For a metric only one trial has, when the other trial did not run the cell that makes it to its end. */
+  absent?: Absence;
   params: { name: string; a: ValueView | null; b: ValueView | null }[];
   cells: CellCause[];
   files: { name: string; a: string | null; b: string | null }[];
@@ -40,6 +59,8 @@ export interface WhySide {
   paramVersions: Map<string, { evaluationId: number; value: RecordedValue }[]>;
   /** Import versions and the top-level module each imported from. */
   imports: { evaluationId: number; module: string }[];
+  /** The last versions, before the cell ran, of the names its source reads. */
+  cellInputs: (cell: SnapshotCell) => number[];
 }
 
 /** Reads the lineage-side facts of trials; statements prepared once. */
@@ -87,7 +108,13 @@ export class WhyReader {
       const module = importedModule(sources.get(r.activationId), r.line, r.name);
       if (module) imports.push({ evaluationId: r.evaluationId, module });
     }
-    return { snapshot, lineage: new TrialLineage(readLineageEdges(this.#db, id), activations), paramVersions, imports };
+    // A cell that raised may have recorded nothing: what it read is what its source names (a cell's activation is
+    // numbered before its versions, so versions older than it are the ones it could read).
+    const cellInputs = (cell: SnapshotCell) => {
+      const names = namesRead(cellSource(this.#dbDir, cell.codeHash) ?? '');
+      return lastVersionsBefore(this.#db, id, cell.activationId ?? Number.MAX_SAFE_INTEGER, names);
+    };
+    return { snapshot, lineage: new TrialLineage(readLineageEdges(this.#db, id), activations), paramVersions, imports, cellInputs };
   }
 }
 
@@ -108,20 +135,55 @@ export function explainMetrics(
   const elsewhere = { a: firstReads(a.snapshot.files), b: firstReads(b.snapshot.files) };
   const ancestriesA = ancestriesOf(a, changes.map((c) => c.name));
   const ancestriesB = ancestriesOf(b, changes.map((c) => c.name));
+  const index = pairIndex(pairs);
   return changes.map((change, i) => {
-    const ancestryA = ancestriesA[i];
-    const ancestryB = ancestriesB[i];
+    let ancestryA = ancestriesA[i];
+    let ancestryB = ancestriesB[i];
+    // A metric gone because its cell raised or never ran: that side's causes are what the blocking cell read.
+    const found = change.verdict === 'removed' ? absence(change.name, a, b, (c) => index.a.get(c)?.b) : change.verdict === 'added' ? absence(change.name, b, a, (c) => index.b.get(c)?.a) : undefined;
+    if (found?.blocker && change.verdict === 'removed') ancestryB = blockerAncestry(b, found.blocker);
+    if (found?.blocker && change.verdict === 'added') ancestryA = blockerAncestry(a, found.blocker);
     return {
       metric: change.name,
       verdict: change.verdict,
       a: change.a,
       b: change.b,
+      ...(found ? { absent: found.absence } : {}),
       params: changedParams(paramNames, a, ancestryA, b, ancestryB),
       cells: changedCells(pairs, a, ancestryA, b, ancestryB),
       files: changedFiles(readFiles(a, ancestryA), readFiles(b, ancestryB), reach, elsewhere),
       modules: changedModules(a, ancestryA, b, ancestryB),
     };
   });
+}
+
+/**
+ * Why trial `lacking` has no version of a metric trial `present` made: the counterpart of the cell that made it
+ * raised, was skipped, or did not run; with the cell that raised (it, or the one the trial stopped at). Undefined
+ * when that cell has no counterpart (the Code rows say so) or ran to its end.
+ */
+function absence(metric: string, present: WhySide, lacking: WhySide, counterpart: (c: SnapshotCell) => SnapshotCell | undefined): { absence: Absence; blocker: SnapshotCell | undefined } | undefined {
+  const activation = present.snapshot.tags.get(metric)?.activationId;
+  const made = activation === undefined || activation === null ? undefined : present.snapshot.cells.find((c) => c.activationId === activation);
+  const cell = made && counterpart(made);
+  if (!cell) return undefined;
+  const stopper = lacking.snapshot.cells.find((c) => c.status === 'error');
+  const reason = cell.status === 'error' ? 'raised' : cell.status === 'skipped' ? 'skipped' : cell.status === 'ok' ? undefined : 'did not run';
+  if (!reason) return undefined;
+  const error = reason === 'raised' ? [cell.errorName, cell.errorValue].filter(Boolean).join(': ') || null : null;
+  const stoppedAt = reason === 'did not run' && stopper ? stopper : undefined;
+  return {
+    absence: { trial: lacking.snapshot.trial.sequence, cell: cellRef(cell)!, stage: cell.stage, reason, error, stoppedAt: cellRef(stoppedAt) },
+    blocker: reason === 'raised' ? cell : stoppedAt,
+  };
+}
+
+/** The ancestry of what a blocking cell read, with the cell itself (an edit to it is a cause too). */
+function blockerAncestry(side: WhySide, cell: SnapshotCell): Ancestry {
+  const found = side.lineage.ancestors(side.cellInputs(cell));
+  const activations = new Set(found.flatMap((f) => [...f.activations]));
+  if (cell.activationId !== null) activations.add(cell.activationId);
+  return { has: (e) => found.some((f) => f.has(e)), activations };
 }
 
 /** Each metric's ancestry in one trial; undefined where the trial has no version of it. */
@@ -252,4 +314,13 @@ interface ImportRow {
   activationId: number;
   name: string;
   line: number | null;
+}
+
+/**
+ * The names a cell's source may read: identifiers outside strings and comments, not after a dot. Extra names
+ * (those it only assigns, keywords) do no harm: only names with versions before the cell are looked up.
+ */
+export function namesRead(source: string): string[] {
+  const code = source.replace(/"""[\s\S]*?"""|'''[\s\S]*?'''|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'/g, '""').replace(/#.*$/gm, '');
+  return [...new Set(code.match(/(?<![.\w])[A-Za-z_]\w*/g) ?? [])];
 }

@@ -31,7 +31,7 @@ export interface SlicePlan {
   /** Trial cell indexes kept, in order. */
   kept: number[];
   dropped: number[];
-  /** Kept cells whose source came from the content store (the notebook changed since the trial). */
+  /** Kept cells whose source came from the content store (the notebook changed since the trial); never the injected cell. */
   fromStore: number[];
   /** Kept cells reduced to some of their statements. */
   trimmed: number[];
@@ -77,9 +77,10 @@ export function sliceNotebook(input: SliceInput): SlicePlan {
       cells.push({ ...match.cell, ...body, outputs: [], execution_count: null });
       continue;
     }
-    plan.fromStore.push(tc.index);
-    // keeping the injected cell's tag lets a later -p replace it, as papermill does
+    // The injected cell is never on disk: taking it as it ran is no change to warn about.
     const injected = tc.injected;
+    if (!injected) plan.fromStore.push(tc.index);
+    // keeping the injected cell's tag lets a later -p replace it, as papermill does
     cells.push({
       cell_type: 'code',
       ...(withIds ? { id: tc.cellId ?? randomBytes(4).toString('hex') } : {}),

@@ -1,5 +1,5 @@
 import { Chalk, type ChalkInstance } from 'chalk';
-import type { CellRef, WhyReport } from '../compare/why.js';
+import type { Absence, CellRef, WhyReport } from '../compare/why.js';
 import type { MetricChange, NotCompared, ParamChange, TrialDiff, TrialRef } from '../compare/trial-diff.js';
 import { entryChanges, formatSigned, type ValueSummary, type ValueView } from '../compare/values.js';
 import { formatSeconds } from './durations.js';
@@ -36,7 +36,7 @@ export function renderDiffText(diff: TrialDiff, opts: { color?: boolean } = {}):
 }
 
 function whyLines(c: ChalkInstance, w: WhyReport): string[] {
-  const head = `${INDENT}${c.bold(w.metric)} ${VERDICT_PHRASE[w.verdict]} (${arrow(w.a, w.b)})`;
+  const head = `${INDENT}${c.bold(w.metric)} ${VERDICT_PHRASE[w.verdict]} (${arrow(w.a, w.b)})${w.absent ? `: ${absenceText(w.absent)}` : ''}`;
   const rows = [
     ...w.params.flatMap((p) => {
       const entries = viewEntries(p.name, p.a, p.b);
@@ -46,8 +46,16 @@ function whyLines(c: ChalkInstance, w: WhyReport): string[] {
     ...w.files.map((f) => ['file', f.name, `${hash(f.a)} → ${hash(f.b)}`]),
     ...w.modules.map((mod) => ['module', mod.name, `${mod.a ?? '(absent)'} → ${mod.b ?? '(absent)'}`]),
   ];
-  if (rows.length === 0) return [head, `${INDENT}${INDENT}no recorded ancestor changed (randomness, the clock or an input nbprov does not see)`];
+  if (rows.length === 0) return w.absent ? [head] : [head, `${INDENT}${INDENT}no recorded ancestor changed (randomness, the clock or an input nbprov does not see)`];
   return [head, ...indent(aligned(rows))];
+}
+
+/** `cell 4 raised ValueError: boom in trial 2`, `cell 5 did not run in trial 2 (the trial stopped at cell 4)`. */
+function absenceText(a: Absence): string {
+  const cell = `cell ${cellPlace(null, a.cell, a.stage)}`;
+  if (a.reason === 'raised') return `${cell} raised ${a.error ?? 'an error'} in trial ${a.trial}`;
+  if (a.reason === 'skipped') return `${cell} was skipped in trial ${a.trial} (tagged skip-execution)`;
+  return `${cell} did not run in trial ${a.trial}${a.stoppedAt ? ` (the trial stopped at cell ${cellPlace(null, a.stoppedAt, null)})` : ''}`;
 }
 
 const VERDICT_PHRASE: Record<WhyReport['verdict'], string> = {
@@ -68,8 +76,14 @@ function paramRows(p: ParamChange, diff: TrialDiff): string[][] {
 
 /** name, old → new, verdict (with the direction it was judged by), change: empty cells only at the end. */
 function metricRow(m: MetricChange): string[] {
-  const relative = m.relative === null ? '' : ` (${formatSigned(Number((m.relative * 100).toFixed(2)))}%)`;
+  const relative = m.relative === null ? '' : ` (${percentText(m.relative)})`;
   return [m.name, arrow(m.a, m.b), verdictText(m), m.delta === null || m.delta === 0 ? '' : `${formatSigned(m.delta)}${relative}`];
+}
+
+/** Two decimals from 1% up, else two significant digits: a −0.0017% change next to "worse" is not 0%. */
+function percentText(relative: number): string {
+  const percent = relative * 100;
+  return `${formatSigned(Number(Math.abs(percent) >= 1 ? percent.toFixed(2) : percent.toPrecision(2)))}%`;
 }
 
 function verdictText(m: MetricChange): string {
@@ -88,7 +102,7 @@ function viewEntries(name: string, a: ValueView | null, b: ValueView | null) {
   const items = (v: ValueView | null) => (v && typeof v.value === 'object' && v.value !== null ? (v.value as ValueSummary).items : undefined);
   const ia = items(a);
   const ib = items(b);
-  return ia && ib ? entryChanges(name, ia, ib) : [];
+  return ia && ib ? entryChanges(name, ia, ib, [a!.text, b!.text]) : [];
 }
 
 export function trialLabel(t: TrialRef): string {

@@ -3,6 +3,7 @@ import type { CapturePayload, CapturedVersion } from '../capture/collector.js';
 import type { CellExtras } from './trial-writer.js';
 import { preparedOnce } from './db.js';
 import { CELL_INPUT, CELL_OUTPUT, DEPENDENCY_TYPE } from './dependency-types.js';
+import { isIntegralFloatText } from './queries.js';
 
 /**
  * Writes what the collector captured into noWorkflow's tables (code_component, evaluation, dependency, member,
@@ -38,7 +39,7 @@ export class CaptureWriter {
         st.evaluation.run(trialId, evaluation.id, checkpoint(v.t), component(v.name, 'name', v.kind === 'del' ? 'd' : 'w', v), activationId, v.repr, null, null);
         st.value.run(
           trialId, evaluation.id, activationId, v.name, v.kind, v.type,
-          v.value === undefined || v.value === null ? null : JSON.stringify(v.value), v.summary ? JSON.stringify(v.summary) : null, v.iterations ?? null,
+          valueJson(v.value, v.repr), v.summary ? JSON.stringify(v.summary) : null, v.iterations ?? null,
         );
         this.#evaluations.set(v.v, evaluation);
         if (v.kind === 'del' || v.kind === 'import') outputs.delete(v.name);
@@ -100,4 +101,11 @@ function prepare(db: Database.Database) {
        VALUES (?, ?, ?, ?, 'default', ?, ?, ?, ?)`,
     ),
   };
+}
+
+/** A captured scalar as JSON text; a float with an integral value keeps Python's text (1.0), which JSON.parse lost. */
+function valueJson(value: unknown, repr: string | null | undefined): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'number' && Number.isInteger(value) && repr && isIntegralFloatText(repr) && Number(repr) === value) return repr;
+  return JSON.stringify(value);
 }

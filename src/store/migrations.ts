@@ -148,14 +148,32 @@ export const MIGRATIONS: Migration[] = [
     up(db) {
       // A tagged value that is a Python repr, not a JSON scalar, was quoted into a JSON string: the tuple (3, 3)
       // and the string '(3, 3)' read the same in list and compare, and a list's repr [1, 2] became an array.
+      // A float with an integral value was stored as an integer (1.0 as 1): its repr gives its text back.
       db.exec(`
         DROP TRIGGER nbprov_trial_tags_insert; DROP TRIGGER nbprov_trial_tags_delete; DROP TRIGGER nbprov_trial_tags_update;
+        ${INTEGRAL_FLOATS}
         DELETE FROM nbprov_trial_tags;
         ${tagRecordTriggers(TAG_RECORD)}
       `);
     },
   },
 ];
+
+/**
+ * Integral floats that older versions stored as JSON integers, given their Python text (1.0, 1e+16) from the
+ * evaluation's repr; then the tags of those versions (a tag holds its variable's final version).
+ */
+const INTEGRAL_FLOATS = `
+  UPDATE nbprov_value SET value = (SELECT e.repr FROM evaluation e WHERE e.trial_id = nbprov_value.trial_id AND e.id = nbprov_value.evaluation_id)
+  WHERE type = 'float' AND json_valid(value) AND json_type(value) = 'integer' AND EXISTS (
+    SELECT 1 FROM evaluation e WHERE e.trial_id = nbprov_value.trial_id AND e.id = nbprov_value.evaluation_id
+    AND json_valid(e.repr) AND json_type(e.repr) = 'real' AND CAST(e.repr AS REAL) = CAST(nbprov_value.value AS REAL));
+  UPDATE stage_tags SET variable_value = (
+    SELECT v.value FROM nbprov_value v WHERE v.trial_id = stage_tags.trial_id AND v.name = stage_tags.variable_name ORDER BY v.evaluation_id DESC LIMIT 1)
+  WHERE variable_name IS NOT NULL AND json_valid(variable_value) AND json_type(variable_value) = 'integer' AND EXISTS (
+    SELECT 1 FROM nbprov_value v WHERE v.trial_id = stage_tags.trial_id AND v.name = stage_tags.variable_name
+    AND v.evaluation_id = (SELECT MAX(evaluation_id) FROM nbprov_value WHERE trial_id = stage_tags.trial_id AND name = stage_tags.variable_name)
+    AND v.type = 'float' AND json_type(v.value) = 'real' AND CAST(v.value AS REAL) = CAST(stage_tags.variable_value AS REAL));`;
 
 /** Fills nbprov_trial_tags and creates the triggers that keep each trial's record exact. */
 function tagRecordTriggers(recordOf: string): string {
@@ -178,11 +196,13 @@ function tagRecordTriggers(recordOf: string): string {
  * One trial's tagged variables as a JSON array, [trial id, name, tag, value, name, tag, value, ...], aggregated over
  * its stage_tags rows (names sorted: the rows come off migration 4's covering index). Ids are uuids, names Python
  * identifiers and tags nbprov's lowercase names, so none needs escaping. A value is a JSON scalar (an exact number,
- * string, bool or None), or {"repr": text} for the Python repr of anything else.
+ * string, bool or None), or {"repr": text} for the Python repr of anything else, of an integer past 2^53 and of a
+ * float with an integral value (1.0, which JSON.parse would make the integer 1).
  */
 const TAG_RECORD = `'["' || trial_id || '"' || group_concat(',"' || variable_name || '","' || tag_name || '",' ||
   CASE WHEN variable_value IS NULL THEN 'null'
        WHEN json_valid(variable_value) AND json_type(variable_value) = 'integer' AND abs(CAST(variable_value AS REAL)) > 9007199254740991 THEN json_object('repr', variable_value)
+       WHEN json_valid(variable_value) AND json_type(variable_value) = 'real' AND CAST(variable_value AS REAL) = ROUND(CAST(variable_value AS REAL)) THEN json_object('repr', variable_value)
        WHEN json_valid(variable_value) AND json_type(variable_value) NOT IN ('array', 'object') THEN variable_value
        ELSE json_object('repr', variable_value) END, '') || ']'`;
 

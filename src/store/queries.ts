@@ -131,6 +131,21 @@ const trialCellsStatement = preparedOnce((db) =>
   ),
 );
 
+/** The evaluation ids of the last versions of `names` a trial made before evaluation `before`. */
+export function lastVersionsBefore(db: Database.Database, trialId: string, before: number, names: string[]): number[] {
+  if (names.length === 0) return [];
+  return lastVersionsBeforeStatement(db).all(trialId, before, JSON.stringify(names)) as number[];
+}
+
+const lastVersionsBeforeStatement = preparedOnce((db) =>
+  db
+    .prepare(
+      `SELECT MAX(evaluation_id) FROM nbprov_value
+       WHERE trial_id = ? AND evaluation_id < ? AND kind <> 'del' AND name IN (SELECT value FROM json_each(?)) GROUP BY name`,
+    )
+    .pluck(),
+);
+
 export interface FileAccess {
   name: string;
   mode: string;
@@ -186,11 +201,19 @@ export function forEachTag(record: TagRecord | undefined, each: (name: string, k
 /**
  * The tagged variables of many trials (all of them, or those listed), one record per trial that has any, in no
  * particular order, from the records migration 6's triggers keep. SQLite joins them into one JSON text and
- * JSON.parse reads it: fetching 80,000 rows as separate strings took 200 ms.
+ * JSON.parse reads it: fetching 80,000 rows as separate strings took 200 ms. An integral float's {repr} becomes a
+ * PyFloat.
  */
 export function tagRecordsOfTrials(db: Database.Database, trialIds?: string[]): TagRecord[] {
   const st = tagRecordsStatements(db);
-  return JSON.parse(((trialIds ? st.of.get(JSON.stringify(trialIds)) : st.all.get()) as string | null) ?? '[]') as TagRecord[];
+  const records = JSON.parse(((trialIds ? st.of.get(JSON.stringify(trialIds)) : st.all.get()) as string | null) ?? '[]') as TagRecord[];
+  for (const record of records) {
+    for (let i = 3; i < record.length; i += 3) {
+      const v = record[i] as { repr?: unknown } | null;
+      if (typeof v === 'object' && v !== null && typeof v.repr === 'string' && isIntegralFloatText(v.repr)) record[i] = new PyFloat(v.repr);
+    }
+  }
+  return records;
 }
 
 const tagRecords = (filter: string) => `SELECT '[' || COALESCE(group_concat(record, ','), '') || ']' FROM nbprov_trial_tags ${filter}`;
@@ -210,11 +233,32 @@ export function splitTags(record: TagRecord | undefined): { params: Record<strin
 }
 
 /**
+ * Python's text of a float with an integral value (`1.0`, `1e+16`), which JSON.parse would make the integer 1: the
+ * value column keeps that text (the capture writer), and display keeps it as {repr} (sklearn tells 1 from 1.0).
+ */
+export function isIntegralFloatText(text: string): boolean {
+  return /^-?\d+(?:\.\d+(?:e[+-]\d+)?|e[+-]\d+)$/.test(text) && Number.isInteger(Number(text));
+}
+
+/**
+ * A float with an integral value, as Python writes it (`1.0`): a {repr} for display (`lr=1.0`), its number for
+ * --json output (toJSON), --where and --sort (plainText) and the best and regression checks.
+ */
+export class PyFloat {
+  constructor(readonly repr: string) {}
+
+  toJSON(): number {
+    return Number(this.repr);
+  }
+}
+
+/**
  * Stored values are JSON for exact scalars, else a bounded Python repr kept as text, decoded as the tag records
  * hold them (migration 9): the scalar, or {repr} (a repr such as `[1, 2]` may parse as JSON, but is not a scalar).
  */
 export function decodeValue(text: string | null): unknown {
   if (text === null) return null;
+  if (isIntegralFloatText(text)) return new PyFloat(text);
   // An integer past 2^53 would come back with other digits: keep Python's exact text, as the tag records do.
   if (/^-?\d{16,}$/.test(text) && !Number.isSafeInteger(Number(text))) return { repr: text };
   try {
