@@ -988,7 +988,7 @@ class TestLoopFlow(CollectorTest):
         got = self.loop("scale = 10", "import random\na = []\nb = []\nfor i in range(6):\n    x = random.random()\n"
                         "    a.append(x)\n    x = i * scale\n    b.append(x)")
         self.assertEqual(got, {"a": {("a", "bound"), ("random", "assignment")},
-                               "b": {("b", "bound"), ("i", "assignment"), ("scale", "assignment")},
+                               "b": {("b", "bound"), ("x", "assignment"), ("i", "assignment"), ("scale", "assignment")},
                                "x": {("i", "assignment"), ("scale", "assignment")}, "i": set()})
         self.run_ok("total_a = sum(a)")
         self.assertEqual(s.upstream(s.last("total_a")), {"a", "x", "random"})
@@ -1028,6 +1028,20 @@ class TestLoopFlow(CollectorTest):
                                        ("dflt", "assignment"), ("lim", "condition")},
                                "i": {("texts", "assignment"), ("i", "condition"), ("lim", "condition")},
                                "fh": {("texts", "condition"), ("i", "condition"), ("lim", "condition")}})
+
+    def test_estimator_fitted_then_rebound_in_the_same_iteration(self):
+        # the nested CV example's shape: first gets the reg fitted with wa, never the second reg (wb)
+        got = self.loop("from sklearn.linear_model import LinearRegression\nimport numpy as np\n"
+                        "X = np.arange(20.).reshape(10, 2)\ny = X.sum(1)\nwa = 1.0\nwb = 2.0\n"
+                        "first = np.zeros(6)\nsecond = np.zeros(6)", self.TWO_FITS)
+        fitted = {("LinearRegression", "assignment"), ("X", "assignment"), ("y", "assignment")}
+        self.assertEqual(got, {"first": fitted | {("first", "bound"), ("i", "assignment"), ("wa", "assignment")},
+                               "second": fitted | {("second", "bound"), ("i", "assignment"), ("reg", "assignment"),
+                                                   ("wb", "assignment")},
+                               "reg": fitted | {("reg", "assignment"), ("wb", "assignment")}, "i": set()})
+
+    TWO_FITS = ("for i in range(6):\n    reg = LinearRegression()\n    reg.fit(X * wa, y)\n    first[i] = reg.coef_[0]\n"
+                "    reg = LinearRegression()\n    reg.fit(X * wb, y)\n    second[i] = reg.coef_[0]")
 
 
 class TestChainedCall(CollectorTest):
@@ -1074,6 +1088,8 @@ class TestLoopFlowMatchesFullRecording(unittest.TestCase):
         ("s1 = 2\ns2 = 3\nrows = []",
          "for i in range(6):\n    acc = []\n    for j in range(4):\n        t = j * s1\n        acc.append(t)\n"
          "        t = s2\n    rows.append(acc)"),
+        ("from sklearn.linear_model import LinearRegression\nimport numpy as np\nX = np.arange(20.).reshape(10, 2)\n"
+         "y = X.sum(1)\nwa = 1.0\nwb = 2.0\nfirst = np.zeros(6)\nsecond = np.zeros(6)", TestLoopFlow.TWO_FITS),
     ]
 
     def ancestors(self, capture, setup, code):
@@ -1083,7 +1099,7 @@ class TestLoopFlowMatchesFullRecording(unittest.TestCase):
                 s.run(cell)
                 self.assertEqual(s.last_payload["errors"], 0, s.last_payload["first_error"])
             names = {v["name"] for v in s.last_payload["versions"]}
-            return {n: s.upstream(s.last(n)) for n in names}, {n: s.ns(n) for n in names}
+            return {n: s.upstream(s.last(n)) for n in names}, {n: repr(s.ns(n)) for n in names}   # arrays, estimators
         finally:
             s.close()
 
@@ -1094,7 +1110,7 @@ class TestLoopFlowMatchesFullRecording(unittest.TestCase):
             self.assertEqual(peeled, full, code)
             self.assertEqual(values, full_values, code)
         self.assertNotIn("scale", peeled.get("final", ()))
-        self.assertEqual(peeled["rows"], {"rows", "acc", "j", "s1", "t"})     # the last case: s2 feeds t only
+        self.assertEqual(peeled["first"], {"first", "reg", "LinearRegression", "X", "y", "np", "i", "wa"})
 
 
 class TestBoundedRecording(unittest.TestCase):

@@ -5,22 +5,26 @@ come from here. Flow-sensitive (reaching definitions): the body is walked in ord
 carrying the sources that reach it at that point, and around the back edge to a fixed point,
 since a value from the end of one iteration reaches the start of the next (`a = b; b = c`
 makes a depend on c). A name re-bound later in the body does not leak into what an earlier
-statement built from its first binding. The def sites are collected once per loop when the
-cell is transformed; the fixed point once per loop site, at its first exit (it needs to know
+statement built from its first binding. The names written are collected once per loop when
+the cell is transformed; the fixed point once per loop site, at its first exit (it needs to know
 which names are modules); nothing runs per iteration.
 
 A source is a name resolved through its last writer when the summary is made: a name the
-loop never writes, the value a name had before the loop (or its previous version, for an
-object changed in place), or a name the loop writes at one site only, whose last version
-then carries nothing that does not reach the reader anyway.
+loop never writes, the value a name had before the loop, an object the loop changes in place
+but never re-binds, or a name whose value at the reader reaches as far as its value after the
+loop (a second walk knows that), so its last version carries nothing that does not reach the
+reader anyway. The `clf` fitted on one split and then re-bound to another must not hand the
+second one's inputs to what the first one built.
 """
 import ast
 
 from .scan import Scan, ret_call, root_name
 
 KEPT = "="          # in a name's data: it may still hold its value from before the loop
-NOTHING = (frozenset(), frozenset(), frozenset())
-_KEPT_VAL = (frozenset((KEPT,)), frozenset(), frozenset())
+CHANGED = "~"       # in a name's data: its object was changed in place since it was bound
+MARKS = frozenset((KEPT, CHANGED))
+NOTHING = (frozenset(), frozenset(), frozenset(), frozenset())
+_KEPT_VAL = (frozenset((KEPT,)), frozenset(), frozenset(), frozenset())
 
 
 class Flow:
@@ -52,31 +56,26 @@ def _join(*states):
     out = {}
     for name in set().union(*live):
         vals = [s.get(name, _KEPT_VAL) for s in live]
-        out[name] = (frozenset().union(*(v[0] for v in vals)), frozenset().union(*(v[1] for v in vals)),
-                     frozenset().union(*(v[2] for v in vals)))
+        out[name] = tuple(frozenset().union(*(v[i] for v in vals)) for i in range(4))
     return out
-
-
-def _union(vals):
-    vals = list(vals)
-    return (frozenset().union(*(v[0] for v in vals)), frozenset().union(*(v[1] for v in vals)),
-            frozenset().union(*(v[2] for v in vals)))
 
 
 class LoopFlow:
     """One loop nest (built by `loop_flow`). A state maps each name written so far to its
-    value (data, control, calls): the sources reaching it. A call `f(...)` also writes the
+    value (data, control, calls: the sources reaching it) and its definitions (ids of the
+    statements that bound or changed it, reaching this point). A call `f(...)` also writes the
     pseudo-name "f()", so the globals a notebook function changes (found at run time) get the
     flow of the statements calling it.
 
-    written / rebound: the names the nest binds or changes / binds; sites: name -> its def sites.
+    written / rebound: the names the nest binds or changes / binds (found by the first walk);
+    exit: the state after the loop, once a walk has found it.
     """
 
     def __init__(self, s, changed):
         self.loop_node, self.changed = s, tuple(changed)
-        self.written, self.rebound, self.sites = set(), set(), {}
-        self.skip, self.single = frozenset(), frozenset()
-        self.collect = True           # the first walk: def sites only, one pass per loop
+        self.written, self.rebound = set(), set()
+        self.skip, self.exit = frozenset(), None
+        self.collect = True           # the first walk: the names written, one pass per loop
         self._scans = {}
         self.frames, self.escapes = [], []
         self.loop(s, {}, frozenset())
@@ -96,10 +95,11 @@ class LoopFlow:
         v = S.get(n)
         if v is None:
             return (frozenset((n,)), frozenset(), frozenset())
-        d = v[0]
-        if KEPT in d:
-            d = (d - {KEPT}) | {n}
-        if n in self.single:
+        d = v[0] - MARKS
+        if KEPT in v[0] or n not in self.rebound or (self.exit and v[3] >= self.exit.get(n, v)[3]):
+            # every definition of n that reaches the end of the loop reaches here: n's last
+            # version carries nothing this value does not; an object changed in place but
+            # never re-bound is one object all along, so every change reaches every reader
             d = d | {n}
         return (d, v[1], v[2])
 
@@ -114,25 +114,22 @@ class LoopFlow:
 
     # -- writes
 
-    def _site(self, name, site):
-        self.written.add(name)
-        self.sites.setdefault(name, set()).add(id(site))
-
     def bind(self, S, name, val, pc, site):
         if name in self.skip:
             return
         if self.collect:
             self.rebound.add(name)
-            self._site(name, site)
-        S[name] = (val[0], val[1] | pc, val[2])
+            self.written.add(name)
+        S[name] = (val[0], val[1] | pc, val[2], frozenset((id(site),)))
 
     def mutate(self, S, root, val, pc, site):
         if root in self.skip:
             return
         if self.collect:
-            self._site(root, site)
+            self.written.add(root)
         old = self.read(S, root)
-        S[root] = (old[0] | val[0] | {root}, old[1] | val[1] | pc, old[2] | val[2])
+        S[root] = (old[0] | val[0] | {CHANGED}, old[1] | val[1] | pc, old[2] | val[2],
+                   S.get(root, NOTHING)[3] | {id(site)})
 
     def expr(self, S, nodes, pc, stmt_call=None):
         """The value of expressions, after the writes inside them: := targets, and the
@@ -154,7 +151,7 @@ class LoopFlow:
                 if self.collect:
                     self.written.add(f + "()")
                 old = S.get(f + "()", NOTHING)
-                S[f + "()"] = (old[0] | val[0], old[1] | val[1] | pc, old[2] | val[2])
+                S[f + "()"] = (old[0] | val[0], old[1] | val[1] | pc, old[2] | val[2], old[3])
         return val
 
     def targets(self, S, t, val, pc, site):
@@ -312,24 +309,27 @@ class LoopFlow:
         """name -> Flow of the names the loop writes, from the state after it. skip: names
         that count as not written (modules: `plt.plot(x)` must not make np or plt carry x)."""
         self.skip = frozenset(skip)
-        self.single = frozenset(n for n, sites in self.sites.items() if len(sites) == 1 and n not in self.skip)
-        self.frames, self.escapes = [], []
-        end = _join(self.loop(self.loop_node, {}, frozenset()), *self.escapes) or {}
+        self.exit = None
+        self.exit = self._walk()     # the definitions reaching the end do not depend on the sources
+        end = self._walk()
         for name in self.changed:
-            if name not in self.sites and name not in end:
-                end[name] = (frozenset((name,)), self.after, frozenset())
+            if name not in end:
+                end[name] = (frozenset((name,)), self.after, frozenset(), frozenset())
         out = {}
         for name in self.written:
             if name in self.skip or name not in end:
                 continue
-            d, c, f = end[name]
-            data = set(d)
-            data.discard(KEPT)
-            if name not in self.rebound:
+            d, c, f, _ = end[name]
+            data = set(d - MARKS)
+            if name not in self.rebound or CHANGED in d:
                 data.add(name)        # a changed object depends on its previous version
-            out[name] = Flow(tuple(sorted(data)), tuple(sorted(c - data - {KEPT})), tuple(sorted(f)),
+            out[name] = Flow(tuple(sorted(data)), tuple(sorted(c - data)), tuple(sorted(f)),
                              name in self.rebound)
         return out
+
+    def _walk(self):
+        self.frames, self.escapes = [], []
+        return _join(self.loop(self.loop_node, {}, frozenset()), *self.escapes) or {}
 
 
 def _under(pc, val):
@@ -339,5 +339,5 @@ def _under(pc, val):
 
 
 def loop_flow(s, changed):
-    """The def sites of the loop s (a for, async for or while) and the loops nested in it."""
+    """The names written by the loop s (a for, async for or while) and the loops nested in it."""
     return LoopFlow(s, changed)
