@@ -51,12 +51,12 @@ def _join(*states):
     live = [s for s in states if s is not None]
     if not live:
         return None
-    if len(live) == 1:
-        return dict(live[0])
-    out = {}
-    for name in set().union(*live):
-        vals = [s.get(name, _KEPT_VAL) for s in live]
-        out[name] = tuple(frozenset().union(*(v[i] for v in vals)) for i in range(4))
+    out = dict(live[0])
+    for s in live[1:]:
+        for name in out.keys() | s.keys():
+            a, b = out.get(name, _KEPT_VAL), s.get(name, _KEPT_VAL)
+            if a is not b and a != b:     # most values are shared by the states of a branch
+                out[name] = (a[0] | b[0], a[1] | b[1], a[2] | b[2], a[3] | b[3])
     return out
 
 
