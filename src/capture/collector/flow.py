@@ -77,7 +77,7 @@ class LoopFlow:
         self.skip, self.exit = frozenset(), None
         self.collect = True           # the first walk: the names written, one pass per loop
         self._scans = {}
-        self.frames, self.escapes = [], []
+        self.frames, self.escapes, self.after = [], [], frozenset()   # after: the outermost loop's control
         self.loop(s, {}, frozenset())
         self.collect = False
         self.written.update(self.changed)
@@ -289,7 +289,7 @@ class LoopFlow:
                 exit_state = dict(head)
             body_pc = pc | frame.control
             if not isinstance(s, ast.While):
-                self.targets(H, s.target, (it[0], NOTHING[1], NOTHING[2]), body_pc, s)
+                self.targets(H, s.target, (it[0], frozenset(), frozenset()), body_pc, s)
             out = self.block(s.body, H, body_pc)
             new = _join(head, out, *frame.continues)
             if self.collect or (new == head and before == frame.control):
