@@ -96,3 +96,46 @@ describe('loop lineage through a real kernel', () => {
     assert.deepEqual(await ancestors(peeled, 'pred'), ['LinearRegression', 'X_test', 'X_train', 'np', 'pred', 'reg', 'y_train']);
   });
 });
+
+// Gallery case K: x is re-bound later in the loop body; only its second binding reads scale, and only b gets it.
+describe('loop lineage: a name re-bound later in the body', () => {
+  let dir: string;
+  const ancestors = async (name: string) => {
+    const r = await nbprov(['deps', name, '--json'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as DepsJson;
+    return [...new Set(doc.nodes.map((n) => n.name))].sort();
+  };
+
+  before(async () => {
+    dir = project();
+    writeNotebook(dir, 'rebind.ipynb', [
+      'scale = 10',
+      'import random\na = []\nb = []\nfor i in range(6):\n    x = random.random()\n    a.append(x)\n    x = i * scale\n' +
+        '    b.append(x)\ntotal_a = sum(a)  # nbprov: metric:max',
+    ]);
+    const nb = JSON.parse(readFileSync(join(dir, 'rebind.ipynb'), 'utf8'));
+    nb.cells[0].metadata.tags = ['parameters'];
+    writeFileSync(join(dir, 'rebind.ipynb'), JSON.stringify(nb));
+    const first = await nbprov(['run', 'rebind.ipynb', '-q'], { cwd: dir });
+    assert.equal(first.code, 0, first.stderr);
+  });
+  after(() => removeProject(dir));
+
+  test('total_a comes from random through the first x; scale reaches b only', async () => {
+    assert.deepEqual(await ancestors('total_a'), ['a', 'random', 'total_a', 'x']);
+    assert.deepEqual(await ancestors('b'), ['b', 'i', 'scale', 'x']);
+  });
+
+  test('diff after -p scale 20: Why blames no recorded ancestor, not scale', async () => {
+    const second = await nbprov(['run', 'rebind.ipynb', '-q', '-p', 'scale', '20'], { cwd: dir });
+    assert.equal(second.code, 0, second.stderr);
+    const diff = await nbprov(['diff', '1', '2', '--only', 'why'], { cwd: dir });
+    assert.equal(diff.code, 0, diff.stderr);
+    assert.match(
+      diff.stdout,
+      /\nWhy\n {2}total_a got (better|worse) \([-\d.]+ → [-\d.]+\)\n {4}no recorded ancestor changed \(randomness, the clock or an input nbprov does not see\)\n/,
+    );
+    assert.doesNotMatch(diff.stdout, /param {2}scale/);
+  });
+});

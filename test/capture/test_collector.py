@@ -982,6 +982,67 @@ class TestLoopFlow(CollectorTest):
         self.assertEqual(s.names(s.last("acc")), {("acc", "bound"), ("m", "assignment")})
         self.assertEqual([v["kind"] for v in s.of("m")], ["assign"] * 4 + ["loop"])
 
+    def test_rebinding_later_in_the_body_does_not_reach_earlier_statements(self):
+        # issue #12 (gallery case K): the second x feeds b only; a gets the first x, built from random
+        s = self.s
+        got = self.loop("scale = 10", "import random\na = []\nb = []\nfor i in range(6):\n    x = random.random()\n"
+                        "    a.append(x)\n    x = i * scale\n    b.append(x)")
+        self.assertEqual(got, {"a": {("a", "bound"), ("random", "assignment")},
+                               "b": {("b", "bound"), ("x", "assignment"), ("i", "assignment"), ("scale", "assignment")},
+                               "x": {("i", "assignment"), ("scale", "assignment")}, "i": set()})
+        self.run_ok("total_a = sum(a)")
+        self.assertEqual(s.upstream(s.last("total_a")), {"a", "x", "random"})
+
+    def test_rebinding_in_both_branches_then_after(self):
+        got = self.loop("p = 1\nq = 2\nr = 3\nc = []",
+                        "for i in range(10):\n    if i % 2:\n        y = p\n    else:\n        y = q\n"
+                        "    c.append(y)\n    y = r")
+        self.assertEqual(got, {"c": {("c", "bound"), ("p", "assignment"), ("q", "assignment"), ("i", "condition")},
+                               "i": set()})
+
+    def test_value_from_the_previous_iteration_reaches_around_the_back_edge(self):
+        # when i <= t, c gets the y the previous iteration left (r), or the one from before the loop
+        got = self.loop("p = 1\nr = 3\nt = 4\nc = []\ny = 0",
+                        "for i in range(10):\n    if i > t:\n        y = p\n    c.append(y)\n    y = r")
+        self.assertEqual(got, {"c": {("c", "bound"), ("p", "assignment"), ("r", "assignment"), ("y", "assignment"),
+                                     ("i", "condition"), ("t", "condition")}, "i": set()})
+
+    def test_name_rebound_before_its_use_in_every_iteration(self):
+        got = self.loop("u = 1\nw = 2\ne = []", "for i in range(10):\n    z = u\n    e.append(z)\n    z = w")
+        self.assertEqual(got, {"e": {("e", "bound"), ("u", "assignment")}, "i": set()})
+
+    def test_rebinding_in_a_nested_loop(self):
+        got = self.loop("s1 = 2\ns2 = 3\nrows = []",
+                        "for i in range(6):\n    acc = []\n    for j in range(4):\n        t = j * s1\n"
+                        "        acc.append(t)\n        t = s2\n    rows.append(acc)")
+        carried = {("acc", "assignment"), ("j", "assignment"), ("s1", "assignment")}
+        self.assertEqual(got, {"acc": carried, "rows": carried | {("rows", "bound")}, "i": set(), "j": set()})
+
+    def test_try_except_with_and_break(self):
+        got = self.loop("texts = ['1', 'x', '3'] * 4\ndflt = 0\njunk = -1\nlim = 9\nout = []",
+                        "for i in range(len(texts)):\n    try:\n        v = int(texts[i])\n    except ValueError:\n"
+                        "        v = dflt\n    with open('/dev/null') as fh:\n        out.append(v)\n"
+                        "    v = junk\n    if i >= lim:\n        break")
+        # junk never reaches out; the break's test decides every name of the loop
+        self.assertEqual(got, {"out": {("out", "bound"), ("texts", "assignment"), ("i", "assignment"),
+                                       ("dflt", "assignment"), ("lim", "condition")},
+                               "i": {("texts", "assignment"), ("i", "condition"), ("lim", "condition")},
+                               "fh": {("texts", "condition"), ("i", "condition"), ("lim", "condition")}})
+
+    def test_estimator_fitted_then_rebound_in_the_same_iteration(self):
+        # the nested CV example's shape: first gets the reg fitted with wa, never the second reg (wb)
+        got = self.loop("from sklearn.linear_model import LinearRegression\nimport numpy as np\n"
+                        "X = np.arange(20.).reshape(10, 2)\ny = X.sum(1)\nwa = 1.0\nwb = 2.0\n"
+                        "first = np.zeros(6)\nsecond = np.zeros(6)", self.TWO_FITS)
+        fitted = {("LinearRegression", "assignment"), ("X", "assignment"), ("y", "assignment")}
+        self.assertEqual(got, {"first": fitted | {("first", "bound"), ("i", "assignment"), ("wa", "assignment")},
+                               "second": fitted | {("second", "bound"), ("i", "assignment"), ("reg", "assignment"),
+                                                   ("wb", "assignment")},
+                               "reg": fitted | {("reg", "assignment"), ("wb", "assignment")}, "i": set()})
+
+    TWO_FITS = ("for i in range(6):\n    reg = LinearRegression()\n    reg.fit(X * wa, y)\n    first[i] = reg.coef_[0]\n"
+                "    reg = LinearRegression()\n    reg.fit(X * wb, y)\n    second[i] = reg.coef_[0]")
+
 
 class TestChainedCall(CollectorTest):
     def test_fit_then_predict_in_one_expression(self):
@@ -1018,6 +1079,17 @@ class TestLoopFlowMatchesFullRecording(unittest.TestCase):
         ("k = 0\nacc = 1\nlimit = 9\nbase = 2", "while k < limit:\n    k += 1\n    acc = acc * base"),
         ("total = 0\nwt = 3\nxs = list(range(10))\nlst = []\nfac = 2\nd = {}",
          "for x in xs:\n    total += x * wt\n    lst.append(x * fac)\n    d[x] = fac"),
+        ("import random\nrandom.seed(3)\nscale = 10",
+         "a = []\nb = []\nfor i in range(6):\n    x = random.random()\n    a.append(x)\n    x = i * scale\n"
+         "    b.append(x)"),
+        ("p = 1\nr = 3\nt = 4\nc = []\ny = 0",
+         "for i in range(10):\n    if i > t:\n        y = p\n    c.append(y)\n    y = r"),
+        ("u = 1\nw = 2\ne = []", "for i in range(10):\n    z = u\n    e.append(z)\n    z = w"),
+        ("s1 = 2\ns2 = 3\nrows = []",
+         "for i in range(6):\n    acc = []\n    for j in range(4):\n        t = j * s1\n        acc.append(t)\n"
+         "        t = s2\n    rows.append(acc)"),
+        ("from sklearn.linear_model import LinearRegression\nimport numpy as np\nX = np.arange(20.).reshape(10, 2)\n"
+         "y = X.sum(1)\nwa = 1.0\nwb = 2.0\nfirst = np.zeros(6)\nsecond = np.zeros(6)", TestLoopFlow.TWO_FITS),
     ]
 
     def ancestors(self, capture, setup, code):
@@ -1027,7 +1099,7 @@ class TestLoopFlowMatchesFullRecording(unittest.TestCase):
                 s.run(cell)
                 self.assertEqual(s.last_payload["errors"], 0, s.last_payload["first_error"])
             names = {v["name"] for v in s.last_payload["versions"]}
-            return {n: s.upstream(s.last(n)) for n in names}, {n: s.ns(n) for n in names}
+            return {n: s.upstream(s.last(n)) for n in names}, {n: repr(s.ns(n)) for n in names}   # arrays, estimators
         finally:
             s.close()
 
@@ -1038,6 +1110,7 @@ class TestLoopFlowMatchesFullRecording(unittest.TestCase):
             self.assertEqual(peeled, full, code)
             self.assertEqual(values, full_values, code)
         self.assertNotIn("scale", peeled.get("final", ()))
+        self.assertEqual(peeled["first"], {"first", "reg", "LinearRegression", "X", "y", "np", "i", "wa"})
 
 
 class TestBoundedRecording(unittest.TestCase):

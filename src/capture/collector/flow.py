@@ -1,15 +1,30 @@
-"""Static per-name flow of a loop nest: what can reach each name a loop binds or changes.
+"""Static flow of a loop nest: what can reach each name a loop binds or changes.
 
 A peeled loop's summary version stands for iterations nobody recorded, so its dependencies
-come from here. The edges are collected once per loop when the cell is transformed; their
-closure once per loop site, at its first exit (it needs to know which names are modules);
-nothing runs per iteration. Flow-insensitive on purpose: a loop carries values from one
-iteration to the next, so any write in the body can reach any read (`a = b; b = c` makes
-a depend on c).
+come from here. Flow-sensitive (reaching definitions): the body is walked in order, each name
+carrying the sources that reach it at that point, and around the back edge to a fixed point,
+since a value from the end of one iteration reaches the start of the next (`a = b; b = c`
+makes a depend on c). A name re-bound later in the body does not leak into what an earlier
+statement built from its first binding. The names written are collected once per loop when
+the cell is transformed; the fixed point once per loop site, at its first exit (it needs to know
+which names are modules); nothing runs per iteration.
+
+A source is a name resolved through its last writer when the summary is made: a name the
+loop never writes, the value a name had before the loop, an object the loop changes in place
+but never re-binds, or a name whose value at the reader reaches as far as its value after the
+loop (a second walk knows that), so its last version carries nothing that does not reach the
+reader anyway. The `clf` fitted on one split and then re-bound to another must not hand the
+second one's inputs to what the first one built.
 """
 import ast
 
 from .scan import Scan, ret_call, root_name
+
+KEPT = "="          # in a name's data: it may still hold its value from before the loop
+CHANGED = "~"       # in a name's data: its object was changed in place since it was bound
+MARKS = frozenset((KEPT, CHANGED))
+NOTHING = (frozenset(), frozenset(), frozenset(), frozenset())
+_KEPT_VAL = (frozenset((KEPT,)), frozenset(), frozenset(), frozenset())
 
 
 class Flow:
@@ -23,207 +38,306 @@ class Flow:
 
 
 class _Frame:
-    # one loop of the nest: the names written in it and the tests that decide its iterations
-    __slots__ = ("written", "control")
+    # one loop of the nest: what decides its iterations, and the states leaving its body early
+    __slots__ = ("control", "breaks", "continues")
 
     def __init__(self, control):
-        self.written, self.control = set(), set(control)
+        self.control = frozenset(control)
+        self.breaks, self.continues = [], []
+
+
+def _join(*states):
+    """Union of the states of the paths meeting here (None: a path that does not reach)."""
+    live = [s for s in states if s is not None]
+    if not live:
+        return None
+    out = dict(live[0])
+    for s in live[1:]:
+        for name in out.keys() | s.keys():
+            a, b = out.get(name, _KEPT_VAL), s.get(name, _KEPT_VAL)
+            if a is not b and a != b:     # most values are shared by the states of a branch
+                out[name] = (a[0] | b[0], a[1] | b[1], a[2] | b[2], a[3] | b[3])
+    return out
 
 
 class LoopFlow:
-    """The direct edges of a loop nest (built by `loop_flow`), closed by flows().
+    """One loop nest (built by `loop_flow`). A state maps each name written so far to its
+    value (data, control, calls: the sources reaching it) and its definitions (ids of the
+    statements that bound or changed it, reaching this point). A call `f(...)` also writes the
+    pseudo-name "f()", so the globals a notebook function changes (found at run time) get the
+    flow of the statements calling it.
 
-    D / C / F: name -> names read by the statements writing it / by the tests governing
-    them / called by them. A call `f(...)` also writes the pseudo-name "f()", so the globals
-    a notebook function changes (found at run time) get the flow of the statements calling it.
+    written / rebound: the names the nest binds or changes / binds (found by the first walk);
+    exit: the state after the loop, once a walk has found it.
     """
 
-    def __init__(self):
-        self.D, self.C, self.F = {}, {}, {}
-        self.rebound = set()
-        self.frames = [_Frame(())]        # a break in the outermost loop's else leaves the nest
+    def __init__(self, s, changed):
+        self.loop_node, self.changed = s, tuple(changed)
+        self.written, self.rebound = set(), set()
+        self.skip, self.exit = frozenset(), None
+        self.collect = True           # the first walk: the names written, one pass per loop
+        self._scans = {}
+        self.frames, self.escapes, self.after = [], [], frozenset()   # after: the outermost loop's control
+        self.loop(s, {}, frozenset())
+        self.collect = False
+        self.written.update(self.changed)
 
-    # -- edges
+    # -- values
 
-    def _write(self, name, data, control, calls):
-        if name not in self.D:
-            self.D[name], self.C[name], self.F[name] = set(), set(), set()
-        self.D[name].update(data)
-        self.C[name].update(control)
-        self.F[name].update(calls)
-        self.frames[-1].written.add(name)
-
-    def bind(self, name, data, control, calls):
-        self.rebound.add(name)
-        self._write(name, data, control, calls)
-
-    def mutate(self, root, data, control, calls):
-        self._write(root, set(data) | {root}, control, calls)
-
-    def expr(self, nodes, control, stmt_call=None):
-        """Scan of expressions, with the writes inside them: := targets, and the receivers of
-        mutator calls (and of stmt_call, an expression statement `obj.m(...)`), each from
-        what its own call reads: `reg.fit(X, y).predict(Z)` changes reg from reg, X and y."""
-        sc = Scan().scan(nodes)
-        loads, calls = set(sc.loads), set(sc.calls)
-        for w, inner in sc.walrus:
-            wl = Scan().scan([w.value])
-            self.bind(w.target.id, [n for n in wl.loads if n not in inner], control,
-                      [c for c in wl.calls if c not in inner])
-        for r, node, mutator in sc.rcalls:
-            if mutator or node is stmt_call:
-                c = Scan().scan([node])
-                self.mutate(r, loads.intersection(c.loads), control, calls.intersection(c.calls))
-        for f in calls:
-            self._write(f + "()", loads, control, calls)
+    def scan(self, nodes):
+        key = tuple(map(id, nodes))
+        sc = self._scans.get(key)
+        if sc is None:
+            sc = self._scans[key] = Scan().scan(nodes)
         return sc
 
-    def targets(self, t, data, control, calls):
+    def read(self, S, n):
+        v = S.get(n)
+        if v is None:
+            return (frozenset((n,)), frozenset(), frozenset())
+        d = v[0] - MARKS
+        if KEPT in v[0] or n not in self.rebound or (self.exit and v[3] >= self.exit.get(n, v)[3]):
+            # every definition of n that reaches the end of the loop reaches here: n's last
+            # version carries nothing this value does not; an object changed in place but
+            # never re-bound is one object all along, so every change reaches every reader
+            d = d | {n}
+        return (d, v[1], v[2])
+
+    def value(self, S, names, calls):
+        d, c, f = set(), set(), set(calls)
+        for n in names:
+            v = self.read(S, n)
+            d |= v[0]
+            c |= v[1]
+            f |= v[2]
+        return (frozenset(d), frozenset(c), frozenset(f))
+
+    # -- writes
+
+    def bind(self, S, name, val, pc, site):
+        if name in self.skip:
+            return
+        if self.collect:
+            self.rebound.add(name)
+            self.written.add(name)
+        S[name] = (val[0], val[1] | pc, val[2], frozenset((id(site),)))
+
+    def mutate(self, S, root, val, pc, site):
+        if root in self.skip:
+            return
+        if self.collect:
+            self.written.add(root)
+        old = self.read(S, root)
+        S[root] = (old[0] | val[0] | {CHANGED}, old[1] | val[1] | pc, old[2] | val[2],
+                   S.get(root, NOTHING)[3] | {id(site)})
+
+    def expr(self, S, nodes, pc, stmt_call=None):
+        """The value of expressions, after the writes inside them: := targets, and the
+        receivers of mutator calls (and of stmt_call, an expression statement `obj.m(...)`),
+        each from what its own call reads: `reg.fit(X, y).predict(Z)` changes reg from reg, X, y."""
+        sc = self.scan(nodes)
+        val = self.value(S, sc.loads, sc.calls)
+        for w, inner in sc.walrus:
+            wl = self.scan([w.value])
+            self.bind(S, w.target.id, self.value(S, [n for n in wl.loads if n not in inner],
+                                                 [c for c in wl.calls if c not in inner]), pc, w)
+        for r, node, mutator in sc.rcalls:
+            if mutator or node is stmt_call:
+                c = self.scan([node])
+                self.mutate(S, r, self.value(S, [n for n in c.loads if n in sc.loads],
+                                             [f for f in c.calls if f in sc.calls]), pc, node)
+        for f in sc.calls:
+            if f not in self.skip:
+                if self.collect:
+                    self.written.add(f + "()")
+                old = S.get(f + "()", NOTHING)
+                S[f + "()"] = (old[0] | val[0], old[1] | val[1] | pc, old[2] | val[2], old[3])
+        return val
+
+    def targets(self, S, t, val, pc, site):
         if isinstance(t, ast.Name):
-            self.bind(t.id, data, control, calls)
+            self.bind(S, t.id, val, pc, site)
         elif isinstance(t, (ast.Tuple, ast.List)):
             for e in t.elts:
-                self.targets(e, data, control, calls)
+                self.targets(S, e, val, pc, site)
         elif isinstance(t, ast.Starred):
-            self.targets(t.value, data, control, calls)
+            self.targets(S, t.value, val, pc, site)
         elif isinstance(t, (ast.Attribute, ast.Subscript)):
             r = root_name(t)
             if r:
-                self.mutate(r, data, control, calls)
+                self.mutate(S, r, val, pc, site)
 
-    # -- statements
+    # -- statements: each changes the state S in place and returns it, or None if no path
+    # goes on past it
 
-    def block(self, stmts, control):
+    def block(self, stmts, S, pc, states=None):
         for s in stmts:
-            self.stmt(s, control)
+            if S is None:
+                return None
+            if states is not None:
+                states.append(dict(S))
+            S = self.stmt(s, S, pc)
+        return S
 
-    def stmt(self, s, control):
+    def stmt(self, s, S, pc):
         T = type(s)
         if T is ast.Assign or T is ast.AugAssign or T is ast.AnnAssign:
             if T is ast.AnnAssign and s.value is None:
-                return
-            sc = self.expr([s] if T is not ast.AnnAssign else [s.target, s.value], control)
+                return S
+            val = self.expr(S, [s] if T is not ast.AnnAssign else [s.target, s.value], pc)
             for t in (s.targets if T is ast.Assign else [s.target]):
-                self.targets(t, sc.loads, control, sc.calls)
+                self.targets(S, t, val, pc, s)
         elif T is ast.Expr:
-            self.expr([s.value], control, ret_call(s.value))
+            self.expr(S, [s.value], pc, ret_call(s.value))
         elif T is ast.If:
-            c2 = control | set(self.expr([s.test], control).loads)
-            self.block(s.body, c2)
-            self.block(s.orelse, c2)
+            pc2 = _under(pc, self.expr(S, [s.test], pc))
+            return _join(self.block(s.body, dict(S), pc2), self.block(s.orelse, dict(S), pc2))
         elif T is ast.For or T is ast.AsyncFor or T is ast.While:
-            self.loop(s, control)
+            return self.loop(s, S, pc)
         elif T is ast.With or T is ast.AsyncWith:
             for i in s.items:
-                sc = self.expr([i.context_expr], control)
+                val = self.expr(S, [i.context_expr], pc)
                 if i.optional_vars is not None:
-                    self.targets(i.optional_vars, sc.loads, control, sc.calls)
-            self.block(s.body, control)
+                    self.targets(S, i.optional_vars, val, pc, s)
+            return self.block(s.body, S, pc)
         elif T is ast.Try or T.__name__ == "TryStar":
-            self.block(s.body, control)
-            for h in s.handlers:
-                if h.type is not None:
-                    self.expr([h.type], control)
-                if h.name:
-                    self.bind(h.name, (), control, ())
-                self.block(h.body, control)
-            self.block(s.orelse, control)
-            self.block(s.finalbody, control)
+            return self.try_(s, S, pc)
         elif T is ast.Match:
-            sc = self.expr([s.subject], control)
-            c2 = control | set(sc.loads)
+            val = self.expr(S, [s.subject], pc)
+            pc2 = _under(pc, val)
+            outs = [S]
             for case in s.cases:
+                C = dict(S)
                 for n in ast.walk(case.pattern):
                     name = getattr(n, "name", None) or getattr(n, "rest", None)
                     if isinstance(name, str):
-                        self.bind(name, sc.loads, c2, sc.calls)
-                c3 = c2 | set(self.expr([case.guard], c2).loads) if case.guard else c2
-                self.block(case.body, c3)
+                        self.bind(C, name, val, pc2, case)
+                pc3 = _under(pc2, self.expr(C, [case.guard], pc2)) if case.guard else pc2
+                outs.append(self.block(case.body, C, pc3))
+            return _join(*outs)
         elif T is ast.Delete:
             for t in s.targets:
                 if isinstance(t, ast.Name):
-                    self.bind(t.id, (), control, ())
+                    self.bind(S, t.id, NOTHING, pc, s)
                 else:
-                    self.targets(t, self.expr([t], control).loads, control, ())
+                    self.targets(S, t, self.expr(S, [t], pc), pc, s)
         elif T is ast.FunctionDef or T is ast.AsyncFunctionDef or T is ast.ClassDef:
-            sc = Scan().scan([s])     # decorators, defaults, bases: the body does not run now
-            self.bind(s.name, sc.loads, control, sc.calls)
+            sc = self.scan([s])     # decorators, defaults, bases: the body does not run now
+            self.bind(S, s.name, self.value(S, sc.loads, sc.calls), pc, s)
         elif T is ast.Import or T is ast.ImportFrom:
             for a in s.names:
                 if a.name != "*":
-                    self.bind(a.asname or (a.name if T is ast.ImportFrom else a.name.split(".")[0]),
-                              (), control, ())
+                    self.bind(S, a.asname or (a.name if T is ast.ImportFrom else a.name.split(".")[0]),
+                              NOTHING, pc, s)
         elif T is ast.Break or T is ast.Continue:
-            self.frames[-1].control.update(control)
+            if not self.frames:         # in the outermost loop's else: it leaves the nest
+                self.escapes.append(S)
+                return None
+            f = self.frames[-1]
+            (f.breaks if T is ast.Break else f.continues).append(S)
+            f.control |= pc
+            return None
         elif T is ast.Return or T is ast.Raise:
-            self.expr([s], control)
+            self.expr(S, [s], pc)
             for f in self.frames:
-                f.control.update(control)
+                f.control |= pc
+            self.escapes.append(S)
+            return None
         elif T is not ast.Global and T is not ast.Nonlocal and T is not ast.Pass:
-            self.expr([s], control)       # assert and whatever a later Python adds
+            self.expr(S, [s], pc)       # assert and whatever a later Python adds
+        return S
 
-    def loop(self, s, control, changed=()):
-        """A loop of the nest. Its target gets the iterable; everything it writes depends
-        (control) on the iterable or test and on the tests that lead to a break or continue.
-        changed: names the summary may version that no statement writes (receivers of
-        non-mutator calls whose size changed): they depend on themselves and that control."""
+    def try_(self, s, S, pc):
+        # a handler may start after any statement of the body
+        states = []
+        out = self.block(s.body, S, pc, states)
+        entry = _join(out, *states)
+        outs = [self.block(s.orelse, out, pc)]
+        for h in s.handlers:
+            H = dict(entry)
+            if h.type is not None:
+                self.expr(H, [h.type], pc)
+            if h.name:
+                self.bind(H, h.name, NOTHING, pc, h)
+            outs.append(self.block(h.body, H, pc))
+        res = _join(*outs)
+        if s.finalbody:
+            fin = self.block(s.finalbody, dict(res if res is not None else entry), pc)
+            return fin if res is not None else None
+        return res
+
+    def loop(self, s, S, pc):
+        """A loop of the nest, to a fixed point of the state at its head. Its target gets the
+        iterable; everything it writes depends (control) on the iterable or test and on the
+        tests that lead to a break or continue. Returns the state after the loop."""
         if isinstance(s, ast.While):
             frame = _Frame(())
-            self.frames.append(frame)
-            frame.control.update(self.expr([s.test], control).loads)     # runs every iteration
         else:
-            frame = _Frame(self.expr([s.iter], control).loads)
-            self.frames.append(frame)
-            self.targets(s.target, frame.control, control, ())
-        self.block(s.body, control)
+            it = self.expr(S, [s.iter], pc)
+            frame = _Frame(it[0] | it[1])
+        self.frames.append(frame)
+        head = dict(S)
+        while True:
+            before = frame.control
+            frame.breaks, frame.continues = [], []
+            H = dict(head)
+            if isinstance(s, ast.While):
+                t = self.expr(H, [s.test], pc | frame.control)   # every iteration
+                frame.control |= t[0] | t[1]
+                exit_state = dict(H)
+            else:
+                exit_state = dict(head)
+            body_pc = pc | frame.control
+            if not isinstance(s, ast.While):
+                self.targets(H, s.target, (it[0], frozenset(), frozenset()), body_pc, s)
+            out = self.block(s.body, H, body_pc)
+            new = _join(head, out, *frame.continues)
+            if self.collect or (new == head and before == frame.control):
+                break
+            head = new
         self.frames.pop()
-        for name in frame.written:
-            self.C[name].update(frame.control)
-        self.frames[-1].written |= frame.written
         # the else runs once, unless a break ran; its break / continue belong to the enclosing loop
-        after = control | frame.control
-        self.block(s.orelse, after)
-        for name in changed:
-            if name not in self.D:
-                self.mutate(name, (), after, ())
+        after = pc | frame.control
+        done = _join(self.block(s.orelse, exit_state, after), *frame.breaks)
+        if not self.frames:
+            self.after = after
+        return done
 
     # -- closure
 
     def flows(self, skip):
-        """name -> Flow, closed over the names the loop writes: a name gets what flows into
-        the names it reads, as data through data edges only, else as control. skip: names
+        """name -> Flow of the names the loop writes, from the state after it. skip: names
         that count as not written (modules: `plt.plot(x)` must not make np or plt carry x)."""
-        D, C, F = self.D, self.C, self.F
+        self.skip = frozenset(skip)
+        self.exit = None
+        self.exit = self._walk()     # the definitions reaching the end do not depend on the sources
+        end = self._walk()
+        for name in self.changed:
+            if name not in end:
+                end[name] = (frozenset((name,)), self.after, frozenset(), frozenset())
         out = {}
-        for name in D:
-            if name in skip:
+        for name in self.written:
+            if name in self.skip or name not in end:
                 continue
-            data_reach = _reach(name, D, None, skip)
-            any_reach = _reach(name, D, C, skip)
-            data = set().union(*(D[n] for n in data_reach))
-            control = set().union(*(D[n] | C[n] for n in any_reach)) - data
-            calls = set().union(*(F[n] for n in any_reach))
-            if name not in self.rebound:
+            d, c, f, _ = end[name]
+            data = set(d - MARKS)
+            if name not in self.rebound or CHANGED in d:
                 data.add(name)        # a changed object depends on its previous version
-            out[name] = Flow(tuple(sorted(data)), tuple(sorted(control)), tuple(sorted(calls)),
+            out[name] = Flow(tuple(sorted(data)), tuple(sorted(c - data)), tuple(sorted(f)),
                              name in self.rebound)
         return out
 
+    def _walk(self):
+        self.frames, self.escapes = [], []
+        return _join(self.loop(self.loop_node, {}, frozenset()), *self.escapes) or {}
 
-def _reach(start, D, C, skip):
-    # start and the written names reachable from it through D (and C) edges
-    seen, stack = {start}, [start]
-    while stack:
-        n = stack.pop()
-        for m in D[n] if C is None else D[n] | C[n]:
-            if m in D and m not in seen and m not in skip:
-                seen.add(m)
-                stack.append(m)
-    return seen
+
+def _under(pc, val):
+    # the control context (the sources deciding whether a statement runs) inside a test whose
+    # value is val; the names the test calls stay out: what it reads decides
+    return pc | val[0] | val[1]
 
 
 def loop_flow(s, changed):
-    """The direct edges of the loop s (a for, async for or while) and the loops nested in it."""
-    lf = LoopFlow()
-    lf.loop(s, set(), changed)
-    return lf
+    """The names written by the loop s (a for, async for or while) and the loops nested in it."""
+    return LoopFlow(s, changed)

@@ -120,7 +120,7 @@ class LoopHooks:
             iters = st.n
         ns = self.ns
         if L.flows is None:
-            L.flows = L.flow.flows({n for n in L.flow.D if isinstance(ns.get(n), types.ModuleType)})
+            L.flows = L.flow.flows({n for n in L.flow.written if isinstance(ns.get(n), types.ModuleType)})
         ctx = site.ctx
         loc, ld = (EMPTY, None) if ctx is None else (ctx.locals, self.ldeps.setdefault(ctx.fs, {}))
         conditions = []
