@@ -8,7 +8,6 @@ import { KernelSession, type ExecuteResult } from '../jupyter/kernel.js';
 import type { KernelMessage } from '@jupyterlab/services';
 import type Database from 'better-sqlite3';
 import { openDatabase, prepareDatabaseDirectory, projectRoot, resolveDbPath, storageError } from '../store/db.js';
-import { addTrialCellStages } from '../store/stage-tags.js';
 import { TrialWriter, type TrialStatus } from '../store/trial-writer.js';
 import { CaptureWriter } from '../store/capture-writer.js';
 import {
@@ -17,7 +16,8 @@ import {
 } from '../capture/collector.js';
 import { writeExecutedNotebook, type ExecutedCell } from './executed-notebook.js';
 import { injectParameters, type RawParameter } from '../notebook/parameters.js';
-import { cellStages, variableTags } from '../notebook/tags.js';
+import { cellStages } from '../notebook/tags.js';
+import { recordTags } from './trial-tags.js';
 import { OutputMask, summarizeOutputs } from './output-summary.js';
 import { NBPROV_VERSION } from '../version.js';
 
@@ -353,37 +353,6 @@ async function executeCells(nb: LoadedNotebook, kernel: KernelSession, writer: T
     return outcome;
   }
   return outcome;
-}
-
-/**
- * Tags the final version of each tagged variable: the notebook's own tags, then `param` for the scalars, strings and
- * small containers the `parameters` / `injected-parameters` cells assigned (papermill's convention). Tags added to
- * the notebook file while the trial ran count too (cells matched by code hash): `nbprov tag` backfills only what
- * is recorded when it runs. Returns the tagged names never assigned.
- */
-function recordTags(db: Database.Database, writer: TrialWriter, nb: LoadedNotebook, executed: Map<number, ExecutedCell>, notebookPath: string): string[] {
-  const now = notebookNow(notebookPath);
-  const tags = { ...variableTags(nb), ...(now ? variableTags(now) : {}) };
-  const paramHashes = new Set(now?.codeCells.filter((c) => c.tags.includes('parameters')).map((c) => c.codeHash));
-  const paramCells = nb.codeCells.filter((c) => executed.has(c.index) && (c.tags.includes('parameters') || c.tags.includes('injected-parameters') || paramHashes.has(c.codeHash)));
-  for (const name of writer.namesAssignedIn(paramCells.map((c) => c.index))) tags[name] ??= 'param';
-  if (now) {
-    const staged = cellStages(nb);
-    const stagedAtStart = new Set(nb.codeCells.filter((c) => staged.has(c.index)).map((c) => c.codeHash));
-    const stages = cellStages(now);
-    const added = now.codeCells.filter((c) => stages.has(c.index) && !stagedAtStart.has(c.codeHash));
-    addTrialCellStages(db, writer.id, new Map(added.map((c) => [c.codeHash, stages.get(c.index)!])));
-  }
-  return writer.tagVariables(tags, paramCells.map((c) => c.index));
-}
-
-/** The notebook file as it is now, or undefined when it no longer reads as a notebook. */
-function notebookNow(path: string): LoadedNotebook | undefined {
-  try {
-    return loadNotebook(path);
-  } catch {
-    return undefined;
-  }
 }
 
 /** Executes one cell; on timeout or Ctrl-C interrupts the kernel and gives it a grace period before failing. */
