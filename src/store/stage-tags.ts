@@ -19,6 +19,18 @@ export interface VariableTagRow {
   stage: string | null;
 }
 
+/** A variable tag with the version it names (noWorkflow's own tags name none: evaluationId and json null). */
+export interface TagVersionRow {
+  name: string;
+  kind: string;
+  /** The tag's own text: the exact scalar, or a repr cut at VALUE_LIMIT chars. */
+  tagValue: string | null;
+  activationId: number | null;
+  evaluationId: number | null;
+  json: string | null;
+  summary: string | null;
+}
+
 const VALUE_LIMIT = 256;
 const SMALL_CONTAINER = 20;
 
@@ -89,7 +101,7 @@ const statements = preparedOnce((db) => ({
   removeVariableTagRows: db.prepare('DELETE FROM stage_tags WHERE variable_name = ? AND trial_id IN (SELECT trial_id FROM nbprov_trial WHERE notebook = ?)'),
 }));
 
-/** What `show` and `deps` read: apart, so a read-only command does not prepare the writes. */
+/** What `show`, `deps` and `diff` read: apart, so a read-only command does not prepare the writes. */
 const readStatements = preparedOnce((db) => ({
   trialVariableTags: db.prepare(
     `SELECT s.variable_name AS name, s.tag_name AS kind, s.variable_value AS value, v.type, v.evaluation_id AS evaluationId,
@@ -101,7 +113,18 @@ const readStatements = preparedOnce((db) => ({
      LEFT JOIN nbprov_cell c ON c.trial_id = s.trial_id AND c.activation_id = s.activation_id
      WHERE s.trial_id = ? AND s.variable_name IS NOT NULL ORDER BY s.tag_name, s.variable_name`,
   ),
-  trialCellStages: db.prepare('SELECT activation_id AS activationId, tag_name AS stage FROM stage_tags WHERE trial_id = ? AND variable_name IS NULL AND activation_id IS NOT NULL'),
+  // In id order: of two stages of one activation, the later tag wins (the primary key's order, so no sort).
+  trialCellStages: db.prepare('SELECT activation_id AS activationId, tag_name AS stage FROM stage_tags WHERE trial_id = ? AND variable_name IS NULL AND activation_id IS NOT NULL ORDER BY id'),
+  // The tag's own value is the exact scalar or a repr cut at 256 chars; nbprov_value keeps the summary too: of the
+  // version the tag names (its cell's last one), which for a parameter is the one its parameters cell set.
+  trialTagVersions: db.prepare(
+    `SELECT s.variable_name AS name, s.tag_name AS kind, s.variable_value AS tagValue, s.activation_id AS activationId,
+            v.evaluation_id AS evaluationId, v.value AS json, v.summary
+     FROM stage_tags s
+     LEFT JOIN nbprov_value v ON v.trial_id = s.trial_id
+       AND v.evaluation_id = (SELECT MAX(evaluation_id) FROM nbprov_value WHERE trial_id = s.trial_id AND name = s.variable_name AND activation_id = s.activation_id)
+     WHERE s.trial_id = ? AND s.variable_name IS NOT NULL ORDER BY s.variable_name`,
+  ),
 }));
 
 const NON_FINITE = new Set(['"nan"', '"inf"', '"-inf"']);
@@ -224,6 +247,11 @@ export function trialVariableTags(db: Database.Database, trialId: string): Varia
 export function trialCellStages(db: Database.Database, trialId: string): Map<number, string> {
   const rows = readStatements(db).trialCellStages.all(trialId) as { activationId: number; stage: string }[];
   return new Map(rows.map((r) => [r.activationId, r.stage]));
+}
+
+/** A trial's tagged variables by name, each with the version its tag names; evaluationId null when there is none. */
+export function trialTagVersions(db: Database.Database, trialId: string): TagVersionRow[] {
+  return readStatements(db).trialTagVersions.all(trialId) as TagVersionRow[];
 }
 
 function nextId(db: Database.Database, trialId: string): number {
