@@ -35,7 +35,7 @@ export function importVersions(db: Database.Database, trialId: string): ImportVe
 /** The evaluation ids of the last versions of `names` a trial made before evaluation `before`. */
 export function lastVersionsBefore(db: Database.Database, trialId: string, before: number, names: string[]): number[] {
   if (names.length === 0) return [];
-  return statements(db).lastVersionsBefore.all(trialId, before, JSON.stringify(names)) as number[];
+  return lastVersionsBeforeStatement(db).all(trialId, before, JSON.stringify(names)) as number[];
 }
 
 const statements = preparedOnce((db) => ({
@@ -51,10 +51,14 @@ const statements = preparedOnce((db) => ({
      JOIN code_component cc ON cc.trial_id = e.trial_id AND cc.id = e.code_component_id
      WHERE v.trial_id = ? AND v.kind = 'import'`,
   ),
-  lastVersionsBefore: db
+}));
+
+// Apart: only a diff explaining a metric that a blocked cell lacks reads it.
+const lastVersionsBeforeStatement = preparedOnce((db) =>
+  db
     .prepare(
       `SELECT MAX(evaluation_id) FROM nbprov_value
        WHERE trial_id = ? AND evaluation_id < ? AND kind <> 'del' AND name IN (SELECT value FROM json_each(?)) GROUP BY name`,
     )
     .pluck(),
-}));
+);
