@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type Database from 'better-sqlite3';
 import { NbprovError } from '../errors.js';
 import { projectRoot } from '../store/db.js';
-import { resolveTrial } from '../store/queries.js';
+import { lastTrialNotebook, resolveTrial } from '../store/queries.js';
 import { compareTrials, regressionsOf, TRIAL_COLUMNS, type Selection } from '../compare/comparison.js';
 import { renderComparisonCsv, renderComparisonJson, renderComparisonText } from '../render/comparison-table.js';
 import { stdoutColors } from '../render/terminal.js';
@@ -99,6 +99,6 @@ function select(db: Database.Database, dbPath: string, trials: string[], flags: 
   if (flags.all) return { kind: 'all' };
   // Trials name their notebook relative to the database's project directory.
   if (flags.notebook) return { kind: 'notebook', notebook: relative(projectRoot(dbPath), resolve(flags.notebook)) };
-  const count = db.prepare('SELECT COUNT(*) FROM trial').pluck().get() as number;
-  return count === 0 ? undefined : { kind: 'notebook', notebook: resolveTrial(db, 'last').notebook };
+  const last = lastTrialNotebook(db);
+  return last && { kind: 'notebook', notebook: last.notebook };
 }

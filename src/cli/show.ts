@@ -1,6 +1,7 @@
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
-import { cellSource, decodeValue, resolveTrial, trialCells, trialEnvironment, trialModules } from '../store/queries.js';
+import { trialEnvironment, trialModules } from '../store/environment.js';
+import { cellSource, decodeValue, resolveTrial, trialCells } from '../store/queries.js';
 import { trialCellStages, trialVariableTags } from '../store/stage-tags.js';
 import { stageOrder } from '../notebook/stages.js';
 import { pythonText } from '../compare/values.js';
@@ -34,7 +35,7 @@ export function handler(selector: string, flags: ShowFlags): string {
   try {
     const trial = resolveTrial(db, selector);
     const cells = trialCells(db, trial.id);
-    const environment = trialEnvironment(db, trial.id);
+    const environment = Object.fromEntries(trialEnvironment(db, trial.id));
     const modules = trialModules(db, trial.id);
     const stages = trialCellStages(db, trial.id);
     const variables = trialVariableTags(db, trial.id);

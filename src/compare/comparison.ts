@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { NbprovError } from '../errors.js';
 import { parseTimestamp } from '../store/time.js';
 import { effectiveStatus, forEachTag, tagRecordsOfTrials } from '../store/queries.js';
-import { preparedOnce } from '../store/db.js';
+import { comparedTrials } from '../store/compared-trials.js';
 import { directionOf, plainText, pythonText, type Direction } from './values.js';
 import { matches, parseWhere } from './where.js';
 
@@ -101,10 +101,8 @@ export function regressionsOf(c: Comparison): string[] {
 
 /** The selected trials with their tagged values, and each tagged name's kind in the newest trial tagging it. */
 function loadRows(db: Database.Database, selection: Selection): { rows: ComparisonRow[]; kinds: Map<string, string> } {
-  const st = statements(db);
-  const trialsJson =
-    selection.kind === 'all' ? st.trialsAll.get() : selection.kind === 'notebook' ? st.trialsOfNotebook.get(selection.notebook) : st.trialsByIds.get(JSON.stringify(selection.ids));
-  const trials = (JSON.parse((trialsJson as string | null) ?? '[]') as [number, string, string, string, string | null, string, number | null, string | null][]).sort((a, b) => a[0] - b[0]);
+  const of = selection.kind === 'all' ? undefined : selection.kind === 'notebook' ? { notebook: selection.notebook } : { ids: selection.ids };
+  const trials = comparedTrials(db, of).sort((a, b) => a[0] - b[0]);
   const sequence = new Map(trials.map((t) => [t[1], t[0]]));
   const tags = tagRecordsOfTrials(db, selection.kind === 'all' ? undefined : trials.map((t) => t[1]));
   const values = new Map<string, Map<string, unknown>>();
@@ -199,16 +197,4 @@ export function seconds(start: string, finish: string | null): number | undefine
   const a = parseTimestamp(start);
   const b = parseTimestamp(finish);
   return a && b ? (b.getTime() - a.getTime()) / 1000 : undefined;
-}
-
-const TRIALS = `SELECT '[' || COALESCE(group_concat(json_array(t.sequence_key, t.id, COALESCE(n.notebook, t.script), t.start, t.finish, COALESCE(n.status, t.status), n.pid, n.host), ','), '') || ']'
-  FROM trial t LEFT JOIN nbprov_trial n ON n.trial_id = t.id`;
-const statements = preparedOnce(prepare);
-
-function prepare(db: Database.Database) {
-  return {
-    trialsAll: db.prepare(TRIALS).pluck(),
-    trialsOfNotebook: db.prepare(`${TRIALS} WHERE COALESCE(n.notebook, t.script) = ?`).pluck(),
-    trialsByIds: db.prepare(`${TRIALS} WHERE t.id IN (SELECT value FROM json_each(?))`).pluck(),
-  };
 }

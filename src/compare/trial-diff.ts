@@ -4,9 +4,9 @@ import type { TrialSummary } from '../store/queries.js';
 import { stageOrder } from '../notebook/stages.js';
 import { matchCells } from './cell-match.js';
 import { codeChanges, type CodeChange } from './code-diff.js';
-import { SnapshotReader, unreachedModule, type TrialSnapshot } from './trial-snapshot.js';
+import { readSnapshot, unreachedModule, type TrialSnapshot } from './trial-snapshot.js';
 import { changedFiles, firstReads, lastWrites, Reach } from './file-reads.js';
-import { changedEntries, explainMetrics, WhyReader, type WhyReport } from './why.js';
+import { changedEntries, explainMetrics, readWhySide, type WhyReport } from './why.js';
 import {
   compareValues, entryChangesOf, directionOf, numericChange, recordedValue, valueView, verdictOf,
   type Direction, type EntryChange, type RecordedValue, type Sameness, type ValueView, type Verdict,
@@ -100,9 +100,8 @@ export function parseSections(only: string | undefined): Set<Section> {
 
 /** Compares trial `a` (the baseline) with trial `b`. */
 export function diffTrials(db: Database.Database, dbDir: string, a: TrialSummary, b: TrialSummary, sections: Set<Section>): TrialDiff {
-  const reader = new SnapshotReader(db);
-  const sa = reader.read(a);
-  const sb = reader.read(b);
+  const sa = readSnapshot(db, a);
+  const sb = readSnapshot(db, b);
   const out: TrialDiff = { a: trialRef(a), b: trialRef(b), warnings: [] };
   if (a.notebook !== b.notebook) out.warnings.push(`trials ${a.sequence} and ${b.sequence} ran different notebooks (${a.notebook}, ${b.notebook}); cells are paired by id, source and position`);
   if (!a.nbprov || !b.nbprov) out.warnings.push('a trial recorded by noWorkflow itself has no cells, tags or values to compare');
@@ -113,9 +112,8 @@ export function diffTrials(db: Database.Database, dbDir: string, a: TrialSummary
   if (sections.has('metrics')) out.metrics = metrics;
   if (sections.has('why')) {
     const names = paramNames(sa, sb);
-    const why = new WhyReader(db, dbDir);
-    const sideA = why.read(sa, names);
-    const sideB = why.read(sb, names);
+    const sideA = readWhySide(db, dbDir, sa, names);
+    const sideB = readWhySide(db, dbDir, sb, names);
     out.why = explainMetrics(metrics.filter((m) => m.verdict !== 'unchanged'), sideA, sideB, pairs, names, reach);
   }
   if (sections.has('code')) out.code = codeChanges(pairs, dbDir, { a: `trial ${a.sequence}`, b: `trial ${b.sequence}` });

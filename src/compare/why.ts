@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { readLineageEdges } from '../store/lineage-edges.js';
-import { cellSource, lastVersionsBefore } from '../store/queries.js';
+import { cellSource } from '../store/queries.js';
+import { importVersions, lastVersionsBefore, versionsOfNames } from '../store/versions.js';
 import { codeChange, pairIndex, type CellPair } from './cell-match.js';
 import { changedFiles, firstReads, type FileTouch, type Reach } from './file-reads.js';
 import { TrialLineage, type Ancestry } from './lineage.js';
@@ -63,59 +64,33 @@ export interface WhySide {
   cellInputs: (cell: SnapshotCell) => number[];
 }
 
-/** Reads the lineage-side facts of trials; statements prepared once. */
-export class WhyReader {
-  readonly #db: Database.Database;
-  readonly #versions: Database.Statement;
-  readonly #imports: Database.Statement;
-  readonly #dbDir: string;
-
-  constructor(db: Database.Database, dbDir: string) {
-    this.#dbDir = dbDir;
-    this.#db = db;
-    this.#versions = db.prepare(
-      `SELECT v.evaluation_id AS evaluationId, v.name, v.value AS json, v.summary, e.repr
-       FROM nbprov_value v LEFT JOIN evaluation e ON e.trial_id = v.trial_id AND e.id = v.evaluation_id
-       WHERE v.trial_id = ? AND v.name IN (SELECT value FROM json_each(?))`,
-    );
-    this.#imports = db.prepare(
-      `SELECT v.evaluation_id AS evaluationId, v.activation_id AS activationId, v.name, cc.first_char_line AS line
-       FROM nbprov_value v
-       JOIN evaluation e ON e.trial_id = v.trial_id AND e.id = v.evaluation_id
-       JOIN code_component cc ON cc.trial_id = e.trial_id AND cc.id = e.code_component_id
-       WHERE v.trial_id = ? AND v.kind = 'import'`,
-    );
+/** Reads the lineage-side facts of one trial: `paramNames`' versions, its imports, what a cell could read. */
+export function readWhySide(db: Database.Database, dbDir: string, snapshot: TrialSnapshot, paramNames: string[]): WhySide {
+  const id = snapshot.trial.id;
+  const activations = snapshot.cells.flatMap((c) => (c.activationId === null ? [] : [c.activationId]));
+  const paramVersions = new Map<string, { evaluationId: number; value: RecordedValue }[]>();
+  for (const r of versionsOfNames(db, id, paramNames).sort((x, y) => x.evaluationId - y.evaluationId)) {
+    const list = paramVersions.get(r.name) ?? [];
+    list.push({ evaluationId: r.evaluationId, value: recordedValue(r.json, r.summary, r.json === null ? r.repr : null) });
+    paramVersions.set(r.name, list);
   }
-
-  read(snapshot: TrialSnapshot, paramNames: string[]): WhySide {
-    const id = snapshot.trial.id;
-    const activations = snapshot.cells.flatMap((c) => (c.activationId === null ? [] : [c.activationId]));
-    const paramVersions = new Map<string, { evaluationId: number; value: RecordedValue }[]>();
-    // Ordered here: ORDER BY in SQL makes SQLite walk the whole trial in primary-key order instead of the name index.
-    const rows = (this.#versions.all(id, JSON.stringify(paramNames)) as VersionRow[]).sort((x, y) => x.evaluationId - y.evaluationId);
-    for (const r of rows) {
-      const list = paramVersions.get(r.name) ?? [];
-      list.push({ evaluationId: r.evaluationId, value: recordedValue(r.json, r.summary, r.json === null ? r.repr : null) });
-      paramVersions.set(r.name, list);
-    }
-    const cellByActivation = new Map(snapshot.cells.map((c) => [c.activationId, c]));
-    const sources = new Map<number, string | undefined>();
-    const imports: WhySide['imports'] = [];
-    for (const r of this.#imports.all(id) as ImportRow[]) {
-      const cell = cellByActivation.get(r.activationId);
-      if (!cell || r.line === null) continue;
-      if (!sources.has(r.activationId)) sources.set(r.activationId, cellSource(this.#dbDir, cell.codeHash));
-      const module = importedModule(sources.get(r.activationId), r.line, r.name);
-      if (module) imports.push({ evaluationId: r.evaluationId, module });
-    }
-    // A cell that raised may have recorded nothing: what it read is what its source names (a cell's activation is
-    // numbered before its versions, so versions older than it are the ones it could read).
-    const cellInputs = (cell: SnapshotCell) => {
-      const names = namesRead(cellSource(this.#dbDir, cell.codeHash) ?? '');
-      return lastVersionsBefore(this.#db, id, cell.activationId ?? Number.MAX_SAFE_INTEGER, names);
-    };
-    return { snapshot, lineage: new TrialLineage(readLineageEdges(this.#db, id), activations), paramVersions, imports, cellInputs };
+  const cellByActivation = new Map(snapshot.cells.map((c) => [c.activationId, c]));
+  const sources = new Map<number, string | undefined>();
+  const imports: WhySide['imports'] = [];
+  for (const r of importVersions(db, id)) {
+    const cell = cellByActivation.get(r.activationId);
+    if (!cell || r.line === null) continue;
+    if (!sources.has(r.activationId)) sources.set(r.activationId, cellSource(dbDir, cell.codeHash));
+    const module = importedModule(sources.get(r.activationId), r.line, r.name);
+    if (module) imports.push({ evaluationId: r.evaluationId, module });
   }
+  // A cell that raised may have recorded nothing: what it read is what its source names (a cell's activation is
+  // numbered before its versions, so versions older than it are the ones it could read).
+  const cellInputs = (cell: SnapshotCell) => {
+    const names = namesRead(cellSource(dbDir, cell.codeHash) ?? '');
+    return lastVersionsBefore(db, id, cell.activationId ?? Number.MAX_SAFE_INTEGER, names);
+  };
+  return { snapshot, lineage: new TrialLineage(readLineageEdges(db, id), activations), paramVersions, imports, cellInputs };
 }
 
 /**
@@ -299,21 +274,6 @@ export function importedModule(source: string | undefined, line: number, name: s
     }
   }
   return undefined;
-}
-
-interface VersionRow {
-  evaluationId: number;
-  name: string;
-  json: string | null;
-  summary: string | null;
-  repr: string | null;
-}
-
-interface ImportRow {
-  evaluationId: number;
-  activationId: number;
-  name: string;
-  line: number | null;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { CapturePayload, CapturedVersion } from '../capture/collector.js';
 import type { CellExtras } from './trial-writer.js';
+import { codeComponentInsert } from './code-components.js';
 import { preparedOnce } from './db.js';
 import { CELL_INPUT, CELL_OUTPUT, DEPENDENCY_TYPE } from './dependency-types.js';
 import { isIntegralFloatText } from './queries.js';
@@ -77,10 +78,7 @@ const statements = preparedOnce(prepare);
 
 function prepare(db: Database.Database) {
   return {
-    component: db.prepare(
-      `INSERT INTO code_component (trial_id, id, name, type, mode, first_char_line, first_char_column, last_char_line, last_char_column, container_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ),
+    component: codeComponentInsert(db),
     evaluation: db.prepare(
       `INSERT INTO evaluation (trial_id, id, checkpoint, code_component_id, activation_id, repr, member_container_activation_id, member_container_id)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,

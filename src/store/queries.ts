@@ -131,20 +131,13 @@ const trialCellsStatement = preparedOnce((db) =>
   ),
 );
 
-/** The evaluation ids of the last versions of `names` a trial made before evaluation `before`. */
-export function lastVersionsBefore(db: Database.Database, trialId: string, before: number, names: string[]): number[] {
-  if (names.length === 0) return [];
-  return lastVersionsBeforeStatement(db).all(trialId, before, JSON.stringify(names)) as number[];
+/** The -p / -r / -f values injected into a trial's run, or null (none, or a trial noWorkflow recorded). */
+export function trialParameters(db: Database.Database, trialId: string): Record<string, unknown> | null {
+  const text = trialParametersStatement(db).get(trialId) as string | null | undefined;
+  return text ? (JSON.parse(text) as Record<string, unknown>) : null;
 }
 
-const lastVersionsBeforeStatement = preparedOnce((db) =>
-  db
-    .prepare(
-      `SELECT MAX(evaluation_id) FROM nbprov_value
-       WHERE trial_id = ? AND evaluation_id < ? AND kind <> 'del' AND name IN (SELECT value FROM json_each(?)) GROUP BY name`,
-    )
-    .pluck(),
-);
+const trialParametersStatement = preparedOnce((db) => db.prepare('SELECT parameters FROM nbprov_trial WHERE trial_id = ?').pluck());
 
 export interface FileAccess {
   name: string;
@@ -268,15 +261,6 @@ export function decodeValue(text: string | null): unknown {
     // a repr
   }
   return { repr: text };
-}
-
-export function trialEnvironment(db: Database.Database, trialId: string): Record<string, string> {
-  const rows = db.prepare('SELECT name, value FROM environment_attr WHERE trial_id = ? ORDER BY id').all(trialId) as { name: string; value: string }[];
-  return Object.fromEntries(rows.map((r) => [r.name, r.value]));
-}
-
-export function trialModules(db: Database.Database, trialId: string): { name: string; version: string | null }[] {
-  return db.prepare('SELECT name, version FROM module WHERE trial_id = ? ORDER BY name').all(trialId) as { name: string; version: string | null }[];
 }
 
 /** A cell's source from the content store, or undefined when the store lacks it. */

@@ -19,6 +19,18 @@ export interface VariableTagRow {
   stage: string | null;
 }
 
+/** A variable tag with the version it names (noWorkflow's own tags name none: evaluationId and json null). */
+export interface TagVersionRow {
+  name: string;
+  kind: string;
+  /** The tag's own text: the exact scalar, or a repr cut at VALUE_LIMIT chars. */
+  tagValue: string | null;
+  activationId: number | null;
+  evaluationId: number | null;
+  json: string | null;
+  summary: string | null;
+}
+
 const VALUE_LIMIT = 256;
 const SMALL_CONTAINER = 20;
 
@@ -89,9 +101,12 @@ const statements = preparedOnce((db) => ({
   removeVariableTagRows: db.prepare('DELETE FROM stage_tags WHERE variable_name = ? AND trial_id IN (SELECT trial_id FROM nbprov_trial WHERE notebook = ?)'),
 }));
 
-/** What `show` and `deps` read: apart, so a read-only command does not prepare the writes. */
-const readStatements = preparedOnce((db) => ({
-  trialVariableTags: db.prepare(
+/**
+ * What `show`, `deps` and `diff` read, each prepared apart: a read-only command prepares neither the writes nor the
+ * reads it does not make.
+ */
+const variableTagsStatement = preparedOnce((db) =>
+  db.prepare(
     `SELECT s.variable_name AS name, s.tag_name AS kind, s.variable_value AS value, v.type, v.evaluation_id AS evaluationId,
             s.activation_id AS activationId, c.cell_index AS cellIndex,
             (SELECT st.tag_name FROM stage_tags st WHERE st.trial_id = s.trial_id AND st.activation_id = s.activation_id AND st.variable_name IS NULL LIMIT 1) AS stage
@@ -101,8 +116,25 @@ const readStatements = preparedOnce((db) => ({
      LEFT JOIN nbprov_cell c ON c.trial_id = s.trial_id AND c.activation_id = s.activation_id
      WHERE s.trial_id = ? AND s.variable_name IS NOT NULL ORDER BY s.tag_name, s.variable_name`,
   ),
-  trialCellStages: db.prepare('SELECT activation_id AS activationId, tag_name AS stage FROM stage_tags WHERE trial_id = ? AND variable_name IS NULL AND activation_id IS NOT NULL'),
-}));
+);
+
+// In id order: of two stages of one activation, the later tag wins (the primary key's order, so no sort).
+const cellStagesStatement = preparedOnce((db) =>
+  db.prepare('SELECT activation_id AS activationId, tag_name AS stage FROM stage_tags WHERE trial_id = ? AND variable_name IS NULL AND activation_id IS NOT NULL ORDER BY id'),
+);
+
+// The tag's own value is the exact scalar or a repr cut at 256 chars; nbprov_value keeps the summary too: of the
+// version the tag names (its cell's last one), which for a parameter is the one its parameters cell set.
+const tagVersionsStatement = preparedOnce((db) =>
+  db.prepare(
+    `SELECT s.variable_name AS name, s.tag_name AS kind, s.variable_value AS tagValue, s.activation_id AS activationId,
+            v.evaluation_id AS evaluationId, v.value AS json, v.summary
+     FROM stage_tags s
+     LEFT JOIN nbprov_value v ON v.trial_id = s.trial_id
+       AND v.evaluation_id = (SELECT MAX(evaluation_id) FROM nbprov_value WHERE trial_id = s.trial_id AND name = s.variable_name AND activation_id = s.activation_id)
+     WHERE s.trial_id = ? AND s.variable_name IS NOT NULL ORDER BY s.variable_name`,
+  ),
+);
 
 const NON_FINITE = new Set(['"nan"', '"inf"', '"-inf"']);
 
@@ -217,13 +249,18 @@ export function removeVariableTagRows(db: Database.Database, notebook: string, n
 
 /** A trial's tagged variables with their final values, cells and stages. */
 export function trialVariableTags(db: Database.Database, trialId: string): VariableTagRow[] {
-  return readStatements(db).trialVariableTags.all(trialId) as VariableTagRow[];
+  return variableTagsStatement(db).all(trialId) as VariableTagRow[];
 }
 
 /** A trial's cell stages: activation id → stage. */
 export function trialCellStages(db: Database.Database, trialId: string): Map<number, string> {
-  const rows = readStatements(db).trialCellStages.all(trialId) as { activationId: number; stage: string }[];
+  const rows = cellStagesStatement(db).all(trialId) as { activationId: number; stage: string }[];
   return new Map(rows.map((r) => [r.activationId, r.stage]));
+}
+
+/** A trial's tagged variables by name, each with the version its tag names; evaluationId null when there is none. */
+export function trialTagVersions(db: Database.Database, trialId: string): TagVersionRow[] {
+  return tagVersionsStatement(db).all(trialId) as TagVersionRow[];
 }
 
 function nextId(db: Database.Database, trialId: string): number {

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import { putContent } from './content.js';
+import { codeComponentInsert } from './code-components.js';
 import { preparedOnce } from './db.js';
 import { saveLineageEdges } from './lineage-edges.js';
 import { nowTimestamp } from './time.js';
@@ -98,10 +99,7 @@ export class TrialWriter {
            VALUES (?, ?, ?, NULL, ?, ?, 'unfinished', NULL, ?, 1, NULL, NULL)`,
         )
         .run(id, start.notebook, startedAt, start.command, start.cwd, parent?.id ?? null);
-      db.prepare(
-        `INSERT INTO code_component (trial_id, id, name, type, mode, first_char_line, first_char_column, last_char_line, last_char_column, container_id)
-         VALUES (?, 1, ?, 'script', 'w', 1, 0, ?, ?, NULL)`,
-      ).run(id, start.notebook, lines.length, lines[lines.length - 1].length);
+      codeComponentInsert(db).run(id, 1, start.notebook, 'script', 'w', 1, 0, lines.length, lines[lines.length - 1].length, null);
       db.prepare("INSERT INTO code_block (id, trial_id, code_hash, docstring) VALUES (1, ?, ?, '')").run(id, notebookHash);
       db.prepare("INSERT INTO evaluation (trial_id, id, checkpoint, code_component_id, activation_id, repr) VALUES (?, 1, NULL, 1, 0, ?)").run(id, `<notebook ${start.notebook}>`);
       db.prepare("INSERT INTO activation (trial_id, id, name, start_checkpoint, code_block_id) VALUES (?, 1, '__main__', 0, 1)").run(id);
@@ -133,7 +131,7 @@ export class TrialWriter {
     this.#db.transaction(() => {
       const db = this.#db;
       const st = cellStatements(db);
-      st.component.run(this.id, componentId, name, lines.length, lines[lines.length - 1].length, this.#mainId);
+      st.component.run(this.id, componentId, name, 'cell', 'w', 1, 0, lines.length, lines[lines.length - 1].length, this.#mainId);
       st.block.run(componentId, this.id, codeHash);
       st.evaluation.run(this.id, activationId, cell.end, componentId, this.#mainId, cell.error ? `${cell.error.ename}: ${cell.error.evalue}`.slice(0, 256) : 'None');
       st.activation.run(this.id, activationId, name, cell.start, componentId);
@@ -222,10 +220,7 @@ export function firstLine(source: string): string {
 
 /** The statements of recordCell, prepared once per connection: they run for every cell. */
 const cellStatements = preparedOnce((db) => ({
-  component: db.prepare(
-    `INSERT INTO code_component (trial_id, id, name, type, mode, first_char_line, first_char_column, last_char_line, last_char_column, container_id)
-     VALUES (?, ?, ?, 'cell', 'w', 1, 0, ?, ?, ?)`,
-  ),
+  component: codeComponentInsert(db),
   block: db.prepare("INSERT INTO code_block (id, trial_id, code_hash, docstring) VALUES (?, ?, ?, '')"),
   evaluation: db.prepare('INSERT INTO evaluation (trial_id, id, checkpoint, code_component_id, activation_id, repr) VALUES (?, ?, ?, ?, ?, ?)'),
   activation: db.prepare('INSERT INTO activation (trial_id, id, name, start_checkpoint, code_block_id) VALUES (?, ?, ?, ?, ?)'),
