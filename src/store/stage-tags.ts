@@ -101,7 +101,8 @@ const readStatements = preparedOnce((db) => ({
      LEFT JOIN nbprov_cell c ON c.trial_id = s.trial_id AND c.activation_id = s.activation_id
      WHERE s.trial_id = ? AND s.variable_name IS NOT NULL ORDER BY s.tag_name, s.variable_name`,
   ),
-  trialCellStages: db.prepare('SELECT activation_id AS activationId, tag_name AS stage FROM stage_tags WHERE trial_id = ? AND variable_name IS NULL AND activation_id IS NOT NULL'),
+  // In id order, so where a cell run has two stage rows the newest wins.
+  trialCellStages: db.prepare('SELECT activation_id AS activationId, tag_name AS stage FROM stage_tags WHERE trial_id = ? AND variable_name IS NULL AND activation_id IS NOT NULL ORDER BY id'),
 }));
 
 const NON_FINITE = new Set(['"nan"', '"inf"', '"-inf"']);
@@ -220,7 +221,7 @@ export function trialVariableTags(db: Database.Database, trialId: string): Varia
   return readStatements(db).trialVariableTags.all(trialId) as VariableTagRow[];
 }
 
-/** A trial's cell stages: activation id → stage. */
+/** A trial's cell stages: activation id → stage (the newest row's, should a cell run have two). */
 export function trialCellStages(db: Database.Database, trialId: string): Map<number, string> {
   const rows = readStatements(db).trialCellStages.all(trialId) as { activationId: number; stage: string }[];
   return new Map(rows.map((r) => [r.activationId, r.stage]));
