@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { DirectedGraph } from 'graphology';
 import { cellRunsOfActivations } from '../store/cell-runs.js';
 import { ancestryEdges, dependencyEdges, dependentEdges, descendantEdges, type DependencyRow } from '../store/lineage-rows.js';
-import { trialCellStages } from '../store/stage-tags.js';
+import { trialCellStageRows } from '../store/stage-tags.js';
 import { activationOfEvaluation, versionCountBefore, versionIdsBetween, versionIdsOfActivation, versionRows } from '../store/versions.js';
 
 /** How one version was built from another, in nbprov's words for noWorkflow's dependency types. */
@@ -172,10 +172,10 @@ export class LineageReader {
       cells.set(row.activationId, { cell: row.cell, cellId: row.cellId, cellStatus: row.cellStatus, stage: null });
     }
     // A trial has a stage row per tagged cell at most: fewer rows than cells. The newest row wins, as in `nbprov show`.
-    for (const [activationId, stage] of trialCellStages(this.#db, this.#trialId)) {
-      if (!activations.has(activationId)) continue;
-      const info = cells.get(activationId) ?? { ...NO_CELL };
-      cells.set(activationId, { ...info, stage });
+    for (const row of trialCellStageRows(this.#db, this.#trialId)) {
+      if (!activations.has(row.activationId)) continue;
+      const info = cells.get(row.activationId) ?? { ...NO_CELL };
+      cells.set(row.activationId, { ...info, stage: row.stage });
     }
     graph.forEachNode((key, n) => {
       const info = n.activationId === null ? undefined : cells.get(n.activationId);

@@ -10,14 +10,14 @@ export interface CellRun {
   cellStatus: string | null;
 }
 
-const statements = preparedOnce((db) => ({
-  ofActivations: db.prepare(
+const ofActivationsStatement = preparedOnce((db) =>
+  db.prepare(
     `SELECT c.activation_id AS activationId, c.cell_index AS cell, c.cell_id AS cellId, c.status AS cellStatus
      FROM json_each(@ids) j CROSS JOIN nbprov_cell c ON c.trial_id = @trial AND c.activation_id = j.value`,
   ),
-}));
+);
 
 /** The cell runs of these activations; activations that ran no notebook cell are left out. */
 export function cellRunsOfActivations(db: Database.Database, trialId: string, activationIds: number[]): CellRun[] {
-  return statements(db).ofActivations.all({ ids: JSON.stringify(activationIds), trial: trialId }) as CellRun[];
+  return ofActivationsStatement(db).all({ ids: JSON.stringify(activationIds), trial: trialId }) as CellRun[];
 }

@@ -24,33 +24,36 @@ const REACH = (from: 'dependent_id' | 'dependency_id', to: 'dependent_id' | 'dep
   SELECT d.dependent_id, d.dependency_id, d.type FROM reach CROSS JOIN dependency d ON d.trial_id = @trial AND d.${from} = reach.id
   WHERE ${LINEAGE_EDGE} AND (@control OR d.type <> 'condition')`;
 
-// Raw rows: an array per edge costs less than an object, and a walk returns thousands.
-const statements = preparedOnce((db) => ({
-  ancestry: db.prepare(REACH('dependent_id', 'dependency_id')).raw(true),
-  descendants: db.prepare(REACH('dependency_id', 'dependent_id')).raw(true),
-  dependencies: db.prepare(`SELECT dependent_id, dependency_id, type FROM dependency d WHERE trial_id = ? AND dependent_id = ? AND ${LINEAGE_EDGE}`).raw(true),
-  dependents: db.prepare(`SELECT dependent_id, dependency_id, type FROM dependency d WHERE trial_id = ? AND dependency_id = ? AND ${LINEAGE_EDGE}`).raw(true),
-}));
+// Raw rows: an array per edge costs less than an object, and a walk returns thousands. One preparedOnce per
+// statement: a walk goes one way, and each command opens its database afresh.
+const ancestryStatement = preparedOnce((db) => db.prepare(REACH('dependent_id', 'dependency_id')).raw(true));
+const descendantsStatement = preparedOnce((db) => db.prepare(REACH('dependency_id', 'dependent_id')).raw(true));
+const dependenciesStatement = preparedOnce((db) =>
+  db.prepare(`SELECT dependent_id, dependency_id, type FROM dependency d WHERE trial_id = ? AND dependent_id = ? AND ${LINEAGE_EDGE}`).raw(true),
+);
+const dependentsStatement = preparedOnce((db) =>
+  db.prepare(`SELECT dependent_id, dependency_id, type FROM dependency d WHERE trial_id = ? AND dependency_id = ? AND ${LINEAGE_EDGE}`).raw(true),
+);
 
 /**
  * Every lineage edge on a path into `roots` (evaluation ids), each once; `control` false leaves out control
  * dependencies and what only they reach.
  */
 export function ancestryEdges(db: Database.Database, trialId: string, roots: number[], control: boolean): DependencyRow[] {
-  return statements(db).ancestry.all({ roots: JSON.stringify(roots), trial: trialId, control: control ? 1 : 0 }) as DependencyRow[];
+  return ancestryStatement(db).all({ roots: JSON.stringify(roots), trial: trialId, control: control ? 1 : 0 }) as DependencyRow[];
 }
 
 /** Every lineage edge on a path out of `roots`, each once; `control` as in ancestryEdges. */
 export function descendantEdges(db: Database.Database, trialId: string, roots: number[], control: boolean): DependencyRow[] {
-  return statements(db).descendants.all({ roots: JSON.stringify(roots), trial: trialId, control: control ? 1 : 0 }) as DependencyRow[];
+  return descendantsStatement(db).all({ roots: JSON.stringify(roots), trial: trialId, control: control ? 1 : 0 }) as DependencyRow[];
 }
 
 /** The lineage edges into one version: what it was built from. */
 export function dependencyEdges(db: Database.Database, trialId: string, evaluationId: number): DependencyRow[] {
-  return statements(db).dependencies.all(trialId, evaluationId) as DependencyRow[];
+  return dependenciesStatement(db).all(trialId, evaluationId) as DependencyRow[];
 }
 
 /** The lineage edges out of one version: what was built from it. */
 export function dependentEdges(db: Database.Database, trialId: string, evaluationId: number): DependencyRow[] {
-  return statements(db).dependents.all(trialId, evaluationId) as DependencyRow[];
+  return dependentsStatement(db).all(trialId, evaluationId) as DependencyRow[];
 }

@@ -223,8 +223,15 @@ export function trialVariableTags(db: Database.Database, trialId: string): Varia
 
 /** A trial's cell stages: activation id → stage (the newest row's, should a cell run have two). */
 export function trialCellStages(db: Database.Database, trialId: string): Map<number, string> {
-  const rows = readStatements(db).trialCellStages.all(trialId) as { activationId: number; stage: string }[];
-  return new Map(rows.map((r) => [r.activationId, r.stage]));
+  return new Map(trialCellStageRows(db, trialId).map((r) => [r.activationId, r.stage]));
+}
+
+/**
+ * A trial's cell stage rows, oldest first: for a reader that wants a few activations' stages and need not index
+ * them all (a trial of 10^4 tagged cell runs has as many rows).
+ */
+export function trialCellStageRows(db: Database.Database, trialId: string): { activationId: number; stage: string }[] {
+  return readStatements(db).trialCellStages.all(trialId) as { activationId: number; stage: string }[];
 }
 
 function nextId(db: Database.Database, trialId: string): number {
