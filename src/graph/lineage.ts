@@ -1,6 +1,9 @@
 import type Database from 'better-sqlite3';
-import { LINEAGE_EDGE } from '../store/dependency-types.js';
 import { DirectedGraph } from 'graphology';
+import { cellRunsOfActivations } from '../store/cell-runs.js';
+import { ancestryEdges, dependencyEdges, dependentEdges, descendantEdges, type DependencyRow } from '../store/lineage-rows.js';
+import { trialCellStageRows } from '../store/stage-tags.js';
+import { activationOfEvaluation, versionCountBefore, versionIdsBetween, versionIdsOfActivation, versionRows } from '../store/versions.js';
 
 /** How one version was built from another, in nbprov's words for noWorkflow's dependency types. */
 export type EdgeKind = 'data' | 'control' | 'mutation' | 'call';
@@ -58,61 +61,17 @@ interface CellInfo {
 
 const NO_CELL: CellInfo = { cell: null, cellId: null, cellStatus: null, stage: null };
 
-// The whole unlimited walk runs inside SQLite: one recursive query yields every edge of the reachable part (UNION
-// visits each version once, so a cycle in damaged data ends the recursion), the next one their attributes.
-// CROSS JOIN pins the small side outside: otherwise SQLite may scan the trial's edges and probe `reach` per edge.
-const REACH = (from: 'dependent_id' | 'dependency_id', to: 'dependent_id' | 'dependency_id') => `
-  WITH RECURSIVE reach(id) AS (
-    SELECT value FROM json_each(@roots)
-    UNION
-    SELECT d.${to} FROM reach CROSS JOIN dependency d ON d.trial_id = @trial AND d.${from} = reach.id
-    WHERE ${LINEAGE_EDGE} AND (@control OR d.type <> 'condition')
-  )
-  SELECT d.dependent_id, d.dependency_id, d.type FROM reach CROSS JOIN dependency d ON d.trial_id = @trial AND d.${from} = reach.id
-  WHERE ${LINEAGE_EDGE} AND (@control OR d.type <> 'condition')`;
-
 /**
- * Reads the part of one trial's provenance reachable from some versions, through indexed steps only (migration 3
- * covers every step), so the cost follows the size of the answer and never the size of the database.
+ * Reads the part of one trial's provenance reachable from some versions; the store's lineage rows cost the size of
+ * the answer, never the size of the database.
  */
 export class LineageReader {
+  readonly #db: Database.Database;
   readonly #trialId: string;
-  readonly #reachBackward: Database.Statement;
-  readonly #reachForward: Database.Statement;
-  readonly #dependencies: Database.Statement;
-  readonly #dependents: Database.Statement;
-  readonly #nodes: Database.Statement;
-  readonly #cells: Database.Statement;
-  readonly #stages: Database.Statement;
-  readonly #activationOf: Database.Statement;
-  readonly #versionsBefore: Database.Statement;
-  readonly #versionsBetween: Database.Statement;
-  readonly #inActivation: Database.Statement;
 
   constructor(db: Database.Database, trialId: string) {
+    this.#db = db;
     this.#trialId = trialId;
-    this.#reachBackward = db.prepare(REACH('dependent_id', 'dependency_id'));
-    this.#reachForward = db.prepare(REACH('dependency_id', 'dependent_id'));
-    this.#dependencies = db.prepare(`SELECT dependent_id, dependency_id, type FROM dependency d WHERE trial_id = ? AND dependent_id = ? AND ${LINEAGE_EDGE}`);
-    this.#dependents = db.prepare(`SELECT dependent_id, dependency_id, type FROM dependency d WHERE trial_id = ? AND dependency_id = ? AND ${LINEAGE_EDGE}`);
-    this.#nodes = db.prepare(
-      `SELECT e.id, COALESCE(v.name, cc.name) AS name, v.kind, v.type, v.value, v.summary, v.iterations, e.activation_id AS activationId, e.repr,
-              cc.first_char_line AS line
-       FROM json_each(@ids) j
-       CROSS JOIN evaluation e ON e.trial_id = @trial AND e.id = j.value
-       LEFT JOIN nbprov_value v ON v.trial_id = e.trial_id AND v.evaluation_id = e.id
-       LEFT JOIN code_component cc ON cc.trial_id = e.trial_id AND cc.id = e.code_component_id`,
-    );
-    this.#cells = db.prepare(
-      `SELECT c.activation_id AS activationId, c.cell_index AS cell, c.cell_id AS cellId, c.status AS cellStatus
-       FROM json_each(@ids) j CROSS JOIN nbprov_cell c ON c.trial_id = @trial AND c.activation_id = j.value`,
-    );
-    this.#stages = db.prepare('SELECT activation_id AS activationId, tag_name AS stage FROM stage_tags WHERE trial_id = ? AND variable_name IS NULL ORDER BY id');
-    this.#activationOf = db.prepare('SELECT activation_id FROM evaluation WHERE trial_id = ? AND id = ?').pluck();
-    this.#versionsBefore = db.prepare('SELECT COUNT(*) FROM nbprov_value WHERE trial_id = ? AND name = ? AND evaluation_id < ?').pluck();
-    this.#versionsBetween = db.prepare('SELECT evaluation_id FROM nbprov_value WHERE trial_id = ? AND name = ? AND evaluation_id BETWEEN ? AND ? ORDER BY evaluation_id').pluck();
-    this.#inActivation = db.prepare('SELECT evaluation_id FROM nbprov_value WHERE trial_id = ? AND activation_id = ?').pluck();
-    for (const st of [this.#reachBackward, this.#reachForward, this.#dependencies, this.#dependents]) st.raw(true);
   }
 
   /**
@@ -124,8 +83,8 @@ export class LineageReader {
     const control = opts.control !== false;
     this.#addNodes(graph, roots);
     if (opts.depth === undefined) {
-      const reach = opts.direction === 'backward' ? this.#reachBackward : this.#reachForward;
-      const edges = reach.all({ roots: JSON.stringify(roots), trial: this.#trialId, control: control ? 1 : 0 }) as EdgeRow[];
+      const reach = opts.direction === 'backward' ? ancestryEdges : descendantEdges;
+      const edges = reach(this.#db, this.#trialId, roots, control);
       this.#addNodes(graph, edges.flatMap(([dependent, dependency]) => [dependent, dependency]));
       for (const edge of edges) addEdge(graph, edge);
       setDepths(graph, roots, opts.direction);
@@ -149,25 +108,25 @@ export class LineageReader {
       const id = stack.pop()!;
       if (seen.has(id)) continue;
       seen.add(id);
-      const activation = this.#activationOf.get(this.#trialId, id) as number | null | undefined;
+      const activation = activationOfEvaluation(this.#db, this.#trialId, id);
       if (activation === undefined) continue;
       if (activation !== null && !activations.has(activation)) {
         activations.add(activation);
-        for (const other of this.#inActivation.all(this.#trialId, activation) as number[]) stack.push(other);
+        for (const other of versionIdsOfActivation(this.#db, this.#trialId, activation)) stack.push(other);
       }
-      for (const [, dependency] of this.#dependencies.all(this.#trialId, id) as EdgeRow[]) stack.push(dependency);
+      for (const [, dependency] of dependencyEdges(this.#db, this.#trialId, id)) stack.push(dependency);
     }
     return activations;
   }
 
   /** Breadth-first, one level at a time, for `--depth`: a limited walk stops where the user asked. */
   #walkLevels(graph: LineageGraph, roots: number[], direction: Direction, maxDepth: number, control: boolean): void {
-    const step = direction === 'backward' ? this.#dependencies : this.#dependents;
+    const step = direction === 'backward' ? dependencyEdges : dependentEdges;
     let frontier = roots.filter((id) => graph.hasNode(String(id)));
     for (let depth = 0; frontier.length; depth++) {
-      const found: EdgeRow[] = [];
+      const found: DependencyRow[] = [];
       for (const id of frontier) {
-        const edges = (step.all(this.#trialId, id) as EdgeRow[]).filter(([, , type]) => control || type !== 'condition');
+        const edges = step(this.#db, this.#trialId, id).filter(([, , type]) => control || type !== 'condition');
         if (depth < maxDepth) for (const edge of edges) found.push(edge);
         else if (edges.length) graph.setNodeAttribute(String(id), 'truncated', true);
       }
@@ -181,7 +140,7 @@ export class LineageReader {
   #addNodes(graph: LineageGraph, ids: number[], depth = 0): void {
     const unique = [...new Set(ids)].filter((id) => !graph.hasNode(String(id)));
     if (unique.length === 0) return;
-    for (const row of this.#nodes.all({ ids: JSON.stringify(unique), trial: this.#trialId }) as NodeRow[]) {
+    for (const row of versionRows(this.#db, this.#trialId, unique)) {
       graph.addNode(String(row.id), {
         id: row.id,
         name: row.name ?? '?',
@@ -209,12 +168,12 @@ export class LineageReader {
     });
     if (activations.size === 0) return;
     const cells = new Map<number, CellInfo>();
-    for (const row of this.#cells.all({ ids: JSON.stringify([...activations]), trial: this.#trialId }) as (CellInfo & { activationId: number })[]) {
+    for (const row of cellRunsOfActivations(this.#db, this.#trialId, [...activations])) {
       cells.set(row.activationId, { cell: row.cell, cellId: row.cellId, cellStatus: row.cellStatus, stage: null });
     }
     // A trial has a stage row per tagged cell at most: fewer rows than cells. The newest row wins, as in `nbprov show`.
-    for (const row of this.#stages.all(this.#trialId) as { activationId: number | null; stage: string }[]) {
-      if (row.activationId === null || !activations.has(row.activationId)) continue;
+    for (const row of trialCellStageRows(this.#db, this.#trialId)) {
+      if (!activations.has(row.activationId)) continue;
       const info = cells.get(row.activationId) ?? { ...NO_CELL };
       cells.set(row.activationId, { ...info, stage: row.stage });
     }
@@ -234,31 +193,15 @@ export class LineageReader {
     });
     for (const [name, ids] of byName) {
       ids.sort((a, b) => a - b);
-      const before = this.#versionsBefore.get(this.#trialId, name, ids[0]) as number;
+      const before = versionCountBefore(this.#db, this.#trialId, name, ids[0]);
       const rank = new Map<number, number>();
-      (this.#versionsBetween.all(this.#trialId, name, ids[0], ids[ids.length - 1]) as number[]).forEach((id, i) => rank.set(id, before + i + 1));
+      versionIdsBetween(this.#db, this.#trialId, name, ids[0], ids[ids.length - 1]).forEach((id, i) => rank.set(id, before + i + 1));
       for (const id of ids) graph.setNodeAttribute(String(id), 'version', rank.get(id) ?? 0);
     }
   }
 }
 
-interface NodeRow {
-  id: number;
-  name: string | null;
-  kind: string | null;
-  type: string | null;
-  value: string | null;
-  summary: string | null;
-  iterations: number | null;
-  activationId: number | null;
-  repr: string | null;
-  line: number | null;
-}
-
-/** dependent_id, dependency_id, type, as the dependency table stores them. */
-type EdgeRow = [number, number, string];
-
-function addEdge(graph: LineageGraph, [dependent, dependency, type]: EdgeRow): void {
+function addEdge(graph: LineageGraph, [dependent, dependency, type]: DependencyRow): void {
   const from = String(dependency);
   const to = String(dependent);
   if (!graph.hasNode(from) || !graph.hasNode(to)) return;

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { NbprovError } from '../errors.js';
 import type { TrialSummary } from '../store/queries.js';
+import { assignedInFinishedCell, cellsAssigning, lastVersionId, lastVersionIdInCell, nthVersionId, recordedNames, versionCount } from '../store/versions.js';
 import { closestNames } from './edit-distance.js';
 
 /** Which version of a name a command starts from: `NAME` (its last), `NAME@CELL` or `NAME@vN` (its N-th). */
@@ -53,66 +54,40 @@ export function requireVariableCapture(trial: TrialSummary): void {
  */
 export function resolveVariable(db: Database.Database, trial: TrialSummary, spec: VariableSpec): ResolvedVariable {
   // The last version answers a plain NAME and says whether the trial knows the name at all.
-  const last = db.prepare('SELECT evaluation_id AS id FROM nbprov_value WHERE trial_id = ? AND name = ? ORDER BY evaluation_id DESC LIMIT 1').get(trial.id, spec.name) as
-    | { id: number }
-    | undefined;
-  if (!last) throw unknownName(db, trial, spec.name);
-  let row: { id: number } | undefined = last;
+  const last = lastVersionId(db, trial.id, spec.name);
+  if (last === undefined) throw unknownName(db, trial, spec.name);
+  let id: number | undefined = last;
   if (spec.cell !== undefined) {
-    row = db
-      .prepare(
-        `SELECT v.evaluation_id AS id FROM nbprov_value v JOIN nbprov_cell c ON c.trial_id = v.trial_id AND c.activation_id = v.activation_id
-         WHERE v.trial_id = ? AND v.name = ? AND c.cell_index = ? ORDER BY v.evaluation_id DESC LIMIT 1`,
-      )
-      .get(trial.id, spec.name, spec.cell) as { id: number } | undefined;
-    if (!row) {
-      const cells = db
-        .prepare(
-          `SELECT DISTINCT c.cell_index AS cell FROM nbprov_value v CROSS JOIN nbprov_cell c ON c.trial_id = v.trial_id AND c.activation_id = v.activation_id
-           WHERE v.trial_id = ? AND v.name = ? ORDER BY c.cell_index`,
-        )
-        .all(trial.id, spec.name) as { cell: number }[];
+    id = lastVersionIdInCell(db, trial.id, spec.name, spec.cell);
+    if (id === undefined) {
+      const cells = [...new Set(cellsAssigning(db, trial.id, spec.name).map((c) => c.cell))];
       throw new NbprovError('NBPROV_NOT_FOUND', `cell ${spec.cell} of trial ${trial.sequence} does not assign '${spec.name}'`, {
-        hint: `its versions come from cell${cells.length === 1 ? '' : 's'} ${cells.map((c) => c.cell).join(', ')}`,
+        hint: `its versions come from cell${cells.length === 1 ? '' : 's'} ${cells.join(', ')}`,
       });
     }
   } else if (spec.version !== undefined) {
-    row = db.prepare('SELECT evaluation_id AS id FROM nbprov_value WHERE trial_id = ? AND name = ? ORDER BY evaluation_id LIMIT 1 OFFSET ?').get(trial.id, spec.name, spec.version - 1) as
-      | { id: number }
-      | undefined;
-    if (!row) {
-      const count = (db.prepare('SELECT COUNT(*) AS n FROM nbprov_value WHERE trial_id = ? AND name = ?').get(trial.id, spec.name) as { n: number }).n;
+    id = nthVersionId(db, trial.id, spec.name, spec.version);
+    if (id === undefined) {
+      const count = versionCount(db, trial.id, spec.name);
       throw new NbprovError('NBPROV_NOT_FOUND', `'${spec.name}' has ${count} version${count === 1 ? '' : 's'} in trial ${trial.sequence}, not ${spec.version}`, {
         hint: `pick ${spec.name}@v1 to ${spec.name}@v${count}`,
       });
     }
   }
-  return { name: spec.name, evaluationId: row.id, warning: onlyInFailedCells(db, trial, spec.name) };
+  return { name: spec.name, evaluationId: id, warning: onlyInFailedCells(db, trial, spec.name) };
 }
 
 function onlyInFailedCells(db: Database.Database, trial: TrialSummary, name: string): string | undefined {
   // The usual answer (some version comes from a cell that did not fail) stops at the first such version.
-  const fromFinishedCell = db
-    .prepare(
-      `SELECT 1 FROM nbprov_value v CROSS JOIN nbprov_cell c ON c.trial_id = v.trial_id AND c.activation_id = v.activation_id
-       WHERE v.trial_id = ? AND v.name = ? AND c.status <> 'error' LIMIT 1`,
-    )
-    .get(trial.id, name);
-  if (fromFinishedCell) return undefined;
-  const rows = db
-    .prepare(
-      // CROSS JOIN keeps SQLite from scanning every cell and probing the name's versions for each.
-      `SELECT DISTINCT c.cell_index AS cell, c.status FROM nbprov_value v CROSS JOIN nbprov_cell c ON c.trial_id = v.trial_id AND c.activation_id = v.activation_id
-       WHERE v.trial_id = ? AND v.name = ? ORDER BY c.cell_index`,
-    )
-    .all(trial.id, name) as { cell: number; status: string }[];
+  if (assignedInFinishedCell(db, trial.id, name)) return undefined;
+  const rows = cellsAssigning(db, trial.id, name);
   if (rows.length === 0 || rows.some((r) => r.status !== 'error')) return undefined;
   const cells = rows.map((r) => r.cell).join(', ');
   return `'${name}' was only assigned in cell${rows.length === 1 ? '' : 's'} ${cells} of trial ${trial.sequence}, which raised: its history stops where the cell failed`;
 }
 
 function unknownName(db: Database.Database, trial: TrialSummary, name: string): NbprovError {
-  const names = (db.prepare('SELECT DISTINCT name FROM nbprov_value WHERE trial_id = ?').raw(true).all(trial.id) as [string][]).map(([n]) => n);
+  const names = recordedNames(db, trial.id);
   if (names.length === 0) {
     return new NbprovError('NBPROV_NOT_FOUND', `trial ${trial.sequence} recorded no variables`, { hint: 'its cells assigned nothing, or they failed before any assignment' });
   }

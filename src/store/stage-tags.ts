@@ -252,10 +252,17 @@ export function trialVariableTags(db: Database.Database, trialId: string): Varia
   return variableTagsStatement(db).all(trialId) as VariableTagRow[];
 }
 
-/** A trial's cell stages: activation id → stage. */
+/** A trial's cell stages: activation id → stage (the newest row's, should a cell run have two). */
 export function trialCellStages(db: Database.Database, trialId: string): Map<number, string> {
-  const rows = cellStagesStatement(db).all(trialId) as { activationId: number; stage: string }[];
-  return new Map(rows.map((r) => [r.activationId, r.stage]));
+  return new Map(trialCellStageRows(db, trialId).map((r) => [r.activationId, r.stage]));
+}
+
+/**
+ * A trial's cell stage rows, oldest first: for a reader that wants a few activations' stages and need not index
+ * them all (a trial of 10^4 tagged cell runs has as many rows).
+ */
+export function trialCellStageRows(db: Database.Database, trialId: string): { activationId: number; stage: string }[] {
+  return cellStagesStatement(db).all(trialId) as { activationId: number; stage: string }[];
 }
 
 /** A trial's tagged variables by name, each with the version its tag names; evaluationId null when there is none. */
