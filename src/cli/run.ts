@@ -7,6 +7,7 @@ import { ExitCode, formatError, NbprovError } from '../errors.js';
 import type { RunEvents, RunResult } from '../run/runner.js';
 import { CAPTURE_MODES, type CaptureMode } from '../capture/collector.js';
 import { parsePort, parsePositive, collect } from './options.js';
+import { DEFAULT_SYSTEM_PYTHON } from '../system-python.js';
 
 interface RunFlags {
   output?: string;
@@ -51,7 +52,7 @@ export function registerRun(program: Command): void {
     .option('--token-file <path>', 'file holding the --server token (else $JUPYTER_TOKEN); never pass tokens on the command line')
     .option('--header <"Name: value">', 'extra HTTP header for --server (repeatable), e.g. for proxies', collect, [])
     .option('--jupyter <path>', 'jupyter executable for the private server (default: $NBPROV_JUPYTER, else beside --python)')
-    .option('--python <path>', 'Python interpreter whose jupyter runs the private server', '/usr/bin/python3')
+    .option('--python <path>', 'Python interpreter whose jupyter runs the private server', DEFAULT_SYSTEM_PYTHON)
     .option('--port <n>', 'port of the private server on 127.0.0.1 (default: a free one)', parsePort('--port'))
     .option('--cwd <dir>', "kernel working directory (default: the notebook's directory)")
     .option('--timeout <seconds>', 'per-cell timeout; the kernel is interrupted, exit 3', parsePositive('--timeout'))

@@ -10,6 +10,7 @@ import WebSocket from 'ws';
 import { NbprovError, redact } from '../errors.js';
 import { packageFile } from '../package-root.js';
 import { processAlive } from '../process-alive.js';
+import { DEFAULT_SYSTEM_PYTHON } from '../system-python.js';
 
 /** A Jupyter server (or gateway) nbprov talks to, private or remote. */
 export interface JupyterEndpoint {
@@ -36,7 +37,6 @@ export interface KernelSpecs {
   names: string[];
 }
 
-export const DEFAULT_SYSTEM_PYTHON = '/usr/bin/python3';
 const DEFAULT_SERVER_START_TIMEOUT_MS = 30_000;
 const LOG_LINES_KEPT = 40;
 const READY_PROBE_TIMEOUT_MS = 2_000;

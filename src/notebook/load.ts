@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import type { ICell, INotebookContent, MultilineString } from '@jupyterlab/nbformat';
+import type { INotebookContent, MultilineString } from '@jupyterlab/nbformat';
 import { NbprovError } from '../errors.js';
 
 /** A notebook read from disk and validated enough to run: nbformat 4, cells with string sources. */
@@ -109,8 +109,6 @@ export function splitLines(text: string): MultilineString {
   const lines = text.split(/(?<=\n)/);
   return lines.length === 1 && lines[0] === '' ? [] : lines;
 }
-
-export type Cell = ICell;
 
 function bad(path: string, what: string, hint?: string): NbprovError {
   return new NbprovError('NBPROV_BAD_NOTEBOOK', `${path} ${what}`, { hint });

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { DEFAULT_SYSTEM_PYTHON } from '../system-python.js';
 
 // Python's own parser: a hand-written splitter would get continuation lines, strings and decorators wrong. The
 // sources come in the order the trial ran them, so the imports of one cell name the modules of the next.
@@ -97,7 +98,7 @@ export type CellStatements = Statement[] | null;
  * The top-level statements of each source, from `python3`'s ast module in one process; sources in the order they
  * ran (imports carry over). Returns undefined when no python3 can be run, so callers can fall back to whole cells.
  */
-export function topLevelStatements(sources: string[], python = process.env.NBPROV_PYTHON ?? '/usr/bin/python3'): CellStatements[] | undefined {
+export function topLevelStatements(sources: string[], python = process.env.NBPROV_PYTHON ?? DEFAULT_SYSTEM_PYTHON): CellStatements[] | undefined {
   const r = spawnSync(python, ['-I', '-S', '-c', ANALYZE], { input: JSON.stringify(sources), encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.status !== 0 || r.error) return undefined;
   try {

@@ -69,16 +69,14 @@ export class TrialWriter {
   #nextComponent = 1;
   #nextEvaluation = 1;
   readonly #mainId: number;
-  readonly #dbDir: string;
   #moduleCount = 0;
   #envCount = 0;
 
-  private constructor(db: Database.Database, id: string, sequence: number, mainId: number, dbDir: string, nextComponent: number, nextEvaluation: number) {
+  private constructor(db: Database.Database, id: string, sequence: number, mainId: number, nextComponent: number, nextEvaluation: number) {
     this.#db = db;
     this.id = id;
     this.sequence = sequence;
     this.#mainId = mainId;
-    this.#dbDir = dbDir;
     this.#nextComponent = nextComponent;
     this.#nextEvaluation = nextEvaluation;
   }
@@ -114,7 +112,7 @@ export class TrialWriter {
       db.prepare('INSERT INTO head (script, trial_id) VALUES (?, ?)').run(start.notebook, id);
       return Number(info.lastInsertRowid);
     }).immediate();
-    return new TrialWriter(db, id, sequence, 1, dbDir, 2, 2);
+    return new TrialWriter(db, id, sequence, 1, 2, 2);
   }
 
   /** Seconds since the trial began: noWorkflow's checkpoint unit. */
@@ -209,9 +207,6 @@ export class TrialWriter {
     }
   }
 
-  get dbDir(): string {
-    return this.#dbDir;
-  }
 }
 
 export function firstLine(source: string): string {
