@@ -1,4 +1,5 @@
-import { closeSync, existsSync, mkdirSync, openSync, readSync, rmdirSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, linkSync, mkdirSync, openSync, readSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import Database from 'better-sqlite3';
@@ -64,6 +65,11 @@ export function openDatabase(path: string, { create = false, readonly = false } 
       throw new NbprovError('NBPROV_NOT_FOUND', `no nbprov database at ${path}`, { hint: 'record a trial first with `nbprov run NOTEBOOK.ipynb`, or pass --db PATH' });
     }
     prepareDatabaseDirectory(path);
+    try {
+      createComplete(path);
+    } catch (err) {
+      throw storageError(err, path) ?? new NbprovError('NBPROV_BAD_DATABASE', `cannot create ${path}: ${(err as Error).message}`, { hint: 'check permissions and free disk space', cause: err });
+    }
   } else if (!isSqliteFile(path)) {
     throw new NbprovError('NBPROV_BAD_DATABASE', `${path} is not an SQLite database`, { hint: 'move it away or pass --db PATH' });
   }
@@ -187,6 +193,31 @@ function migrate(db: Database.Database): void {
       record.run(m.id, m.name, new Date().toISOString());
     }
   }).immediate();
+}
+
+/**
+ * Creates the database with its whole schema under a temp name, then links it into place, so that a reader (a
+ * `list` while the first `run` starts) never finds a database without tables; of concurrent creators one wins.
+ */
+function createComplete(path: string): void {
+  const temp = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.new`;
+  try {
+    const db = new Database(temp, { timeout: BUSY_TIMEOUT_MS, nativeBinding: ADDON });
+    try {
+      db.pragma('journal_mode = WAL');
+      migrate(db);
+    } finally {
+      db.close();
+    }
+    try {
+      linkSync(temp, path);
+    } catch (err) {
+      // EEXIST: another run created it first. A file system without hard links renames instead.
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' && !existsSync(path)) renameSync(temp, path);
+    }
+  } finally {
+    for (const leftover of [temp, `${temp}-wal`, `${temp}-shm`]) rmSync(leftover, { force: true });
+  }
 }
 
 function hasTrialTable(db: Database.Database): boolean {
