@@ -86,6 +86,7 @@ const STATUS_BY_ERROR: Partial<Record<string, Exclude<TrialStatus, 'running'>>> 
   NBPROV_SERVER: 'server-lost',
 };
 const INTERRUPT_GRACE_MS = 5_000;
+const DRAIN_ATTEMPTS = 5;
 
 /**
  * Runs a notebook as one trial: validate → server → kernel → collector → each cell executed and committed →
@@ -382,12 +383,18 @@ async function executeInterruptibly(kernel: KernelSession, cell: CodeCellRef, op
 
 /** After a failing cell the kernel skips user_expressions: fetch the partial capture with a silent execute. */
 async function drainAfterFailure(kernel: KernelSession): Promise<CapturePayload | undefined> {
-  try {
-    const r = await kernel.execute('', { silent: true, userExpressions: { nbprov: DRAIN_EXPRESSION }, timeoutMs: 10_000 });
-    return decodeExpression<CapturePayload>(r.userExpressions, 'nbprov');
-  } catch {
-    return undefined;
+  // After an error ipykernel aborts the execute requests that reach it until its abort flag is cleared on its next
+  // loop turn (stop_on_error_timeout, 0 s): a drain sent at once can be aborted on a loaded machine. Ask again.
+  for (let attempt = 0; attempt < DRAIN_ATTEMPTS; attempt++) {
+    try {
+      const r = await kernel.execute('', { silent: true, userExpressions: { nbprov: DRAIN_EXPRESSION }, timeoutMs: 10_000 });
+      if (r.status !== 'aborted') return decodeExpression<CapturePayload>(r.userExpressions, 'nbprov');
+    } catch {
+      return undefined;
+    }
+    await sleep(20 * (attempt + 1));
   }
+  return undefined;
 }
 
 async function chooseKernel(endpoint: JupyterEndpoint, nb: LoadedNotebook, requested?: string): Promise<string> {
