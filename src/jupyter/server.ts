@@ -70,6 +70,14 @@ export function resolveJupyter(opts: { jupyter?: string; python?: string }): str
  */
 export async function startPrivateServer(opts: PrivateServerOptions): Promise<JupyterEndpoint> {
   const jupyter = resolveJupyter(opts);
+  // Once per run, while the server starts rather than before it (it never fails: see removeStaleServerDirs).
+  const cleaning = removeStaleServerDirs();
+  const endpoint = await startOnSomePort(jupyter, opts);
+  await cleaning;
+  return endpoint;
+}
+
+async function startOnSomePort(jupyter: string, opts: PrivateServerOptions): Promise<JupyterEndpoint> {
   if (opts.port !== undefined) return startServerOn(opts.port, jupyter, opts);
   // A port found free can be taken by another process before the server binds it (concurrent runs do this).
   for (let attempt = 1; ; attempt++) {
@@ -83,7 +91,6 @@ export async function startPrivateServer(opts: PrivateServerOptions): Promise<Ju
 
 async function startServerOn(port: number, jupyter: string, opts: PrivateServerOptions): Promise<JupyterEndpoint> {
   const token = randomBytes(24).toString('hex');
-  await removeStaleServerDirs();
   const base = await mkdtemp(join(tmpdir(), TEMP_PREFIX));
   await writeFile(join(base, OWNER_FILE), String(process.pid));
   const configDir = join(base, 'config');
