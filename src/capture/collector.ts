@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageFile } from '../package-root.js';
+import type { CellCapture } from '../store/capture-writer.js';
 
 /** What the kernel-side collector records: `cells` (modules, files, environment only), `vars` (default), `full`. */
 export type CaptureMode = 'cells' | 'vars' | 'full';
@@ -13,33 +14,6 @@ export interface CollectorOptions {
   redact: boolean;
 }
 
-/** One new version of a name, as the collector reports it. */
-export interface CapturedVersion {
-  v: number;
-  name: string;
-  kind: string;
-  line: number;
-  col: number;
-  end_line: number;
-  end_col: number;
-  type: string;
-  repr: string;
-  value?: unknown;
-  summary?: Record<string, unknown> | null;
-  iterations?: number | null;
-  t: number;
-  /** The parts a subscript/attribute store wrote (".lr", "['x']"): noWorkflow member keys. */
-  keys?: string[];
-}
-
-export interface CapturedFile {
-  name: string;
-  mode: string;
-  before: string | null;
-  after: string | null;
-  t: number;
-}
-
 export interface CapturedModule {
   name: string;
   version: string | null;
@@ -47,11 +21,8 @@ export interface CapturedModule {
 }
 
 /** Everything the collector saw during one cell; drained once per cell through `user_expressions`. */
-export interface CapturePayload {
+export interface CapturePayload extends CellCapture {
   cell_id: string | null;
-  versions: CapturedVersion[];
-  deps: [number, number, string][];
-  files: CapturedFile[];
   modules: CapturedModule[];
   errors: number;
   first_error: string | null;

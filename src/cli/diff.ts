@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { NbprovError } from '../errors.js';
 import { resolveTrial } from '../store/queries.js';
 import { diffTrials, parseSections, regressions, SECTIONS } from '../compare/trial-diff.js';
-import { formatSigned } from '../compare/values.js';
+import { formatSigned } from '../python-text.js';
 import { renderDiffText } from '../render/diff-text.js';
 import { stdoutColors } from '../render/terminal.js';
 import { openForReading } from './db-options.js';

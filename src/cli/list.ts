@@ -3,7 +3,7 @@ import { projectRoot } from '../store/db.js';
 import type { Command } from 'commander';
 import { listTrials, splitTags, tagRecordsOfTrials, type TrialSummary } from '../store/queries.js';
 import chalk from 'chalk';
-import { pythonText } from '../compare/values.js';
+import { pythonText } from '../python-text.js';
 import { renderColumns } from '../render/columns.js';
 import { formatSeconds } from '../render/durations.js';
 import { stdoutColors } from '../render/terminal.js';

@@ -3,7 +3,8 @@ import { NbprovError } from '../errors.js';
 import { parseTimestamp } from '../store/time.js';
 import { effectiveStatus, forEachTag, tagRecordsOfTrials } from '../store/queries.js';
 import { comparedTrials } from '../store/compared-trials.js';
-import { directionOf, plainText, pythonText, type Direction } from './values.js';
+import { plainText, pythonText } from '../python-text.js';
+import { directionOf, type Direction } from './values.js';
 import { matches, parseWhere } from './where.js';
 
 /** Columns every trial has, besides its tagged params and metrics. */

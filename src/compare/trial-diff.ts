@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { NbprovError } from '../errors.js';
 import type { TrialSummary } from '../store/queries.js';
-import { stageOrder } from '../notebook/stages.js';
+import { stageOrder } from '../stages.js';
 import { matchCells } from './cell-match.js';
 import { codeChanges, type CodeChange } from './code-diff.js';
 import { readSnapshot, unreachedModule, type TrialSnapshot } from './trial-snapshot.js';

@@ -1,7 +1,7 @@
 import { NbprovError } from '../errors.js';
+import { STANDARD_STAGES } from '../stages.js';
 
-/** The pipeline stages of a data-science notebook, in pipeline order. */
-export const STANDARD_STAGES = ['data-reading', 'feature-engineering', 'model-scoring', 'metrics-evaluation'] as const;
+export { STANDARD_STAGES };
 
 const ALIASES: Record<string, string> = {
   data: 'data-reading',
@@ -41,11 +41,4 @@ export function parseStage(input: string): string {
  */
 export function stageOf(tags: readonly string[], customStages: readonly string[]): string | undefined {
   return tags.find((t) => (STANDARD_STAGES as readonly string[]).includes(t) || customStages.includes(t));
-}
-
-/** Sort key putting standard stages in pipeline order, then custom ones. */
-export function stageOrder(stage: string | undefined): number {
-  if (!stage) return 99;
-  const i = (STANDARD_STAGES as readonly string[]).indexOf(stage);
-  return i >= 0 ? i : 50;
 }

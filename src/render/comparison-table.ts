@@ -1,6 +1,6 @@
 import { Chalk } from 'chalk';
 import { lookup, type Column, type Comparison, type ComparisonRow } from '../compare/comparison.js';
-import { isRepr, pythonText } from '../compare/values.js';
+import { isRepr, pythonText } from '../python-text.js';
 import { renderColumns } from './columns.js';
 import { formatSeconds } from './durations.js';
 

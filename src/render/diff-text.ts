@@ -1,7 +1,8 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Absence, CellRef, WhyReport } from '../compare/why.js';
 import type { MetricChange, NotCompared, ParamChange, TrialDiff, TrialRef } from '../compare/trial-diff.js';
-import { entryChanges, formatSigned, type ValueSummary, type ValueView } from '../compare/values.js';
+import { entryChanges, type ValueSummary, type ValueView } from '../compare/values.js';
+import { formatSigned } from '../python-text.js';
 import { formatSeconds } from './durations.js';
 import { renderColumns } from './columns.js';
 

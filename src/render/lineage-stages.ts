@@ -1,6 +1,6 @@
 import { Chalk } from 'chalk';
 import type { Direction, LineageGraph, VersionNode } from '../graph/lineage.js';
-import { stageOrder } from '../notebook/stages.js';
+import { stageOrder } from '../stages.js';
 import { childrenOf } from './lineage-tree.js';
 import { shortValue, versionPlace, versionTitle } from './version-label.js';
 

@@ -1,4 +1,5 @@
 import type { EdgeKind, VersionNode } from '../graph/lineage.js';
+import { pythonString } from '../python-text.js';
 
 const REPR_WIDTH = 40;
 
@@ -52,7 +53,8 @@ function pythonScalar(json: string): string {
   if (json === 'null') return 'None';
   if (json.startsWith('"')) {
     try {
-      return pythonString(JSON.parse(json) as string);
+      const text = JSON.parse(json) as string;
+      return pythonString(text.length > REPR_WIDTH ? text.slice(0, REPR_WIDTH - 1) + '…' : text);
     } catch {
       return json;
     }
@@ -60,7 +62,3 @@ function pythonScalar(json: string): string {
   return json;
 }
 
-function pythonString(s: string): string {
-  const body = s.length > REPR_WIDTH ? s.slice(0, REPR_WIDTH - 1) + '…' : s;
-  return `'${body.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n')}'`;
-}

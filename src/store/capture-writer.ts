@@ -1,10 +1,43 @@
 import type Database from 'better-sqlite3';
-import type { CapturePayload, CapturedVersion } from '../capture/collector.js';
 import type { CellExtras } from './trial-writer.js';
 import { codeComponentInsert } from './code-components.js';
 import { preparedOnce } from './db.js';
 import { CELL_INPUT, CELL_OUTPUT, DEPENDENCY_TYPE } from './dependency-types.js';
-import { isIntegralFloatText } from './queries.js';
+import { isIntegralFloatText } from '../python-text.js';
+
+/** One new version of a name, as the kernel-side collector reports it (capture/ decodes it from the kernel). */
+export interface CapturedVersion {
+  v: number;
+  name: string;
+  kind: string;
+  line: number;
+  col: number;
+  end_line: number;
+  end_col: number;
+  type: string;
+  repr: string;
+  value?: unknown;
+  summary?: Record<string, unknown> | null;
+  iterations?: number | null;
+  t: number;
+  /** The parts a subscript/attribute store wrote (".lr", "['x']"): noWorkflow member keys. */
+  keys?: string[];
+}
+
+export interface CapturedFile {
+  name: string;
+  mode: string;
+  before: string | null;
+  after: string | null;
+  t: number;
+}
+
+/** What one cell's capture adds to the trial: new versions, their dependencies (collector ids), file accesses. */
+export interface CellCapture {
+  versions: CapturedVersion[];
+  deps: [number, number, string][];
+  files: CapturedFile[];
+}
 
 /**
  * Writes what the collector captured into noWorkflow's tables (code_component, evaluation, dependency, member,
@@ -19,7 +52,7 @@ export class CaptureWriter {
   #kernelClockOffset?: number;
 
   /** The per-cell transaction hook that writes `payload`, with kernel times mapped onto trial checkpoints. */
-  extras(payload: CapturePayload, cellStart: number): CellExtras {
+  extras(payload: CellCapture, cellStart: number): CellExtras {
     return ({ db, trialId, activationId, parentActivationId, cellComponentId, nextEvaluationId, nextComponentId }) => {
       const st = statements(db);
       const times = [...payload.versions.map((v) => v.t), ...payload.files.map((f) => f.t)];

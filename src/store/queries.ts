@@ -5,6 +5,7 @@ import type Database from 'better-sqlite3';
 import { NbprovError } from '../errors.js';
 import { preparedOnce } from './db.js';
 import { parseTimestamp } from './time.js';
+import { isIntegralFloatText } from '../python-text.js';
 
 export interface TrialSummary {
   sequence: number;
@@ -223,14 +224,6 @@ export function splitTags(record: TagRecord | undefined): { params: Record<strin
     (kind === 'param' ? out.params : kind.startsWith('metric') ? out.metrics : out.other)[name] = value;
   });
   return out;
-}
-
-/**
- * Python's text of a float with an integral value (`1.0`, `1e+16`), which JSON.parse would make the integer 1: the
- * value column keeps that text (the capture writer), and display keeps it as {repr} (sklearn tells 1 from 1.0).
- */
-export function isIntegralFloatText(text: string): boolean {
-  return /^-?\d+(?:\.\d+(?:e[+-]\d+)?|e[+-]\d+)$/.test(text) && Number.isInteger(Number(text));
 }
 
 /**
