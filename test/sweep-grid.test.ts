@@ -87,3 +87,65 @@ test('a sweep records its planned runs; its trials and unsettled runs are read b
   assert.equal(findSweep(db, 'last').status, 'interrupted');
   db.close();
 });
+
+test('the pool runs jobs tasks at once on resources made one ahead, never more than jobs + 1 alive', async () => {
+  const { runPool } = await import('../src/sweep/pool.js');
+  let alive = 0;
+  let peakAlive = 0;
+  let running = 0;
+  let peakRunning = 0;
+  let made = 0;
+  const released: number[] = [];
+  const done: string[] = [];
+  const tick = () => new Promise((r) => setTimeout(r, 5));
+  await runPool(['a', 'b', 'c', 'd', 'e'], {
+    jobs: 2,
+    acquire: async () => {
+      const id = ++made;
+      if (id === 3) throw new Error('no kernel');
+      alive++;
+      peakAlive = Math.max(peakAlive, alive);
+      await tick();
+      return id;
+    },
+    run: async (item, resource) => {
+      running++;
+      peakRunning = Math.max(peakRunning, running);
+      try {
+        await resource;
+        await tick();
+        alive--;
+        done.push(item);
+      } catch (err) {
+        done.push(`${item}:${(err as Error).message}`);
+      }
+      running--;
+      return true;
+    },
+    release: (r) => void released.push(r),
+  });
+  assert.deepEqual(done.sort(), ['a', 'b', 'c:no kernel', 'd', 'e']);
+  assert.equal(peakRunning, 2);
+  assert.ok(peakAlive <= 3, `peak ${peakAlive}`);
+  assert.equal(made, 5);
+  assert.deepEqual(released, []);
+});
+
+test('a pool told to stop starts nothing more and frees the resource it made ahead', async () => {
+  const { runPool } = await import('../src/sweep/pool.js');
+  const ran: string[] = [];
+  const released: number[] = [];
+  let made = 0;
+  await runPool(['a', 'b', 'c', 'd'], {
+    jobs: 1,
+    acquire: async () => ++made,
+    run: async (item, resource) => {
+      await resource;
+      ran.push(item);
+      return item !== 'b';
+    },
+    release: (r) => void released.push(r),
+  });
+  assert.deepEqual(ran, ['a', 'b']);
+  assert.deepEqual(released, [3]);
+});
