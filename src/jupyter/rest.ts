@@ -30,7 +30,7 @@ export interface RestCall<T> {
   /** The parsed JSON body as T, or a few words saying what is wrong with it. */
   validate: (body: unknown) => T | string;
   /** What the user should check when the server answers something other than `expect`. */
-  hint: string;
+  hint?: string;
 }
 
 const TOKEN_HINT = 'pass the server token through --token-file FILE or the JUPYTER_TOKEN environment variable';

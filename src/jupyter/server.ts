@@ -103,7 +103,7 @@ export function getKernelSpecs(settings: ServerConnection.ISettings): Promise<Ke
 /** The server's version from GET /api; undefined when it does not tell (gateways) or cannot be asked. */
 async function serverVersion(settings: ServerConnection.ISettings): Promise<string | undefined> {
   try {
-    const about = await callServer(settings, { path: 'api', expect: 200, validate: (body) => (isObject(body) ? body : 'not an object'), hint: '' });
+    const about = await callServer(settings, { path: 'api', expect: 200, validate: (body) => (isObject(body) ? body : 'not an object') });
     return typeof about.version === 'string' ? about.version : undefined;
   } catch {
     return undefined;
