@@ -71,6 +71,7 @@ def global_random(full):
 
 
 def effect(stmt, calls, imports):
+    """"random" for a call into a module's random state, else "display" or "call" for a bare call, else None."""
     if any(global_random(full) for full in (imports.full_name(c.func) for c in calls) if full):
         return "random"
     if not isinstance(stmt, ast.Expr):
@@ -87,13 +88,15 @@ def statement(stmt, imports):
     names.visit(stmt)
     receivers = {imports.receiver(c.func) for c in calls if not imports.is_display(c)}
     found = {
+        "first": min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", [])]),
+        "last": stmt.end_lineno,
         "effect": effect(stmt, calls, imports),
         "loads": sorted(names.loads),
         "receivers": sorted(r for r in receivers if r),
     }
+    # the modules it imports name the calls of the statements after it
     imports.record(stmt)
-    first = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", [])])
-    return {"first": first, "last": stmt.end_lineno, **found}
+    return found
 
 
 def answer(sources):
