@@ -86,7 +86,7 @@ const STOP_EXIT: Record<NodeJS.Signals, number> = { SIGINT: ExitCode.interrupted
 
 /** Runs the notebook, reports, and returns the exit code. */
 export async function handler(notebook: string, flags: RunFlags): Promise<number> {
-  const [{ runNotebook }, { readParametersFile }] = await Promise.all([import('../run/runner.js'), import('../notebook/parameters.js')]);
+  const [{ runNotebook }, { readParametersFile }] = await Promise.all([import('../run/runner.js'), import('../notebook/parameter-file.js')]);
   if (flags.server && flags.port !== undefined) throw new NbprovError('NBPROV_USAGE', '--port is the private server\'s port; it cannot be used with --server', { hint: 'put the port in the --server URL' });
   const token = flags.server ? readToken(flags.tokenFile) : undefined;
   const headers = parseHeaders(flags.header);
