@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import type { Statement } from '../graph/slice-plan.js';
 import { DEFAULT_SYSTEM_PYTHON } from '../system-python.js';
 
 // Python's own parser: a hand-written splitter would get continuation lines, strings and decorators wrong. The
@@ -75,21 +76,8 @@ for source in json.load(sys.stdin):
 print(json.dumps(out))
 `;
 
-/**
- * One top-level statement: its 1-based first and last lines, and what it may do that no recorded version shows.
- * `effect`: `random` calls into a module's random-number state (`np.random.seed(42)`, `np.random.randn(3)`),
- * `call` is a bare call whose result is dropped (run for its effect: `np.fill_diagonal(X, 0)`), `display` a bare call
- * that only shows something (`print(x)`, `df.head()`, `plt.plot(...)`).
- */
-export interface Statement {
-  first: number;
-  last: number;
-  effect: 'random' | 'call' | 'display' | null;
-  /** Names it reads. */
-  loads: string[];
-  /** Names whose methods it calls (`rng.normal()` → rng), modules left out. */
-  receivers: string[];
-}
+/** One top-level statement: graph/ plans slices over this plain type. */
+export type { Statement };
 
 /** The statements of one cell, or null for a cell Python cannot parse (magics). */
 export type CellStatements = Statement[] | null;
