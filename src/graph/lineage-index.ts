@@ -37,8 +37,8 @@ export interface Walk {
 /** The evaluations one root was computed from, itself included. */
 export interface AncestorSet {
   has(evaluationId: number): boolean;
-  /** Whether one of the evaluations from `first` up to `end` (exclusive) belongs. */
-  someIn(first: number, end: number): boolean;
+  /** The groups of ids (see ancestorSets) holding at least one of them, by index. */
+  groups: number[];
 }
 
 export const KINDS: readonly EdgeKind[] = ['data', 'control', 'mutation', 'call'];
@@ -108,21 +108,22 @@ export class LineageIndex {
   }
 
   /**
-   * For each root: the root and every evaluation it was computed from. Evaluation ids grow in recording order (see
-   * store/trial-writer.ts), so every edge points to an older evaluation, and one sweep from the newest evaluation
-   * down, carrying a bit per root (32 roots a sweep), answers 32 roots in about the time of one walk. Other data
-   * (damaged, cyclic) is walked root by root.
+   * For each root: the root and every evaluation it was computed from, and which groups hold one of them; group g
+   * is the ids from `starts[g]` up to the next start (`starts` ascending). Evaluation ids grow in recording order
+   * (see store/trial-writer.ts), so every edge points to an older evaluation, and one sweep from the newest
+   * evaluation down, carrying a bit per root (32 roots a sweep), answers 32 roots in about the time of one walk.
+   * Other data (damaged, cyclic) is walked root by root.
    */
-  ancestorSets(roots: number[]): AncestorSet[] {
+  ancestorSets(roots: number[], starts: number[] = []): AncestorSet[] {
     const sets: AncestorSet[] = [];
     for (let i = 0; i < roots.length && !this.#unordered; i += 32) {
       const chunk = roots.slice(i, i + 32);
       const masks = this.#sweep(chunk);
       if (!masks) this.#unordered = true;
-      else chunk.forEach((_, bit) => sets.push(bitSet(masks, bit)));
+      else sets.push(...bitSets(masks, chunk.length, starts));
     }
     if (!this.#unordered) return sets;
-    return roots.map((root) => memberSet(this.ancestors([root])));
+    return roots.map((root) => memberSet(this.ancestors([root]), starts));
   }
 
   /** Bit i of masks[e] says whether e is an ancestor of roots[i]; undefined at the first edge to a newer evaluation. */
@@ -153,17 +154,26 @@ export class LineageIndex {
   }
 }
 
-function bitSet(masks: Uint32Array, bit: number): AncestorSet {
-  const has = (e: number) => e >= 0 && e < masks.length && (masks[e] & (1 << bit)) !== 0;
-  return {
-    has,
-    someIn: (first, end) => {
-      for (let e = Math.max(first, 0); e < Math.min(end, masks.length); e++) if (masks[e] & (1 << bit)) return true;
-      return false;
-    },
-  };
+/** The first `count` ancestor sets a sweep's masks hold, with their groups from one pass over the masks. */
+function bitSets(masks: Uint32Array, count: number, starts: number[]): AncestorSet[] {
+  const groupMasks = starts.map((first, g) => {
+    const end = g + 1 < starts.length ? Math.min(starts[g + 1], masks.length) : masks.length;
+    let mask = 0;
+    for (let e = first; e < end; e++) mask |= masks[e];
+    return mask;
+  });
+  return Array.from({ length: count }, (_, bit) => ({
+    has: (e: number) => e >= 0 && e < masks.length && (masks[e] & (1 << bit)) !== 0,
+    groups: groupMasks.flatMap((mask, g) => ((mask & (1 << bit)) !== 0 ? [g] : [])),
+  }));
 }
 
-function memberSet(members: Set<number>): AncestorSet {
-  return { has: (e) => members.has(e), someIn: (first, end) => [...members].some((e) => e >= first && e < end) };
+function memberSet(members: Set<number>, starts: number[]): AncestorSet {
+  const groups = new Set<number>();
+  for (const e of members) {
+    let g = starts.length - 1;
+    while (g >= 0 && starts[g] > e) g--;
+    if (g >= 0) groups.add(g);
+  }
+  return { has: (e) => members.has(e), groups: [...groups].sort((x, y) => x - y) };
 }

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { cellRunsOfActivations } from '../store/cell-runs.js';
-import { reachableEdges } from '../store/lineage-rows.js';
+import { adjacentEdges, reachableEdges, type DependencyRow, type Reach } from '../store/lineage-rows.js';
 import { trialCellStageRows } from '../store/stage-tags.js';
 import { versionCountBefore, versionIdsBetween, versionRows } from '../store/versions.js';
 import { LineageGraph, type VersionNode } from './lineage-graph.js';
@@ -25,11 +25,35 @@ const NO_CELL: CellInfo = { cell: null, cellId: null, cellStatus: null, stage: n
  * answer, not of the trial. Edges to evaluations the trial lacks are left out.
  */
 export function readLineage(db: Database.Database, trialId: string, roots: number[], opts: WalkOptions): LineageGraph {
-  const index = LineageIndex.fromRows(reachableEdges(db, trialId, roots, opts.direction, opts.control !== false));
+  const reach = { direction: opts.direction, control: opts.control !== false };
+  const rows = opts.depth === undefined ? reachableEdges(db, trialId, roots, reach) : nearEdges(db, trialId, roots, opts.depth, reach);
+  const index = LineageIndex.fromRows(rows);
   const graph = versionGraph(db, trialId, index.walk(roots, opts));
   describeCells(db, trialId, graph);
   numberVersions(db, trialId, graph);
   return graph;
+}
+
+/**
+ * The edges of the versions at most `levels` steps from `roots`, one query per level: the last level's too, so the
+ * walk sees where --depth cut. A recursive query would reach the whole ancestry first, or, kept per level, visit a
+ * version once per path length.
+ */
+function nearEdges(db: Database.Database, trialId: string, roots: number[], levels: number, reach: Reach): DependencyRow[] {
+  const rows: DependencyRow[] = [];
+  const seen = new Set(roots);
+  let frontier = [...seen];
+  for (let level = 0; level <= levels && frontier.length; level++) {
+    const found = adjacentEdges(db, trialId, frontier, reach);
+    rows.push(...found);
+    frontier = [];
+    for (const [dependent, dependency] of found) {
+      const next = reach.direction === 'backward' ? dependency : dependent;
+      if (!seen.has(next)) frontier.push(next);
+      seen.add(next);
+    }
+  }
+  return rows;
 }
 
 function versionGraph(db: Database.Database, trialId: string, walk: Walk): LineageGraph {

@@ -33,10 +33,7 @@ export class TrialLineage {
    */
   ancestors(roots: number[]): Ancestry[] {
     const ids = this.#cellActivations;
-    return this.#index.ancestorSets(roots).map((set) => ({
-      has: (e: number) => set.has(e),
-      activations: new Set(ids.filter((id, c) => set.someIn(id, c + 1 < ids.length ? ids[c + 1] : Number.MAX_SAFE_INTEGER))),
-    }));
+    return this.#index.ancestorSets(roots, ids).map((set) => ({ has: set.has, activations: new Set(set.groups.map((g) => ids[g])) }));
   }
 }
 
