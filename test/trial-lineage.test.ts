@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { LineageIndex } from '../src/graph/lineage-index.js';
 import { TrialLineage } from '../src/graph/trial-lineage.js';
 import { nbprov, openDb, project, removeProject, writeNotebook } from './helpers/cli.js';
 
@@ -56,6 +57,46 @@ describe('TrialLineage: ancestor sets of many roots', () => {
     assert.deepEqual(members(from32, 120), [13, 32]);
     const cyclic = new TrialLineage(edges([[2, 1], [1, 2], [3, 3]]), []);
     assert.deepEqual(cyclic.ancestors([2, 3]).map((a) => members(a, 5)), [[1, 2], [3]]);
+  });
+});
+
+describe('LineageIndex: walks with depths, kinds and limits', () => {
+  // 5 ← 4 ← 2 ← 1, 5 ← 3 (control) ← 1, 4 ← 3 (data and mutation), and a cycle 7 ↔ 8 in damaged data.
+  const index = LineageIndex.fromRows([
+    [5, 4, 'dependency'],
+    [5, 3, 'condition'],
+    [4, 2, 'dependency'],
+    [4, 3, 'dependency'],
+    [4, 3, 'bound'],
+    [3, 1, 'dependency'],
+    [2, 1, 'call'],
+    [7, 8, 'dependency'],
+    [8, 7, 'dependency'],
+  ]);
+  const depths = (walk: { depths: Map<number, number> }) => Object.fromEntries([...walk.depths].sort(([a], [b]) => a - b));
+
+  test('backward: shortest distances, every edge followed with its kind', () => {
+    const walk = index.walk([5], { direction: 'backward' });
+    assert.deepEqual(depths(walk), { 1: 2, 2: 2, 3: 1, 4: 1, 5: 0 });
+    assert.deepEqual(
+      [...walk.edges].sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2].localeCompare(b[2])),
+      [[2, 1, 'call'], [3, 1, 'data'], [4, 2, 'data'], [4, 3, 'data'], [4, 3, 'mutation'], [5, 3, 'control'], [5, 4, 'data']],
+    );
+    assert.deepEqual([...walk.truncated], []);
+  });
+
+  test('forward, without control, and cut by --depth where edges remain', () => {
+    assert.deepEqual(depths(index.walk([1], { direction: 'forward' })), { 1: 0, 2: 1, 3: 1, 4: 2, 5: 2 });
+    assert.deepEqual(depths(index.walk([3], { direction: 'forward', control: false })), { 3: 0, 4: 1, 5: 2 });
+    const cut = index.walk([5], { direction: 'backward', depth: 1 });
+    assert.deepEqual(depths(cut), { 3: 1, 4: 1, 5: 0 });
+    assert.deepEqual([...cut.truncated].sort(), [3, 4]);
+    assert.deepEqual([...index.walk([5], { direction: 'backward', depth: 1, control: false }).truncated], [4]);
+  });
+
+  test('a cycle ends the walk; ancestors include the roots', () => {
+    assert.deepEqual([...index.ancestors([7])].sort(), [7, 8]);
+    assert.deepEqual([...index.ancestors([99])], [99]);
   });
 });
 
