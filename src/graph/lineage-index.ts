@@ -1,4 +1,4 @@
-import { compressEdges } from '../store/lineage-edges.js';
+import { compressEdges, type LineageEdges } from '../store/lineage-edges.js';
 import type { DependencyRow } from '../store/lineage-rows.js';
 
 /** How one version was built from another, in nbprov's words for noWorkflow's dependency types. */
@@ -6,17 +6,6 @@ export type EdgeKind = 'data' | 'control' | 'mutation' | 'call';
 
 export type Direction = 'backward' | 'forward';
 
-
-/**
- * A trial's lineage edges (or the part of them a walk needs) as compressed sparse rows: evaluation `e` was built
- * from `dependencies[offsets[e]]` up to `dependencies[offsets[e + 1]]` (exclusive); `kinds`, when known, holds
- * each edge's EdgeKind code (KINDS) at the same index.
- */
-export interface EdgeArrays {
-  offsets: Int32Array;
-  dependencies: Int32Array;
-  kinds?: Uint8Array;
-}
 
 export interface WalkOptions {
   direction: Direction;
@@ -51,12 +40,12 @@ const CONTROL = 1;
  * callers that describe nodes leave out what the store does not have.
  */
 export class LineageIndex {
-  readonly #backward: EdgeArrays;
-  #forward?: EdgeArrays;
+  readonly #backward: LineageEdges;
+  #forward?: LineageEdges;
   /** Set once an edge turns out to point to a newer evaluation (damaged or foreign data): sweeps no longer apply. */
   #unordered = false;
 
-  constructor(edges: EdgeArrays) {
+  constructor(edges: LineageEdges) {
     this.#backward = edges;
   }
 
@@ -143,7 +132,7 @@ export class LineageIndex {
     return masks;
   }
 
-  #forwardEdges(): EdgeArrays {
+  #forwardEdges(): LineageEdges {
     if (!this.#forward) {
       const { offsets, dependencies, kinds } = this.#backward;
       const dependents = new Int32Array(dependencies.length);

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
-import { readLineageEdges } from '../store/lineage-edges.js';
+import { readLineageEdges, type LineageEdges } from '../store/lineage-edges.js';
 import { versionIdsOfActivation, versionRows } from '../store/versions.js';
-import { LineageIndex, type EdgeArrays } from './lineage-index.js';
+import { LineageIndex } from './lineage-index.js';
 
 /** The evaluations a value was computed from (itself included) and the cell activations that made them. */
 export interface Ancestry {
@@ -18,7 +18,7 @@ export class TrialLineage {
   readonly #cellActivations: number[];
 
   /** `cellActivations` are the trial's cells' activation ids. */
-  constructor(edges: EdgeArrays, cellActivations: number[]) {
+  constructor(edges: LineageEdges, cellActivations: number[]) {
     this.#index = new LineageIndex(edges);
     this.#cellActivations = [...cellActivations].sort((x, y) => x - y);
   }

@@ -11,6 +11,8 @@ import { LINEAGE_EDGE } from './dependency-types.js';
 export interface LineageEdges {
   offsets: Int32Array;
   dependencies: Int32Array;
+  /** Per-edge codes at the same index as `dependencies`, when the reader kept the edges' types (never packed). */
+  kinds?: Uint8Array;
 }
 
 /**
@@ -51,7 +53,7 @@ function edgesFromRows(db: Database.Database, trialId: string): LineageEdges {
  * Compressed sparse rows of parallel (dependent, dependency, kind) arrays: rows keyed by dependent, each row's
  * edges in input order; `kinds` (any per-edge codes) travel with their edges.
  */
-export function compressEdges(from: Int32Array, to: Int32Array, kinds?: Uint8Array): LineageEdges & { kinds?: Uint8Array } {
+export function compressEdges(from: Int32Array, to: Int32Array, kinds?: Uint8Array): LineageEdges {
   let max = -1;
   for (let i = 0; i < from.length; i++) if (from[i] > max) max = from[i];
   const offsets = new Int32Array(max + 2);
