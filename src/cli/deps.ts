@@ -1,7 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type Database from 'better-sqlite3';
 import { NbprovError } from '../errors.js';
-import { LineageReader, type Direction } from '../graph/lineage.js';
+import { readLineage, type Direction } from '../graph/lineage.js';
 import { parseVariableSpec, requireVariableCapture, resolveVariable } from '../graph/variables.js';
 import { resolveTrial, type TrialSummary } from '../store/queries.js';
 import { trialVariableTags } from '../store/stage-tags.js';
@@ -91,7 +91,7 @@ export function handler(variable: string | undefined, flags: DepsFlags): string 
     const trial = resolveTrial(db, flags.trial ?? 'last');
     requireVariableCapture(trial);
     const { roots, tags } = variable === undefined ? taggedRoots(db, trial, direction) : { roots: [variableRoot(db, trial, variable, flags)], tags: undefined };
-    const graph = new LineageReader(db, trial.id).walk(roots, { direction, depth: flags.depth, control: flags.control !== false });
+    const graph = readLineage(db, trial.id, roots, { direction, depth: flags.depth, control: flags.control !== false });
     const keys = roots.map(String);
     if (format === 'json') return renderJson(graph, keys, { trial: { sequence: trial.sequence, id: trial.id }, direction, tags });
     if (format === 'dot') return renderDot(graph, keys);

@@ -1,21 +1,7 @@
 import { DEFAULT_SYSTEM_PYTHON } from '../system-python.js';
+import type { Statement } from '../graph/slice-plan.js';
 import { runAnalyser } from './analyser.js';
 
-/**
- * One top-level statement: its 1-based first and last lines, and what it may do that no recorded version shows.
- * `effect`: `random` calls into a module's random-number state (`np.random.seed(42)`, `np.random.randn(3)`),
- * `call` is a bare call whose result is dropped (run for its effect: `np.fill_diagonal(X, 0)`), `display` a bare call
- * that only shows something (`print(x)`, `df.head()`, `plt.plot(...)`).
- */
-export interface Statement {
-  first: number;
-  last: number;
-  effect: 'random' | 'call' | 'display' | null;
-  /** Names it reads. */
-  loads: string[];
-  /** Names whose methods it calls (`rng.normal()` → rng), modules left out. */
-  receivers: string[];
-}
 
 /** The statements of one cell, or null for a cell Python cannot parse (magics). */
 export type CellStatements = Statement[] | null;

@@ -123,6 +123,11 @@ export class TrialWriter {
   /** Records one executed cell (and whatever `extras` adds) in one transaction; returns its activation id. */
   recordCell(cell: CellRecord, source: string, codeHash: string, extras?: CellExtras): number {
     const componentId = this.#nextComponent++;
+    // The id-order invariant: a trial's evaluation ids come from this one counter, in recording order: a cell's
+    // activation (also its evaluation), then, in the same transaction, the versions the cell made (capture-writer.ts).
+    // So a cell holds the ids from its activation up to the next cell's, and every dependency row goes from a larger
+    // id to a smaller one: a version is recorded after what it was built from, a cell after its inputs, a cell's
+    // outputs after the cell. graph/ sweeps lineage in id order on it; test/trial-lineage.test.ts checks it on a run.
     const activationId = this.#nextEvaluation++;
     const lines = source.split('\n');
     const name = `<ipython-input-${cell.executionCount ?? 0}-${codeHash.slice(0, 12)}>`;
