@@ -95,7 +95,7 @@ export function installCode(opts: CollectorOptions): string {
 
 /**
  * `$NBPROV_FP_BUDGET`: the bytes the collector may read to fingerprint one value's content (default in
- * costs.py, 128 MiB); a value over it is marked sampled. Lets tests make "too large" small.
+ * content.py, 128 MiB); a value over it is marked sampled. Lets tests make "too large" small.
  */
 function fingerprintBudget(): { fp_budget?: number } {
   const budget = Number(process.env.NBPROV_FP_BUDGET);

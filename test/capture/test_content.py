@@ -13,12 +13,12 @@ import pandas as pd
 
 sys.path.insert(0, os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "src", "capture")))
 
-from collector import content, costs, entries  # noqa: E402
+from collector import content, entries  # noqa: E402
 from collector.values import Summaries  # noqa: E402
 from test_collector import REPR_LIMIT  # noqa: E402
 
 
-def fp(x, budget=costs.FP_BUDGET):
+def fp(x, budget=content.FP_BUDGET):
     return content.fingerprint(x, budget, np, pd)
 
 

@@ -20,6 +20,8 @@ import zlib
 from .costs import CHUNK, ITEM_COST, MAX_DEPTH, PACKED_COST, REPR_COST, Opaque, TooLarge
 from .frames import FrameFeeds
 
+FP_BUDGET = 128 << 20       # bytes read per value: a 100 MB frame fits (≈ 15-25 ms), a 1 GiB array does not
+
 NoneType = type(None)
 REPR_SCALARS = frozenset((NoneType, bool, int, float, complex, str, bytes))
 

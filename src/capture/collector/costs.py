@@ -1,9 +1,8 @@
-"""What reading a value costs against the content fingerprint's budget (see content.py).
+"""What reading a value costs against the content fingerprint's budget (content.FP_BUDGET).
 
 Each part of a value is charged the bytes zlib.crc32 would read in the time the part takes, so
 one budget in bytes bounds the time spent on any value, whatever it is made of.
 """
-FP_BUDGET = 128 << 20       # bytes read per value: a 100 MB frame fits (≈ 15-25 ms), a 1 GiB array does not
 ITEM_COST = 4096            # a container item walked in Python costs what crc32 reads in the same time
 REPR_COST = 1024            # an element hashed through the C repr of a list of scalars (~300 ns for a float)
 PACKED_COST = 96            # an element packed by array() or joined (ints, floats, strs: 20-50 ns)

@@ -123,14 +123,14 @@ class FunctionHooks:
             value = getattr(value, "__wrapped__", None)
         return None
 
-    def _call_deps(self, calls, loc, out):
+    def _call_deps(self, calls, local_names, out):
         # globals read by called notebook functions, transitively through the
         # notebook functions they read, resolved now through the last-writer map
         if not calls or not self.fn_by_code:
             return
         ns, last = self.ns, self.last
         seen = set()
-        stack = [c for c in calls if c not in loc]
+        stack = [c for c in calls if c not in local_names]
         while stack:
             c = stack.pop()
             if c in seen:
@@ -149,7 +149,7 @@ class FunctionHooks:
                 if g not in seen:
                     stack.append(g)
 
-    def _repair(self, calls, loc, done, at, base, iterations=None, kind=None):
+    def _repair(self, calls, local_names, done, at, base, iterations=None, kind=None):
         """A notebook function past its budget ran uninstrumented: version the globals it may
         write whose value no longer matches their last recorded version. base: the deps of
         the calling statement, or {function name: deps} (a loop's per-call flows)."""
@@ -157,14 +157,14 @@ class FunctionHooks:
             return
         ns = self.ns
         for c in calls:
-            if c in loc:
+            if c in local_names:
                 continue
             fi = self._fi(ns.get(c))
             if fi is None:
                 continue
             b = base.get(c, ()) if isinstance(base, dict) else base
             for g in fi.writes + fi.gmuts:
-                if g in done or g in loc:
+                if g in done or g in local_names:
                     continue
                 x = ns.get(g, MISSING)
                 if x is MISSING or isinstance(x, types.ModuleType) or not self._changed(g, x):

@@ -3,7 +3,7 @@ import builtins
 
 from IPython.core.getipython import get_ipython
 
-from .costs import FP_BUDGET
+from .content import FP_BUDGET
 from .recorder import Recorder
 from .rewriter import ME
 

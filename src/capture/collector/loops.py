@@ -19,7 +19,6 @@ import itertools
 import operator
 import types
 
-from .scan import EMPTY
 from .values import MISSING
 
 
@@ -109,7 +108,7 @@ class LoopHooks:
             self._fail(e)
 
     def _loop_summary(self, site, st):
-        L = site.loop
+        loop = site.loop
         if st.phase2:
             iters = None
             if st.h0 is not None:
@@ -119,32 +118,31 @@ class LoopHooks:
         else:
             iters = st.n
         ns = self.ns
-        if L.flows is None:
-            L.flows = L.flow.flows({n for n in L.flow.written if isinstance(ns.get(n), types.ModuleType)})
-        ctx = site.ctx
-        loc, local_deps = (EMPTY, None) if ctx is None else (ctx.locals, self.fn_local_deps.setdefault(ctx.fs, {}))
+        if loop.flows is None:
+            loop.flows = loop.flow.flows({n for n in loop.flow.written if isinstance(ns.get(n), types.ModuleType)})
+        local_names, local_deps = self._scope(site.ctx)
         conditions = []
-        self._resolve(site.cond, "condition", loc, local_deps, conditions)
+        self._resolve(site.cond, "condition", local_names, local_deps, conditions)
         cond = [(v, t) for _, v, t in conditions]
         # every dependency is resolved before the first summary version replaces a last writer
         todo = []
-        for name in L.names:
-            flow = L.flows.get(name)
+        for name in loop.names:
+            flow = loop.flows.get(name)
             if flow is None:
                 continue
-            if name in loc:      # a notebook function's local: its deps only extend
-                todo.append((name, MISSING, self._flow_deps(name, flow, loc, local_deps, cond)))
+            if name in local_names:      # a notebook function's local: its deps only extend
+                todo.append((name, MISSING, self._flow_deps(name, flow, local_names, local_deps, cond)))
                 continue
             x = ns.get(name, MISSING)
             if x is MISSING or isinstance(x, types.ModuleType):
                 continue
-            if self._changed(name, x) or (st.phase2 and name in L.static):
-                todo.append((name, x, self._flow_deps(name, flow, loc, local_deps, cond)))
+            if self._changed(name, x) or (st.phase2 and name in loop.static):
+                todo.append((name, x, self._flow_deps(name, flow, local_names, local_deps, cond)))
         bases = {}
-        for c in L.calls:
-            flow = L.flows.get(c + "()")
+        for c in loop.calls:
+            flow = loop.flows.get(c + "()")
             if flow is not None:
-                bases[c] = self._flow_resolve(flow, loc, local_deps) + conditions
+                bases[c] = self._flow_resolve(flow, local_names, local_deps) + conditions
         done = set()
         for name, x, deps in todo:
             if x is MISSING:
@@ -152,24 +150,24 @@ class LoopHooks:
             else:
                 done.add(name)
                 self._emit(name, "loop", site.pos, x, deps, iters)
-        self._repair(L.calls, loc, done, site.pos, bases, iters, "loop")
+        self._repair(loop.calls, local_names, done, site.pos, bases, iters, "loop")
 
-    def _flow_deps(self, name, flow, loc, local_deps, cond):
+    def _flow_deps(self, name, flow, local_names, local_deps, cond):
         """[(version, type)] of a summary version of name: what flows into it, resolved now.
         Its own previous version comes first: `bound` if the loop only changed the object,
         a data dependency if it re-bound the name (`m = m * 0.9` is no mutation)."""
         own, out = [], []
-        for n, v, t in self._flow_resolve(flow, loc, local_deps):
+        for n, v, t in self._flow_resolve(flow, local_names, local_deps):
             if n != name:
                 out.append((v, t))
-            elif name not in loc:
+            elif name not in local_names:
                 own.append((v, "bound" if t == "assignment" and not flow.rebound else t))
         return own + out + cond
 
-    def _flow_resolve(self, flow, loc, local_deps):
+    def _flow_resolve(self, flow, local_names, local_deps):
         # [(name, version, type)] of what a Flow reads, through the last writers now
         res = []
-        self._resolve(flow.data, "assignment", loc, local_deps, res)
-        self._call_deps(flow.calls, loc, res)
-        self._resolve(flow.control, "condition", loc, local_deps, res)
+        self._resolve(flow.data, "assignment", local_names, local_deps, res)
+        self._call_deps(flow.calls, local_names, res)
+        self._resolve(flow.control, "condition", local_names, local_deps, res)
         return res

@@ -111,12 +111,12 @@ class Recorder(LoopHooks, FunctionHooks):
 
     # -- recording
 
-    def _resolve(self, names, typ, loc, local_deps, out):
+    def _resolve(self, names, typ, local_names, local_deps, out):
         # appends (name, version, type) for each name's last writer: a notebook function's
         # local resolves through the deps its own statements gave it in this call
         last = self.last
         for n in names:
-            if n in loc:
+            if n in local_names:
                 for v, t in local_deps.get(n, ()):
                     out.append((n, v, "condition" if typ == "condition" else t))
             else:
@@ -176,23 +176,25 @@ class Recorder(LoopHooks, FunctionHooks):
     def _statement_deps(self, site, loads, calls, conditions):
         """(locals, local deps, base deps) of a statement or loop at `site`: what it loads (data), what the
         notebook functions it calls read (call), and the names its enclosing tests load (control)."""
-        ctx = site.ctx
-        if ctx is None:
-            loc, local_deps = EMPTY, None
-        else:
-            loc = ctx.locals
-            local_deps = self.fn_local_deps.setdefault(ctx.fs, {})
+        local_names, local_deps = self._scope(site.ctx)
         base = []
-        self._resolve(loads, "assignment", loc, local_deps, base)
-        self._call_deps(calls, loc, base)
+        self._resolve(loads, "assignment", local_names, local_deps, base)
+        self._call_deps(calls, local_names, base)
         for names in conditions:
-            self._resolve(names, "condition", loc, local_deps, base)
-        return loc, local_deps, base
+            self._resolve(names, "condition", local_names, local_deps, base)
+        return local_names, local_deps, base
 
-    def _changed_global(self, name, loc, local_deps, base):
+    def _scope(self, ctx):
+        # (names local to the notebook function a statement runs in, their deps in the current
+        # call); at cell level no name is local
+        if ctx is None:
+            return EMPTY, None
+        return ctx.locals, self.fn_local_deps.setdefault(ctx.fs, {})
+
+    def _changed_global(self, name, local_names, local_deps, base):
         """The value of a name a statement or loop changed, or MISSING when there is no global version to
         record: a function local only extends its local deps, and modules are not versioned."""
-        if name in loc:
+        if name in local_names:
             local_deps[name] = local_deps.get(name, []) + [(v, t) for n, v, t in base if n != name]
             return MISSING
         x = self.ns.get(name, MISSING)
@@ -201,27 +203,27 @@ class Recorder(LoopHooks, FunctionHooks):
     def _record_site(self, site, result):
         """Versions what the statement at `site` bound or changed; `result`: the value of an
         expression statement (MISSING for any other), which decides an `obj.m()` mutation."""
-        loc, local_deps, base = self._statement_deps(site, site.loads, site.calls, (site.cond,))
+        local_names, local_deps, base = self._statement_deps(site, site.loads, site.calls, (site.cond,))
         done = set()           # names versioned by this record: each gets one version
-        self._record_targets(site, loc, local_deps, base, done)
+        self._record_targets(site, local_names, local_deps, base, done)
         if site.walrus:
-            self._record_walrus(site, loc, local_deps, [(v, t) for _, v, t in base], done)
+            self._record_walrus(site, local_names, local_deps, [(v, t) for _, v, t in base], done)
         if site.muts:
-            self._record_mutations(site, loc, local_deps, base, result, done)
+            self._record_mutations(site, local_names, local_deps, base, result, done)
         if site.check:
-            self._record_changed_loads(site, loc, base, done)
-            self._repair(site.calls, loc, done, site.pos, base)
+            self._record_changed_loads(site, local_names, base, done)
+            self._repair(site.calls, local_names, done, site.pos, base)
         if site.mods:
             self.modules.imported.update(site.mods)
         if site.fn is not None and site.ctx is None:
             self._register(self.ns.get(site.targets[0][0]), site.fn)
 
-    def _record_targets(self, site, loc, local_deps, base, done):
+    def _record_targets(self, site, local_names, local_deps, base, done):
         ns = self.ns
         flat = [(v, t) for _, v, t in base]
         for name, kind, at in site.targets:
             done.add(name)
-            if name in loc:
+            if name in local_names:
                 local_deps[name] = flat
                 continue
             if kind == "del":
@@ -233,31 +235,31 @@ class Recorder(LoopHooks, FunctionHooks):
             if x is not MISSING:
                 self._emit(name, "global" if site.ctx is not None else kind, at, x, flat)
 
-    def _record_walrus(self, site, loc, local_deps, flat, done):
+    def _record_walrus(self, site, local_names, local_deps, flat, done):
         # a := target depends on what its own value reads, not on the whole statement
         for name, at, inner in site.walrus:
-            if name in loc:
+            if name in local_names:
                 local_deps[name] = flat
                 continue
             x = self.ns.get(name, MISSING)
             if x is not MISSING:
                 reads = []
-                self._resolve(inner, "assignment", loc, local_deps, reads)
-                self._resolve(site.cond, "condition", loc, local_deps, reads)
+                self._resolve(inner, "assignment", local_names, local_deps, reads)
+                self._resolve(site.cond, "condition", local_names, local_deps, reads)
                 self._emit(name, "walrus", at, x, [(v, t) for _, v, t in reads])
                 done.add(name)
 
-    def _record_mutations(self, site, loc, local_deps, base, result, done):
+    def _record_mutations(self, site, local_names, local_deps, base, result, done):
         for name, at, how, keys, own in site.muts:
             if name in done:
                 continue
             deps = base
             if own is not None:     # a mutator call depends on what it reads, not the statement
                 deps = []
-                self._resolve(own[0], "assignment", loc, local_deps, deps)
-                self._call_deps(own[1], loc, deps)
-                self._resolve(site.cond, "condition", loc, local_deps, deps)
-            x = self._changed_global(name, loc, local_deps, deps)
+                self._resolve(own[0], "assignment", local_names, local_deps, deps)
+                self._call_deps(own[1], local_names, deps)
+                self._resolve(site.cond, "condition", local_names, local_deps, deps)
+            x = self._changed_global(name, local_names, local_deps, deps)
             if x is MISSING:
                 continue
             if how == "ret" and not (result is None or result is x):
@@ -265,11 +267,11 @@ class Recorder(LoopHooks, FunctionHooks):
             done.add(name)
             self._mutation(name, at, x, deps, keys=keys)
 
-    def _record_changed_loads(self, site, loc, base, done):
+    def _record_changed_loads(self, site, local_names, base, done):
         # an object the statement only read may have been changed in place by what it called
         ns, snapshots = self.ns, self.snapshots
         for n in site.loads:
-            if n in done or n in loc:
+            if n in done or n in local_names:
                 continue
             snapshot = snapshots.get(n)
             if snapshot is None or snapshot.size is None:

@@ -15,8 +15,7 @@ import threading
 import zlib
 from dataclasses import dataclass
 
-from .content import fingerprint
-from .costs import FP_BUDGET
+from .content import FP_BUDGET, fingerprint
 from .entries import plain_repr, small_items
 from .secrets import REDACTED, SECRET_TYPES, Secrets, mask_urls, secret_name
 
