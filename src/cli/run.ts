@@ -5,7 +5,7 @@ import cliProgress, { type SingleBar } from 'cli-progress';
 import { ExitCode, formatError, NbprovError } from '../errors.js';
 // The runner (and @jupyterlab/services under it) loads only when `run` runs: other commands start faster.
 import type { RunEvents, RunResult } from '../run/types.js';
-import { CAPTURE_MODES, type CaptureMode } from '../capture/collector.js';
+import { CAPTURE_MODES, DEFAULT_CAPTURE_MODE, DEFAULT_LOOP_BUDGET, type CaptureMode } from '../limits.js';
 import { parsePort, parsePositive, collect } from './options.js';
 import { DEFAULT_SYSTEM_PYTHON } from '../system-python.js';
 import type { CommandContext, CommandResult } from './command-context.js';
@@ -59,8 +59,8 @@ export function registerRun(program: Command, context: CommandContext): void {
     .option('--timeout <seconds>', 'per-cell timeout; the kernel is interrupted, exit 3', parsePositive('--timeout'))
     .option('--startup-timeout <seconds>', 'how long to wait for the kernel to start', parsePositive('--startup-timeout'), 60)
     .option('--allow-errors', 'keep running after a cell raises and exit 0, as nbconvert does (the trial still records the failed cells)')
-    .addOption(new Option('--capture <mode>', 'what to record: cells, vars (variables and dependencies) or full (every loop iteration)').choices(CAPTURE_MODES).default('vars'))
-    .option('--loop-budget <n>', 'loop iterations / function calls recorded in detail', parsePositive('--loop-budget'), 3)
+    .addOption(new Option('--capture <mode>', 'what to record: cells, vars (variables and dependencies) or full (every loop iteration)').choices(CAPTURE_MODES).default(DEFAULT_CAPTURE_MODE))
+    .option('--loop-budget <n>', 'loop iterations / function calls recorded in detail', parsePositive('--loop-budget'), DEFAULT_LOOP_BUDGET)
     .option('--no-redact', 'store values of secret-looking variables (token, password, key...) instead of <redacted>')
     .option('-q, --quiet', 'no progress bar and no summary line')
     .option('--json', 'print the trial summary as JSON')

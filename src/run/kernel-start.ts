@@ -72,7 +72,7 @@ async function installCollector(endpoint: JupyterEndpoint, session: KernelSessio
     // A kernel runs in its own session, so the dead server's process group does not take it along.
     if (kernelPid) killQuietly(kernelPid);
   });
-  const install = await session.execute(installCode({ capture: opts.capture, loopBudget: opts.loopBudget, reprLimit: 256, redact: opts.redact }), {
+  const install = await session.execute(installCode({ capture: opts.capture, loopBudget: opts.loopBudget, redact: opts.redact }), {
     silent: true,
     userExpressions: { env: ENVIRONMENT_EXPRESSION },
     timeoutMs: 60_000,

@@ -1,7 +1,7 @@
 import type { NbprovError } from '../errors.js';
 import type { CodeCellRef } from '../notebook/load.js';
 import type { RawParameter } from '../notebook/parameters.js';
-import type { CaptureMode } from '../capture/collector.js';
+import type { CaptureMode } from '../limits.js';
 import type { TrialStatus } from '../store/trial-writer.js';
 
 /** What one `nbprov run` is asked to do: the run pipeline's input, from the command line. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
+import { REPR_LIMIT } from '../limits.js';
 import { putContent } from './content.js';
 import { codeComponentInsert } from './code-components.js';
 import { preparedOnce } from './db.js';
@@ -136,7 +137,7 @@ export class TrialWriter {
       const st = cellStatements(db);
       st.component.run(this.id, componentId, name, 'cell', 'w', 1, 0, lines.length, lines[lines.length - 1].length, this.#mainId);
       st.block.run(componentId, this.id, codeHash);
-      st.evaluation.run(this.id, activationId, cell.end, componentId, this.#mainId, cell.error ? `${cell.error.ename}: ${cell.error.evalue}`.slice(0, 256) : 'None');
+      st.evaluation.run(this.id, activationId, cell.end, componentId, this.#mainId, cell.error ? `${cell.error.ename}: ${cell.error.evalue}`.slice(0, REPR_LIMIT) : 'None');
       st.activation.run(this.id, activationId, name, cell.start, componentId);
       st.cell.run(activationId, cell.executionCount, cell.status, cell.end - cell.start, cell.outputsSummary ?? null, cell.error?.ename ?? null, cell.error?.evalue ?? null, this.id, cell.index);
       if (cell.stage) insertCellStage(db, this.id, activationId, cell.stage);
