@@ -18,6 +18,8 @@ export interface StopSignalTrap {
 export interface CommandContext {
   /** Hands over the command's result; main.ts prints it and exits with its code once the action returned. */
   reply(result: CommandResult): void;
+  /** Prints a warning on stderr at once (`nbprov: warning: …`), while the command goes on. */
+  warn(message: string): void;
   /**
    * Traps Ctrl-C, SIGTERM and SIGHUP: the first calls `onFirst` and aborts the trap's signal; a second exits at once
    * with 128 + the signal's number.

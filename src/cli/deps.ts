@@ -12,6 +12,7 @@ import { renderStages } from '../render/lineage-stages.js';
 import { renderTree } from '../render/lineage-tree.js';
 import { stdoutColors } from '../render/terminal.js';
 import { openForReading } from './db-options.js';
+import type { CommandContext } from './command-context.js';
 
 export const FORMATS = ['text', 'json', 'dot', 'mermaid'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -35,7 +36,7 @@ export interface DepsFlags {
   onWarning?: (message: string) => void;
 }
 
-export function registerDeps(program: Command): void {
+export function registerDeps(program: Command, context: CommandContext): void {
   program
     .command('deps')
     .description('how a value was built: the tree of versions, values, cells and stages it came from (or, with --forward, what was built from it)')
@@ -71,7 +72,7 @@ Examples:
     )
     .action((variable: string | undefined, flags: DepsFlags) => {
       const color = stdoutColors();
-      process.stdout.write(handler(variable, { ...flags, color, onWarning: (m) => process.stderr.write(`nbprov: warning: ${m}\n`) }));
+      context.reply({ stdout: handler(variable, { ...flags, color, onWarning: context.warn }) });
     });
 }
 

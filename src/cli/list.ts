@@ -8,8 +8,9 @@ import { renderColumns } from '../render/columns.js';
 import { formatSeconds } from '../render/durations.js';
 import { stdoutColors } from '../render/terminal.js';
 import { openForReading } from './db-options.js';
+import type { CommandContext } from './command-context.js';
 
-export function registerList(program: Command): void {
+export function registerList(program: Command, context: CommandContext): void {
   program
     .command('list')
     .description('list recorded trials, newest last')
@@ -18,7 +19,7 @@ export function registerList(program: Command): void {
     .option('--json', 'print JSON')
     .addHelpText('after', '\nExamples:\n  $ nbprov list\n  $ nbprov list experiment.ipynb --json')
     .action((notebook: string | undefined, flags: { db?: string; json?: boolean }) => {
-      process.stdout.write(handler(notebook, flags));
+      context.reply({ stdout: handler(notebook, flags) });
     });
 }
 

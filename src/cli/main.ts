@@ -71,7 +71,7 @@ Exit codes: 0 ok · 1 a cell raised · 2 usage or bad input · 3 kernel/server f
   const versionOnly = name === undefined && process.argv.some((arg) => arg === '-V' || arg === '--version');
   const wanted = name !== undefined && Object.hasOwn(COMMANDS, name) ? [COMMANDS[name]] : versionOnly ? [] : [...new Set(Object.values(COMMANDS))];
   let result: CommandResult = {};
-  const context: CommandContext = { reply: (r) => (result = r), trapStopSignals };
+  const context: CommandContext = { reply: (r) => (result = r), warn: (m) => process.stderr.write(`nbprov: warning: ${m}\n`), trapStopSignals };
   for (const register of await Promise.all(wanted.map((load) => load()))) register(program, context);
   acceptDebugEverywhere(program);
   const argv = name === 'run' ? (await import('./run.js')).pairParameterArgs(process.argv) : process.argv;

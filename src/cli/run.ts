@@ -136,8 +136,7 @@ function runAction(context: CommandContext): (notebook: string, flags: RunFlags)
     });
     const progress = flags.quiet || flags.json || !process.stderr.isTTY ? undefined : ProgressReporter.onStderr();
     try {
-      const onWarning = (message: string) => process.stderr.write(`nbprov: warning: ${message}\n`);
-      context.reply(await handler(notebook, flags, { signal: stop.signal, events: { ...progress?.events, onWarning } }));
+      context.reply(await handler(notebook, flags, { signal: stop.signal, events: { ...progress?.events, onWarning: context.warn } }));
     } finally {
       progress?.stop();
       stop.release();

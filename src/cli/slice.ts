@@ -11,6 +11,7 @@ import { serializeNotebook, writeFileAtomic } from '../notebook/write.js';
 import { recordedNotebookPath } from '../store/db.js';
 import { cellSource, resolveTrial, trialCells, trialVersionSites, type CellRow, type VersionSite } from '../store/queries.js';
 import { openForReading } from './db-options.js';
+import type { CommandContext } from './command-context.js';
 
 export interface SliceFlags {
   db?: string;
@@ -22,7 +23,7 @@ export interface SliceFlags {
   onWarning?: (message: string) => void;
 }
 
-export function registerSlice(program: Command): void {
+export function registerSlice(program: Command, context: CommandContext): void {
   program
     .command('slice')
     .description('write the minimal notebook that recomputes a variable: the cells its value was built from, in order, plus the parameters cell')
@@ -48,7 +49,7 @@ Examples:
   $ nbprov slice model@6 --trial 3 -o - | jupyter nbconvert --stdin --to script --stdout`,
     )
     .action((variable: string, flags: SliceFlags) => {
-      process.stdout.write(handler(variable, { ...flags, onWarning: (m) => process.stderr.write(`nbprov: warning: ${m}\n`) }));
+      context.reply({ stdout: handler(variable, { ...flags, onWarning: context.warn }) });
     });
 }
 

@@ -186,12 +186,13 @@ export class KernelSession {
     return { promise, stop };
   }
 
-  /** The error an execution fails with, carrying the outputs the cell showed until then as `partialOutputs`. */
+  /** The error an execution fails with; the outputs the cell showed until then stay readable by outputsBeforeFailure. */
   #withPartialOutputs(err: unknown, partialOutputs: IOutput[]): NbprovError {
-    if (err instanceof NbprovError) return Object.assign(err, { partialOutputs });
     // The library cancels the future when the kernel restarts; report the death, not the cancellation.
-    if (this.#death) return Object.assign(this.#death, { partialOutputs });
-    return new NbprovError('NBPROV_KERNEL_DIED', `lost the kernel: ${(err as Error).message}`, { cause: err });
+    const failure = err instanceof NbprovError ? err : this.#death;
+    if (!failure) return new NbprovError('NBPROV_KERNEL_DIED', `lost the kernel: ${(err as Error).message}`, { cause: err });
+    OUTPUTS_BEFORE_FAILURE.set(failure, partialOutputs);
+    return failure;
   }
 
   /**
@@ -287,4 +288,11 @@ async function withTimeout<T>(promise: Promise<T>, ms: number, message: string):
   } finally {
     clearTimeout(timer);
   }
+}
+
+const OUTPUTS_BEFORE_FAILURE = new WeakMap<NbprovError, IOutput[]>();
+
+/** What a cell showed before its execution failed with `err` (a timeout, an interrupt, the kernel's death). */
+export function outputsBeforeFailure(err: NbprovError): IOutput[] {
+  return OUTPUTS_BEFORE_FAILURE.get(err) ?? [];
 }

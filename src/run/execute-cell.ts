@@ -1,7 +1,7 @@
 import type { IOutput } from '@jupyterlab/nbformat';
 import { NbprovError } from '../errors.js';
 import type { CodeCellRef } from '../notebook/load.js';
-import type { ExecuteResult, KernelSession } from '../jupyter/kernel.js';
+import { outputsBeforeFailure, type ExecuteResult, type KernelSession } from '../jupyter/kernel.js';
 import { DRAIN_EXPRESSION, decodeExpression, expressionError, type CapturePayload } from '../capture/collector.js';
 import { stopped, throwIfAborted } from './stop.js';
 import type { RunOptions } from './types.js';
@@ -34,7 +34,7 @@ export async function executeCell(kernel: KernelSession, cell: CodeCellRef, opts
     return { kind: 'replied', result };
   } catch (err) {
     if (!(err instanceof NbprovError)) throw err;
-    return { kind: 'stopped', error: err, outputs: partialOutputsOf(err) };
+    return { kind: 'stopped', error: err, outputs: outputsBeforeFailure(err) };
   }
 }
 
@@ -68,10 +68,6 @@ async function executeInterruptibly(kernel: KernelSession, cell: CodeCellRef, op
   }
 }
 
-/** KernelSession.execute attaches the outputs a cell showed before it failed to the error it throws. */
-function partialOutputsOf(err: NbprovError): IOutput[] {
-  return (err as NbprovError & { partialOutputs?: IOutput[] }).partialOutputs ?? [];
-}
 
 /** After a failing cell the kernel skips user_expressions: fetch the partial capture with a silent execute. */
 async function drainAfterFailure(kernel: KernelSession): Promise<CapturePayload | undefined> {
