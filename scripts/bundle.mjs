@@ -27,7 +27,7 @@ await build({
   target: 'node20',
   // Left to require(): what a few commands only use (the Jupyter client, YAML and the progress bar by `run`,
   // cli-table3 by show/cells/tags), so the start-up of every query does not parse them. Bundled: commander, chalk,
-  // graphology, jsdiff (its 20 CommonJS files took 18 ms to require, bundled ~1) and better-sqlite3's JavaScript,
+  // jsdiff (its 20 CommonJS files took 18 ms to require, bundled ~1) and better-sqlite3's JavaScript,
   // which the queries need (its compiled addon is loaded from node_modules, src/store/db.ts says where).
   external: ['@jupyterlab/services', 'ws', 'yaml', 'cli-progress', 'cli-table3'],
   // the sources locate files through import.meta.url, which CommonJS spells __filename

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parsePyLiteral, pyRepr, pyToJson } from '../src/notebook/py-literal.js';
-import { castParameter } from '../src/notebook/parameters.js';
+import { castParameter } from '../src/notebook/parameter-values.js';
 
 test('Python literals parse to their own types and are written back as Python source', () => {
   const cases: [string, string][] = [

@@ -1,16 +1,14 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { CAPTURE_MODES, REPR_LIMIT, type CaptureMode } from '../limits.js';
 import { packageFile } from '../package-root.js';
 import type { CellCapture } from '../store/capture-writer.js';
 
-/** What the kernel-side collector records: `cells` (modules, files, environment only), `vars` (default), `full`. */
-export type CaptureMode = 'cells' | 'vars' | 'full';
-export const CAPTURE_MODES: readonly CaptureMode[] = ['cells', 'vars', 'full'];
+export { CAPTURE_MODES, type CaptureMode };
 
 export interface CollectorOptions {
   capture: CaptureMode;
   loopBudget: number;
-  reprLimit: number;
   redact: boolean;
 }
 
@@ -41,10 +39,18 @@ export const ENVIRONMENT_EXPRESSION = '__nbprov__.environment()';
 /**
  * The silent code that installs the collector in a fresh kernel: `bootstrap.py`, run in a globals dict of its own
  * (so no name lands in the user namespace), with the source of every other module of the collector package, since a
- * remote kernel cannot import from our directory. Reads the files on each call.
+ * remote kernel cannot import from our directory. Reads the files on each call. The config carries every limit the
+ * collector applies (src/limits.ts): it has no defaults of its own.
  */
 export function installCode(opts: CollectorOptions): string {
-  const config = JSON.stringify({ capture: opts.capture, loop_budget: opts.loopBudget, repr_limit: opts.reprLimit, redact: opts.redact, ...fingerprintBudget() });
+  const config = JSON.stringify({
+    capture: opts.capture,
+    capture_modes: CAPTURE_MODES,
+    loop_budget: opts.loopBudget,
+    repr_limit: REPR_LIMIT,
+    redact: opts.redact,
+    ...fingerprintBudget(),
+  });
   const sources: Record<string, string> = {};
   for (const file of readdirSync(COLLECTOR_DIR).filter((f) => f.endsWith('.py') && f !== BOOTSTRAP).sort()) {
     sources[file.slice(0, -'.py'.length)] = readFileSync(join(COLLECTOR_DIR, file), 'utf8');

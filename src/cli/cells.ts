@@ -4,8 +4,9 @@ import { cellStages } from '../notebook/tags.js';
 import { renderTable } from '../render/table.js';
 import { printable } from '../render/terminal.js';
 import { resolveNotebookArg } from './notebook-arg.js';
+import type { CommandContext } from './command-context.js';
 
-export function registerCells(program: Command): void {
+export function registerCells(program: Command, context: CommandContext): void {
   program
     .command('cells')
     .description("list a notebook's code cells: index (as tag commands take it), cell id, stage, first line")
@@ -13,7 +14,7 @@ export function registerCells(program: Command): void {
     .option('--json', 'print JSON')
     .addHelpText('after', '\nExamples:\n  $ nbprov cells experiment.ipynb\n  $ nbprov tag cell 3 model-scoring')
     .action((notebook: string | undefined, flags: { json?: boolean }) => {
-      process.stdout.write(handler(resolveNotebookArg(notebook), flags));
+      context.reply({ stdout: handler(resolveNotebookArg(notebook), flags) });
     });
 }
 

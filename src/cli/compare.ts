@@ -1,7 +1,7 @@
 import { relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type Database from 'better-sqlite3';
-import { NbprovError } from '../errors.js';
+import { formatError, NbprovError } from '../errors.js';
 import { projectRoot } from '../store/db.js';
 import { lastTrialNotebook, resolveTrial } from '../store/queries.js';
 import { findSweep, sweepTrialIds } from '../store/sweeps.js';
@@ -9,6 +9,7 @@ import { compareTrials, regressionsOf, TRIAL_COLUMNS, type Selection } from '../
 import { renderComparisonCsv, renderComparisonJson, renderComparisonText } from '../render/comparison-table.js';
 import { stdoutColors } from '../render/terminal.js';
 import { openForReading } from './db-options.js';
+import type { CommandContext } from './command-context.js';
 
 export interface CompareFlags {
   db?: string;
@@ -25,7 +26,7 @@ export interface CompareFlags {
   color?: boolean;
 }
 
-export function registerCompare(program: Command): void {
+export function registerCompare(program: Command, context: CommandContext): void {
   program
     .command('compare')
     .description('one row per trial with its tagged params and metrics: filter, sort, and the best value of each metric highlighted')
@@ -61,10 +62,10 @@ Examples:
     .action((trials: string[], flags: CompareFlags) => {
       const color = stdoutColors();
       const result = runCompare(trials, { ...flags, color });
-      process.stdout.write(result.output);
-      if (flags.failOnRegression && result.regressions.length) {
-        throw new NbprovError('NBPROV_REGRESSION', `regression: ${result.regressions.join('; ')}`, { hint: 'see `nbprov diff` for why a metric moved' });
-      }
+      const regression = flags.failOnRegression && result.regressions.length
+        ? new NbprovError('NBPROV_REGRESSION', `regression: ${result.regressions.join('; ')}`, { hint: 'see `nbprov diff` for why a metric moved' })
+        : undefined;
+      context.reply({ stdout: result.output, stderr: regression && formatError(regression), exitCode: regression?.exitCode });
     });
 }
 

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type Database from 'better-sqlite3';
 import { NbprovError } from '../errors.js';
-import { LineageReader, type Direction } from '../graph/lineage.js';
+import { readLineage, type Direction } from '../graph/lineage.js';
 import { parseVariableSpec, requireVariableCapture, resolveVariable } from '../graph/variables.js';
 import { resolveTrial, type TrialSummary } from '../store/queries.js';
 import { trialVariableTags } from '../store/stage-tags.js';
@@ -12,6 +12,7 @@ import { renderStages } from '../render/lineage-stages.js';
 import { renderTree } from '../render/lineage-tree.js';
 import { stdoutColors } from '../render/terminal.js';
 import { openForReading } from './db-options.js';
+import type { CommandContext } from './command-context.js';
 
 export const FORMATS = ['text', 'json', 'dot', 'mermaid'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -35,7 +36,7 @@ export interface DepsFlags {
   onWarning?: (message: string) => void;
 }
 
-export function registerDeps(program: Command): void {
+export function registerDeps(program: Command, context: CommandContext): void {
   program
     .command('deps')
     .description('how a value was built: the tree of versions, values, cells and stages it came from (or, with --forward, what was built from it)')
@@ -71,7 +72,7 @@ Examples:
     )
     .action((variable: string | undefined, flags: DepsFlags) => {
       const color = stdoutColors();
-      process.stdout.write(handler(variable, { ...flags, color, onWarning: (m) => process.stderr.write(`nbprov: warning: ${m}\n`) }));
+      context.reply({ stdout: handler(variable, { ...flags, color, onWarning: context.warn }) });
     });
 }
 
@@ -91,7 +92,7 @@ export function handler(variable: string | undefined, flags: DepsFlags): string 
     const trial = resolveTrial(db, flags.trial ?? 'last');
     requireVariableCapture(trial);
     const { roots, tags } = variable === undefined ? taggedRoots(db, trial, direction) : { roots: [variableRoot(db, trial, variable, flags)], tags: undefined };
-    const graph = new LineageReader(db, trial.id).walk(roots, { direction, depth: flags.depth, control: flags.control !== false });
+    const graph = readLineage(db, trial.id, roots, { direction, depth: flags.depth, control: flags.control !== false });
     const keys = roots.map(String);
     if (format === 'json') return renderJson(graph, keys, { trial: { sequence: trial.sequence, id: trial.id }, direction, tags });
     if (format === 'dot') return renderDot(graph, keys);

@@ -1,12 +1,13 @@
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
-import { NbprovError } from '../errors.js';
+import { formatError, NbprovError } from '../errors.js';
 import { resolveTrial } from '../store/queries.js';
 import { diffTrials, parseSections, regressions, SECTIONS } from '../compare/trial-diff.js';
 import { formatSigned } from '../python-text.js';
 import { renderDiffText } from '../render/diff-text.js';
 import { stdoutColors } from '../render/terminal.js';
 import { openForReading } from './db-options.js';
+import type { CommandContext } from './command-context.js';
 
 export interface DiffFlags {
   db?: string;
@@ -19,7 +20,7 @@ export interface DiffFlags {
   onWarning?: (message: string) => void;
 }
 
-export function registerDiff(program: Command): void {
+export function registerDiff(program: Command, context: CommandContext): void {
   program
     .command('diff')
     .description('what changed between two trials, and why each metric moved: the changed parameters, cells, files and modules in its lineage')
@@ -52,11 +53,11 @@ Examples:
     )
     .action((a: string, b: string, flags: DiffFlags) => {
       const color = stdoutColors();
-      const result = runDiff(a, b, { ...flags, color, onWarning: (m) => process.stderr.write(`nbprov: warning: ${m}\n`) });
-      process.stdout.write(result.output);
-      if (flags.failOnRegression && result.regressions.length) {
-        throw new NbprovError('NBPROV_REGRESSION', `regression: ${result.regressions.join('; ')}`, { hint: 'the Why section lists what changed in each metric\'s lineage' });
-      }
+      const result = runDiff(a, b, { ...flags, color, onWarning: context.warn });
+      const regression = flags.failOnRegression && result.regressions.length
+        ? new NbprovError('NBPROV_REGRESSION', `regression: ${result.regressions.join('; ')}`, { hint: 'the Why section lists what changed in each metric\'s lineage' })
+        : undefined;
+      context.reply({ stdout: result.output, stderr: regression && formatError(regression), exitCode: regression?.exitCode });
     });
 }
 

@@ -10,8 +10,9 @@ import { stdoutColors } from '../render/terminal.js';
 import { openForReading } from './db-options.js';
 import { NbprovError } from '../errors.js';
 import { findSweep, sweepTrialIds } from '../store/sweeps.js';
+import type { CommandContext } from './command-context.js';
 
-export function registerList(program: Command): void {
+export function registerList(program: Command, context: CommandContext): void {
   program
     .command('list')
     .description('list recorded trials, newest last')
@@ -21,7 +22,7 @@ export function registerList(program: Command): void {
     .option('--json', 'print JSON')
     .addHelpText('after', '\nExamples:\n  $ nbprov list\n  $ nbprov list experiment.ipynb --json\n  $ nbprov list --sweep last')
     .action((notebook: string | undefined, flags: ListFlags) => {
-      process.stdout.write(handler(notebook, flags));
+      context.reply({ stdout: handler(notebook, flags) });
     });
 }
 

@@ -1,8 +1,9 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, formatError, NbprovError } from '../errors.js';
 import { NBPROV_VERSION } from '../version.js';
+import type { CommandContext, CommandResult, StopSignalTrap } from './command-context.js';
 
-type Register = (program: Command) => void;
+type Register = (program: Command, context: CommandContext) => void;
 
 // Each command's module (and what it imports: SQLite, the Jupyter client, renderers) loads only when that command
 // runs; the top-level help, `help CMD` and an unknown command load them all. Start-up is most of a query's time.
@@ -69,15 +70,39 @@ Exit codes: 0 ok · 1 a cell raised · 2 usage or bad input · 3 kernel/server f
   const name = process.argv.slice(2).find((arg) => !arg.startsWith('-'));
   const versionOnly = name === undefined && process.argv.some((arg) => arg === '-V' || arg === '--version');
   const wanted = name !== undefined && Object.hasOwn(COMMANDS, name) ? [COMMANDS[name]] : versionOnly ? [] : [...new Set(Object.values(COMMANDS))];
-  for (const register of await Promise.all(wanted.map((load) => load()))) register(program);
+  let result: CommandResult = {};
+  const context: CommandContext = { reply: (r) => (result = r), warn: (m) => process.stderr.write(`nbprov: warning: ${m}\n`), trapStopSignals };
+  for (const register of await Promise.all(wanted.map((load) => load()))) register(program, context);
   acceptDebugEverywhere(program);
   const argv = name === 'run' ? (await import('./run.js')).pairParameterArgs(process.argv) : process.argv;
   try {
     await program.parseAsync(argv);
   } catch (err) {
-    process.exitCode = report(err, program.opts().debug === true || process.argv.includes('--debug'));
+    return report(err, program.opts().debug === true || process.argv.includes('--debug'));
   }
-  return Number(process.exitCode ?? 0);
+  if (result.stderr) process.stderr.write(result.stderr);
+  if (result.stdout) process.stdout.write(result.stdout);
+  return result.exitCode ?? ExitCode.ok;
+}
+
+const STOP_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: ExitCode.interrupted, SIGTERM: ExitCode.terminated, SIGHUP: ExitCode.hangup };
+
+/** See CommandContext.trapStopSignals. */
+function trapStopSignals(onFirst: (signal: NodeJS.Signals) => void): StopSignalTrap {
+  const abort = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (abort.signal.aborted) process.exit(STOP_EXIT[signal]);
+    onFirst(signal);
+    abort.abort(signal);
+  };
+  const signals = Object.keys(STOP_EXIT) as NodeJS.Signals[];
+  for (const signal of signals) process.on(signal, onSignal);
+  return {
+    signal: abort.signal,
+    release: () => {
+      for (const signal of signals) process.off(signal, onSignal);
+    },
+  };
 }
 
 /** `--debug` also after the command (`nbprov run nb.ipynb --debug`): main reads it from argv, commands ignore it. */

@@ -4,10 +4,11 @@ import { Command, Option } from 'commander';
 import cliProgress, { type SingleBar } from 'cli-progress';
 import { ExitCode, formatError, NbprovError } from '../errors.js';
 // The runner (and @jupyterlab/services under it) loads only when `run` runs: other commands start faster.
-import type { RunEvents, RunResult } from '../run/runner.js';
-import { CAPTURE_MODES, type CaptureMode } from '../capture/collector.js';
+import type { RunEvents, RunResult } from '../run/types.js';
+import { CAPTURE_MODES, DEFAULT_CAPTURE_MODE, DEFAULT_LOOP_BUDGET, type CaptureMode } from '../limits.js';
 import { parsePort, parsePositive, collect } from './options.js';
 import { DEFAULT_SYSTEM_PYTHON } from '../system-python.js';
+import type { CommandContext, CommandResult } from './command-context.js';
 
 interface RunFlags {
   output?: string;
@@ -35,7 +36,7 @@ interface RunFlags {
   injectAfter?: string;
 }
 
-export function registerRun(program: Command): void {
+export function registerRun(program: Command, context: CommandContext): void {
   program
     .command('run')
     .description('execute a notebook through a Jupyter server and record the run as a trial')
@@ -58,8 +59,8 @@ export function registerRun(program: Command): void {
     .option('--timeout <seconds>', 'per-cell timeout; the kernel is interrupted, exit 3', parsePositive('--timeout'))
     .option('--startup-timeout <seconds>', 'how long to wait for the kernel to start', parsePositive('--startup-timeout'), 60)
     .option('--allow-errors', 'keep running after a cell raises and exit 0, as nbconvert does (the trial still records the failed cells)')
-    .addOption(new Option('--capture <mode>', 'what to record: cells, vars (variables and dependencies) or full (every loop iteration)').choices(CAPTURE_MODES).default('vars'))
-    .option('--loop-budget <n>', 'loop iterations / function calls recorded in detail', parsePositive('--loop-budget'), 3)
+    .addOption(new Option('--capture <mode>', 'what to record: cells, vars (variables and dependencies) or full (every loop iteration)').choices(CAPTURE_MODES).default(DEFAULT_CAPTURE_MODE))
+    .option('--loop-budget <n>', 'loop iterations / function calls recorded in detail', parsePositive('--loop-budget'), DEFAULT_LOOP_BUDGET)
     .option('--no-redact', 'store values of secret-looking variables (token, password, key...) instead of <redacted>')
     .option('-q, --quiet', 'no progress bar and no summary line')
     .option('--json', 'print the trial summary as JSON')
@@ -76,79 +77,71 @@ Examples:
 
 Exit codes: 0 all cells ok (or --allow-errors) · 1 a cell raised · 2 bad notebook/options · 3 kernel died, timed out or server failed · 130 Ctrl-C · 143 SIGTERM · 129 SIGHUP`,
     )
-    .action(async (notebook: string, flags: RunFlags) => {
-      process.exitCode = await handler(notebook, flags);
-    });
+    .action(runAction(context));
 }
 
-const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-const STOP_EXIT: Record<NodeJS.Signals, number> = { SIGINT: ExitCode.interrupted, SIGTERM: ExitCode.terminated, SIGHUP: ExitCode.hangup } as Record<NodeJS.Signals, number>;
-
-/** Runs the notebook, reports, and returns the exit code. */
-export async function handler(notebook: string, flags: RunFlags): Promise<number> {
-  const [{ runNotebook }, { readParametersFile }] = await Promise.all([import('../run/runner.js'), import('../notebook/parameters.js')]);
+/**
+ * Runs the notebook as a trial and returns the summary to print and the exit code. `live.events` hears of progress
+ * and warnings as they happen; aborting `live.signal` interrupts the run.
+ */
+export async function handler(notebook: string, flags: RunFlags, live: { signal?: AbortSignal; events?: RunEvents } = {}): Promise<CommandResult> {
+  const [{ runNotebook }, { readParametersFile }] = await Promise.all([import('../run/runner.js'), import('../notebook/parameter-file.js')]);
   if (flags.server && flags.port !== undefined) throw new NbprovError('NBPROV_USAGE', '--port is the private server\'s port; it cannot be used with --server', { hint: 'put the port in the --server URL' });
   const token = flags.server ? readToken(flags.tokenFile) : undefined;
   const headers = parseHeaders(flags.header);
   if (flags.server && /^http:\/\//.test(flags.server) && !isLoopback(flags.server)) {
-    process.stderr.write(`nbprov: warning: ${flags.server} is not TLS; the token travels in clear text\n`);
+    live.events?.onWarning?.(`${flags.server} is not TLS; the token travels in clear text`);
   }
   const parameters = [
     ...(flags.parameterFile ? Object.entries(readParametersFile(flags.parameterFile)).map(([name, value]) => ({ name, value, fromFile: true as const })) : []),
     ...flags.parameter.map((pair) => ({ ...splitPair(pair), raw: false })),
     ...flags.parameterRaw.map((pair) => ({ ...splitPair(pair), raw: true })),
   ];
-  // SIGTERM (timeout, CI cancellation, docker stop) and SIGHUP stop a run as Ctrl-C does: the kernel is interrupted,
-  // the trial closed and -o written; a second signal quits at once.
-  const abort = new AbortController();
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (!abort.signal.aborted) {
+  const result = await runNotebook({
+    notebook,
+    parameters,
+    strictParameters: flags.strict,
+    injectAfter: flags.injectAfter,
+    parameterFile: flags.parameterFile,
+    db: flags.db,
+    kernel: flags.kernel,
+    server: flags.server,
+    token,
+    headers,
+    jupyter: flags.jupyter,
+    python: flags.python,
+    port: flags.port,
+    cwd: flags.cwd,
+    output: flags.output,
+    timeoutSec: flags.timeout,
+    startupTimeoutSec: flags.startupTimeout,
+    allowErrors: flags.allowErrors === true,
+    capture: flags.capture,
+    loopBudget: flags.loopBudget,
+    redact: flags.redact,
+    command: recordedCommand(),
+    ...live,
+  });
+  return { ...report(result, flags), exitCode: exitCodeOf(result) };
+}
+
+/** The action of `run`: a handler that stops gracefully on signals, with a progress bar on a terminal. */
+function runAction(context: CommandContext): (notebook: string, flags: RunFlags) => Promise<void> {
+  return async (notebook, flags) => {
+    // SIGTERM (timeout, CI cancellation, docker stop) and SIGHUP stop a run as Ctrl-C does: the kernel is
+    // interrupted, the trial closed and -o written; a second signal quits at once (the private server watches
+    // nbprov's pid and shuts itself and its kernel down).
+    const stop = context.trapStopSignals((signal) => {
       process.stderr.write(`\nnbprov: interrupting the kernel (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again to quit at once)\n`);
-      abort.abort(signal);
-    } else {
-      // The private server watches our pid and shuts itself and its kernel down.
-      process.exit(STOP_EXIT[signal]);
+    });
+    const progress = flags.quiet || flags.json || !process.stderr.isTTY ? undefined : ProgressReporter.onStderr();
+    try {
+      context.reply(await handler(notebook, flags, { signal: stop.signal, events: { ...progress?.events, onWarning: context.warn } }));
+    } finally {
+      progress?.stop();
+      stop.release();
     }
   };
-  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
-  const progress = flags.quiet || flags.json || !process.stderr.isTTY ? undefined : new ProgressReporter(new cliProgress.SingleBar(
-    { format: ' {bar} {value}/{total} cells | {duration_formatted} | {line}', stream: process.stderr, hideCursor: true, clearOnComplete: true },
-    cliProgress.Presets.shades_classic,
-  ));
-  try {
-    const result = await runNotebook({
-      notebook,
-      parameters,
-      strictParameters: flags.strict,
-      injectAfter: flags.injectAfter,
-      parameterFile: flags.parameterFile,
-      db: flags.db,
-      kernel: flags.kernel,
-      server: flags.server,
-      token,
-      headers,
-      jupyter: flags.jupyter,
-      python: flags.python,
-      port: flags.port,
-      cwd: flags.cwd,
-      output: flags.output,
-      timeoutSec: flags.timeout,
-      startupTimeoutSec: flags.startupTimeout,
-      allowErrors: flags.allowErrors === true,
-      capture: flags.capture,
-      loopBudget: flags.loopBudget,
-      redact: flags.redact,
-      command: recordedCommand(),
-      events: { ...progress?.events, onWarning: (message) => process.stderr.write(`nbprov: warning: ${message}\n`) },
-      signal: abort.signal,
-    });
-    progress?.stop();
-    report(result, flags);
-    return exitCodeOf(result);
-  } finally {
-    progress?.stop();
-    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
-  }
 }
 
 function exitCodeOf(result: RunResult): number {
@@ -157,21 +150,21 @@ function exitCodeOf(result: RunResult): number {
   return result.error?.exitCode ?? ExitCode.cellFailed;
 }
 
-function report(result: RunResult, flags: RunFlags): void {
+/** What `run` prints: the JSON summary, or what stopped the trial (stderr) and its summary line (stdout). */
+function report(result: RunResult, flags: RunFlags): { stdout?: string; stderr?: string } {
   if (flags.json) {
     const { error, ...rest } = result;
-    process.stdout.write(JSON.stringify({ ...rest, error: error ? { code: error.code, message: error.message } : null }, null, 2) + '\n');
-    return;
+    return { stdout: JSON.stringify({ ...rest, error: error ? { code: error.code, message: error.message } : null }, null, 2) + '\n' };
   }
   // As main.ts prints thrown errors: a lost private server's log tail goes under the hint.
-  if (result.error) process.stderr.write(formatError(result.error));
-  if (flags.quiet) return;
+  const stderr = result.error ? formatError(result.error) : undefined;
+  if (flags.quiet) return { stderr };
   const ok = `${result.cellsOk}/${result.cellsTotal} cells ok`;
   const expected = result.cellsFailedExpected ? ` (${result.cellsFailedExpected} expected)` : '';
   const failed = result.cellsFailed ? `, ${result.cellsFailed} failed${expected}` : '';
   const skipped = result.cellsSkipped ? `, ${result.cellsSkipped} skipped` : '';
   const recorder = result.recorderErrors ? `, ${result.recorderErrors} recorder errors` : '';
-  process.stdout.write(`trial ${result.sequence} (${result.trialId.slice(0, 8)}) ${result.status}: ${ok}${failed}${skipped}${recorder}, ${result.seconds.toFixed(2)} s\n`);
+  return { stderr, stdout: `trial ${result.sequence} (${result.trialId.slice(0, 8)}) ${result.status}: ${ok}${failed}${skipped}${recorder}, ${result.seconds.toFixed(2)} s\n` };
 }
 
 /** `-p NAME VALUE` arrives as `NAME=VALUE` (see pairParameterArgs). */
@@ -251,6 +244,12 @@ class ProgressReporter {
   #started = false;
   constructor(bar: SingleBar) {
     this.#bar = bar;
+  }
+  static onStderr(): ProgressReporter {
+    return new ProgressReporter(new cliProgress.SingleBar(
+      { format: ' {bar} {value}/{total} cells | {duration_formatted} | {line}', stream: process.stderr, hideCursor: true, clearOnComplete: true },
+      cliProgress.Presets.shades_classic,
+    ));
   }
   readonly events: RunEvents = {
     onStart: ({ cells }) => {

@@ -9,6 +9,7 @@ import { formatSeconds } from '../render/durations.js';
 import { renderTable } from '../render/table.js';
 import { printable } from '../render/terminal.js';
 import { openForReading } from './db-options.js';
+import type { CommandContext } from './command-context.js';
 
 interface ShowFlags {
   db?: string;
@@ -16,7 +17,7 @@ interface ShowFlags {
   code?: boolean;
 }
 
-export function registerShow(program: Command): void {
+export function registerShow(program: Command, context: CommandContext): void {
   program
     .command('show')
     .description('show one trial: header, environment and one row per cell')
@@ -26,7 +27,7 @@ export function registerShow(program: Command): void {
     .option('--json', 'print JSON')
     .addHelpText('after', '\nExamples:\n  $ nbprov show\n  $ nbprov show 3 --code\n  $ nbprov show last~1 --json')
     .action((trial: string, flags: ShowFlags) => {
-      process.stdout.write(handler(trial, flags));
+      context.reply({ stdout: handler(trial, flags) });
     });
 }
 

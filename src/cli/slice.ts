@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, relative } from 'node:path';
 import type { Command } from 'commander';
-import { LineageReader } from '../graph/lineage.js';
 import { planSlice, type KeptStatement, type RanCell } from '../graph/slice-plan.js';
+import { SliceLineage } from '../graph/trial-lineage.js';
 import { parseVariableSpec, requireVariableCapture, resolveVariable } from '../graph/variables.js';
 import { loadNotebook } from '../notebook/load.js';
 import { sliceNotebook } from '../notebook/slice.js';
@@ -11,6 +11,7 @@ import { serializeNotebook, writeFileAtomic } from '../notebook/write.js';
 import { recordedNotebookPath } from '../store/db.js';
 import { cellSource, resolveTrial, trialCells, trialVersionSites, type CellRow, type VersionSite } from '../store/queries.js';
 import { openForReading } from './db-options.js';
+import type { CommandContext } from './command-context.js';
 
 export interface SliceFlags {
   db?: string;
@@ -22,7 +23,7 @@ export interface SliceFlags {
   onWarning?: (message: string) => void;
 }
 
-export function registerSlice(program: Command): void {
+export function registerSlice(program: Command, context: CommandContext): void {
   program
     .command('slice')
     .description('write the minimal notebook that recomputes a variable: the cells its value was built from, in order, plus the parameters cell')
@@ -48,7 +49,7 @@ Examples:
   $ nbprov slice model@6 --trial 3 -o - | jupyter nbconvert --stdin --to script --stdout`,
     )
     .action((variable: string, flags: SliceFlags) => {
-      process.stdout.write(handler(variable, { ...flags, onWarning: (m) => process.stderr.write(`nbprov: warning: ${m}\n`) }));
+      context.reply({ stdout: handler(variable, { ...flags, onWarning: context.warn }) });
     });
 }
 
@@ -61,10 +62,10 @@ export function handler(variable: string, flags: SliceFlags): string {
     const spec = parseVariableSpec(variable);
     const root = resolveVariable(db, trial, spec);
     if (root.warning) flags.onWarning?.(root.warning);
-    const reader = new LineageReader(db, trial.id);
+    const lineage = new SliceLineage(db, trial.id);
     const cells = trialCells(db, trial.id);
     const sourceOf = (hash: string) => cellSource(dirname(dbPath), hash);
-    const chosen = choose(reader, trialVersionSites(db, trial.id), root.evaluationId, cells, sourceOf, flags);
+    const chosen = choose(lineage, trialVersionSites(db, trial.id), root.evaluationId, cells, sourceOf, flags);
     const notebookPath = recordedNotebookPath(dbPath, trial.notebook);
     const original = notebookPath && existsSync(notebookPath) ? loadNotebook(notebookPath).content : null;
     if (!original) flags.onWarning?.(`${notebookPath ?? trial.notebook} is ${notebookPath ? 'gone' : 'outside the project'}: the slice is rebuilt from the content store, with default metadata`);
@@ -110,7 +111,7 @@ interface Chosen {
  * The cells (or, with --statements, the statements) that recompute `root`: its ancestry plus what may change it
  * unseen (see planSlice). Falls back to whole cells, with a warning, when a needed cell cannot be parsed.
  */
-function choose(reader: LineageReader, versions: VersionSite[], root: number, cells: CellRow[], sourceOf: (hash: string) => string | undefined, flags: SliceFlags): Chosen {
+function choose(lineage: SliceLineage, versions: VersionSite[], root: number, cells: CellRow[], sourceOf: (hash: string) => string | undefined, flags: SliceFlags): Chosen {
   const ran = cells.filter((c) => c.activationId !== null);
   const rootActivation = versions.find((v) => v.evaluationId === root)?.activationId;
   const analysed = ran.slice(0, ran.findIndex((c) => c.activationId === rootActivation) + 1);
@@ -118,10 +119,10 @@ function choose(reader: LineageReader, versions: VersionSite[], root: number, ce
   const parsed = topLevelStatements(sources.map((s) => s ?? ''));
   if (!parsed) {
     flags.onWarning?.(`cannot run python3 to read the cells' statements: ${flags.statements ? 'slicing whole cells; ' : ''}side effects nbprov cannot see were not looked for`);
-    return { activations: reader.neededActivations([root]), sideEffects: '', mayDiffer: ['python3 could not be run to look for side effects nbprov cannot see'] };
+    return { activations: lineage.neededActivations([root]), sideEffects: '', mayDiffer: ['python3 could not be run to look for side effects nbprov cannot see'] };
   }
   const ranCells: RanCell[] = ran.map((c, i) => ({ index: c.index, activationId: c.activationId!, statements: i < analysed.length && sources[i] !== undefined ? parsed[i] : null }));
-  const plan = planSlice(reader, root, ranCells, versions);
+  const plan = planSlice(lineage, root, ranCells, versions);
   const unchecked = (kept: Set<number>) => {
     const unknown = ranCells.filter((c) => plan.unchecked.includes(c.index) && !kept.has(c.activationId)).map((c) => c.index);
     return unknown.length ? [`cell${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')} did not parse as Python (magics?), so what ${unknown.length === 1 ? 'it changes' : 'they change'} is unknown`] : [];
@@ -145,9 +146,9 @@ function choose(reader: LineageReader, versions: VersionSite[], root: number, ce
   }
   // A cell kept for a side effect runs whole: the versions it makes pull in their own ancestry too.
   const inHidden = versions.filter((v) => v.activationId !== null && plan.hiddenActivations.has(v.activationId)).map((v) => v.evaluationId);
-  const activations = reader.neededActivations([...plan.roots, ...inHidden]);
+  const activations = lineage.neededActivations([...plan.roots, ...inHidden]);
   for (const a of plan.hiddenActivations) activations.add(a);
-  const withoutEffects = reader.neededActivations([root]);
+  const withoutEffects = lineage.neededActivations([root]);
   const added = ranCells.filter((c) => activations.has(c.activationId) && !withoutEffects.has(c.activationId)).map((c) => c.index);
   return { activations, sideEffects: added.length ? `cell${added.length === 1 ? '' : 's'} ${added.join(', ')}` : '', mayDiffer: unchecked(activations) };
 }

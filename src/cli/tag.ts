@@ -13,13 +13,28 @@ import {
 import { renderTable } from '../render/table.js';
 import { printable } from '../render/terminal.js';
 import { resolveNotebookArg } from './notebook-arg.js';
+import type { CommandContext } from './command-context.js';
 
 interface TagFlags {
   notebook?: string;
   db?: string;
 }
 
-export function registerTag(program: Command): void {
+export function registerTag(program: Command, context: CommandContext): void {
+  const reply = (stdout: string) => context.reply({ stdout });
+  registerTagCommand(program, reply);
+  registerUntagCommand(program, reply);
+  program
+    .command('tags')
+    .description("list a notebook's stage and variable tags")
+    .argument('[notebook]', 'the notebook (default: the only .ipynb here)')
+    .option('--json', 'print JSON')
+    .action((notebook: string | undefined, flags: { json?: boolean }) => {
+      reply(listTags(resolveNotebookArg(notebook), flags));
+    });
+}
+
+function registerTagCommand(program: Command, reply: (stdout: string) => void): void {
   const tag = program.command('tag').description('tag a cell with a stage, or a variable as a hyperparameter or metric (in the notebook, and in recorded trials)');
   tag
     .command('cell')
@@ -31,7 +46,7 @@ export function registerTag(program: Command): void {
     .option('--db <path>', 'database whose earlier trials get the tag too (default: beside the notebook)')
     .addHelpText('after', '\nExamples:\n  $ nbprov tag cell 3 model-scoring\n  $ nbprov tag cell 2 parameters\n  $ nbprov tag cell 5 metrics experiment.ipynb\n  $ nbprov tag cell a1b2c3 hyperparameter-search --notebook experiment.ipynb')
     .action((cell: string, stage: string, notebook: string | undefined, flags: TagFlags) => {
-      process.stdout.write(tagCell(cell, stage, resolveNotebookArg(notebook, flags.notebook), flags));
+      reply(tagCell(cell, stage, resolveNotebookArg(notebook, flags.notebook), flags));
     });
   tag
     .command('var')
@@ -43,9 +58,11 @@ export function registerTag(program: Command): void {
     .option('--db <path>', 'database whose earlier trials get the tag too (default: beside the notebook)')
     .addHelpText('after', '\nExamples:\n  $ nbprov tag var accuracy metric:max\n  $ nbprov tag var n_trees param\n\nOr in the notebook: accuracy = accuracy_score(y_test, pred)  # nbprov: metric:max')
     .action((name: string, kind: string, notebook: string | undefined, flags: TagFlags) => {
-      process.stdout.write(tagVar(name, kind, resolveNotebookArg(notebook, flags.notebook), flags));
+      reply(tagVar(name, kind, resolveNotebookArg(notebook, flags.notebook), flags));
     });
+}
 
+function registerUntagCommand(program: Command, reply: (stdout: string) => void): void {
   const untag = program.command('untag').description('remove a stage or variable tag (from the notebook and recorded trials)');
   untag
     .command('cell')
@@ -58,7 +75,7 @@ export function registerTag(program: Command): void {
     .action((cell: string, tagName: string | undefined, notebook: string | undefined, flags: TagFlags) => {
       // `untag cell 6 experiment.ipynb`: the one optional argument is the notebook
       if (tagName?.endsWith('.ipynb') && notebook === undefined) [tagName, notebook] = [undefined, tagName];
-      process.stdout.write(untagCell(cell, resolveNotebookArg(notebook, flags.notebook), flags, tagName));
+      reply(untagCell(cell, resolveNotebookArg(notebook, flags.notebook), flags, tagName));
     });
   untag
     .command('var')
@@ -67,16 +84,7 @@ export function registerTag(program: Command): void {
     .option('--notebook <path>', 'the notebook')
     .option('--db <path>', 'database file')
     .action((name: string, notebook: string | undefined, flags: TagFlags) => {
-      process.stdout.write(untagVar(name, resolveNotebookArg(notebook, flags.notebook), flags));
-    });
-
-  program
-    .command('tags')
-    .description("list a notebook's stage and variable tags")
-    .argument('[notebook]', 'the notebook (default: the only .ipynb here)')
-    .option('--json', 'print JSON')
-    .action((notebook: string | undefined, flags: { json?: boolean }) => {
-      process.stdout.write(listTags(resolveNotebookArg(notebook), flags));
+      reply(untagVar(name, resolveNotebookArg(notebook, flags.notebook), flags));
     });
 }
 

@@ -1,10 +1,9 @@
 import type Database from 'better-sqlite3';
-import { readLineageEdges } from '../store/lineage-edges.js';
+import { TrialLineage, type Ancestry } from '../graph/trial-lineage.js';
 import { cellSource } from '../store/queries.js';
 import { importVersions, lastVersionsBefore, versionsOfNames } from '../store/versions.js';
 import { codeChange, pairIndex, type CellPair } from './cell-match.js';
 import { changedFiles, firstReads, type FileTouch, type Reach } from './file-reads.js';
-import { TrialLineage, type Ancestry } from './lineage.js';
 import { unreachedModule, type SnapshotCell, type TrialSnapshot } from './trial-snapshot.js';
 import { recordedValue, sameValue, valueView, type RecordedValue, type ValueView, type Verdict } from './values.js';
 
@@ -90,7 +89,7 @@ export function readWhySide(db: Database.Database, dbDir: string, snapshot: Tria
     const names = namesRead(cellSource(dbDir, cell.codeHash) ?? '');
     return lastVersionsBefore(db, id, cell.activationId ?? Number.MAX_SAFE_INTEGER, names);
   };
-  return { snapshot, lineage: new TrialLineage(readLineageEdges(db, id), activations), paramVersions, imports, cellInputs };
+  return { snapshot, lineage: TrialLineage.read(db, id, activations), paramVersions, imports, cellInputs };
 }
 
 /**

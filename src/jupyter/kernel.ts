@@ -1,10 +1,9 @@
 import type { IOutput } from '@jupyterlab/nbformat';
-import { KernelMessage, type Kernel, type ServerConnection } from '@jupyterlab/services';
-import { KernelConnection } from '@jupyterlab/services/lib/kernel/default.js';
-import * as restapi from '@jupyterlab/services/lib/kernel/restapi.js';
+import { KernelConnection, KernelMessage, type Kernel, type ServerConnection } from '@jupyterlab/services';
 import { NbprovError } from '../errors.js';
 import type { JupyterEndpoint } from './server.js';
 import { DisplayRegistry, OutputCollector } from './outputs.js';
+import { callServer, isObject } from './rest.js';
 import { SERVER_SILENCE_LIMIT_MS, watchServer } from './server-watch.js';
 
 // @jupyterlab/services reconnects after a server-side auto-restart in a fire-and-forget promise
@@ -26,10 +25,7 @@ export interface ExecuteOptions {
   cellId?: string;
   timeoutMs?: number;
   silent?: boolean;
-  storeHistory?: boolean;
   userExpressions?: Record<string, string>;
-  /** Called whenever the cell's outputs change (live progress). */
-  onOutput?: (outputs: IOutput[]) => void;
 }
 
 export interface ExecuteResult {
@@ -60,24 +56,7 @@ export class KernelSession {
     kernel.statusChanged.connect((_, status) => {
       if (status === 'restarting' || status === 'autorestarting' || status === 'dead') this.#die(`kernel ${status === 'dead' ? 'died' : 'died and the server restarted it'}`);
     });
-    const lost = (why: string) =>
-      this.fail(new NbprovError('NBPROV_SERVER', `lost the connection to the Jupyter server at ${settings.baseUrl} (${why})`, { hint: 'is the server still running and reachable?' }));
-    let watching = false;
-    let reconnecting = false;
-    kernel.connectionStatusChanged.connect((_, status) => {
-      if (status === 'connecting') reconnecting = true;
-      if (status === 'connected' && reconnecting) {
-        reconnecting = false;
-        for (const listener of this.#onReconnect) listener();
-      }
-      // The websocket dropped and the library is reconnecting: find out whether the server is still there.
-      if (status === 'connecting' && !watching) {
-        watching = true;
-        const done = () => this.#death !== undefined || kernel.isDisposed || kernel.connectionStatus === 'connected';
-        void watchServer(settings, `api/kernels/${encodeURIComponent(kernel.id)}`, done, () => lost(`no answer for ${SERVER_SILENCE_LIMIT_MS / 1000} s`)).finally(() => (watching = false));
-      }
-      if (status === 'disconnected' && !kernel.isDisposed) lost('the websocket could not reconnect');
-    });
+    this.#watchConnection(settings);
     // @jupyterlab/services routes an update_display_data to the future of the cell that first showed the
     // display, which is gone once that cell finished: take every update from the connection instead.
     kernel.iopubMessage.connect((_, msg) => this.#displays.handle(msg));
@@ -86,13 +65,8 @@ export class KernelSession {
 
   /** Starts a kernel and waits for its kernel_info_reply; throws NBPROV_KERNEL_DIED on timeout. */
   static async start(endpoint: JupyterEndpoint, opts: StartKernelOptions): Promise<KernelSession> {
-    const body: Record<string, unknown> = { name: opts.name };
-    if (opts.path !== undefined) {
-      body.path = opts.path;
-      body.env = { KERNEL_WORKING_DIR: opts.path };
-    }
     const model = await withTimeout(
-      restapi.startNew(body as restapi.IKernelOptions, endpoint.settings),
+      startKernel(endpoint, opts),
       opts.startupTimeoutMs,
       `kernel '${opts.name}' did not start within ${opts.startupTimeoutMs / 1000} s`,
     );
@@ -111,76 +85,20 @@ export class KernelSession {
     return session;
   }
 
-  get id(): string {
-    return this.#kernel.id;
-  }
-
   /** Executes code and resolves when both execute_reply and IOPub idle arrived. */
   async execute(code: string, opts: ExecuteOptions = {}): Promise<ExecuteResult> {
     if (this.#death) throw this.#death;
     const timing: Record<string, string> = {};
     const collector = new OutputCollector(this.#displays);
-    const future = this.#kernel.requestExecute(
-      {
-        code,
-        silent: opts.silent ?? false,
-        store_history: opts.storeHistory ?? !opts.silent,
-        allow_stdin: false,
-        stop_on_error: true,
-        user_expressions: opts.userExpressions ?? {},
-      },
-      true,
-      opts.cellId ? { cellId: opts.cellId } : undefined,
-    );
-    future.onIOPub = (msg) => {
-      if (KernelMessage.isStatusMsg(msg)) timing[`iopub.status.${msg.content.execution_state}`] = msg.header.date;
-      else if (KernelMessage.isExecuteInputMsg(msg)) timing['iopub.execute_input'] = msg.header.date;
-      else if (collector.handle(msg)) opts.onOutput?.(collector.outputs);
-    };
-    future.onReply = (msg) => {
-      timing['shell.execute_reply'] = msg.header.date;
-    };
-
-    let timer: NodeJS.Timeout | undefined;
-    let removeDeath = () => {};
-    let removeReconnect = () => {};
-    const failure = new Promise<never>((_, reject) => {
-      removeDeath = this.#whenDead(reject);
-      // A new websocket gets new ZMQ sockets on the server: the reply to a request sent on the old one (or a
-      // request the server refused, such as one over its websocket message size limit) can never arrive.
-      removeReconnect = this.#whenReconnected(() =>
-        reject(new NbprovError('NBPROV_SERVER', 'the websocket to the kernel dropped while the cell ran, so its reply is lost', {
-          hint: 'a message over the server\'s websocket size limit (10 MiB by default) or a proxy that cuts idle connections drops it',
-        })),
-      );
-      if (opts.timeoutMs) {
-        timer = setTimeout(() => reject(new NbprovError('NBPROV_TIMEOUT', `cell exceeded the ${opts.timeoutMs! / 1000} s timeout`)), opts.timeoutMs);
-      }
-    });
+    const future = this.#request(code, opts, collector, timing);
+    const failure = this.#failureOf(opts.timeoutMs);
     try {
-      const reply = await Promise.race([future.done, failure]);
-      const content = reply.content;
-      const result: ExecuteResult = {
-        status: content.status === 'ok' || content.status === 'error' ? content.status : 'aborted',
-        executionCount: content.status === 'ok' || content.status === 'error' ? content.execution_count : null,
-        outputs: collector.final(),
-        userExpressions: content.status === 'ok' ? content.user_expressions : {},
-        timing,
-      };
-      if (content.status === 'error') result.error = { ename: content.ename, evalue: content.evalue, traceback: content.traceback };
-      return result;
+      const reply = await Promise.race([future.done, failure.promise]);
+      return toResult(reply.content, collector.final(), timing);
     } catch (err) {
-      if (err instanceof NbprovError) {
-        (err as NbprovError & { partialOutputs?: IOutput[] }).partialOutputs = collector.final();
-        throw err;
-      }
-      // The library cancels the future when the kernel restarts; report the death, not the cancellation.
-      if (this.#death) throw Object.assign(this.#death, { partialOutputs: collector.final() });
-      throw new NbprovError('NBPROV_KERNEL_DIED', `lost the kernel: ${(err as Error).message}`, { cause: err });
+      throw this.#withPartialOutputs(err, collector.final());
     } finally {
-      clearTimeout(timer);
-      removeDeath();
-      removeReconnect();
+      failure.stop();
       future.dispose();
     }
   }
@@ -219,6 +137,90 @@ export class KernelSession {
     for (const listener of this.#onDeath) listener(err);
   }
 
+  /** Sends an execute_request; its IOPub messages feed `collector` and its timestamps `timing`. */
+  #request(code: string, opts: ExecuteOptions, collector: OutputCollector, timing: Record<string, string>): Kernel.IShellFuture<KernelMessage.IExecuteRequestMsg, KernelMessage.IExecuteReplyMsg> {
+    const future = this.#kernel.requestExecute(
+      {
+        code,
+        silent: opts.silent ?? false,
+        store_history: !opts.silent,
+        allow_stdin: false,
+        stop_on_error: true,
+        user_expressions: opts.userExpressions ?? {},
+      },
+      true,
+      opts.cellId ? { cellId: opts.cellId } : undefined,
+    );
+    future.onIOPub = (msg) => {
+      if (KernelMessage.isStatusMsg(msg)) timing[`iopub.status.${msg.content.execution_state}`] = msg.header.date;
+      else if (KernelMessage.isExecuteInputMsg(msg)) timing['iopub.execute_input'] = msg.header.date;
+      else collector.handle(msg);
+    };
+    future.onReply = (msg) => {
+      timing['shell.execute_reply'] = msg.header.date;
+    };
+    return future;
+  }
+
+  /** What can end an execution before its reply: the kernel's death, a new websocket, the cell's timeout. */
+  #failureOf(timeoutMs?: number): { promise: Promise<never>; stop(): void } {
+    let timer: NodeJS.Timeout | undefined;
+    let removeDeath = () => {};
+    let removeReconnect = () => {};
+    const promise = new Promise<never>((_, reject) => {
+      removeDeath = this.#whenDead(reject);
+      // A new websocket gets new ZMQ sockets on the server: the reply to a request sent on the old one (or a
+      // request the server refused, such as one over its websocket message size limit) can never arrive.
+      removeReconnect = this.#whenReconnected(() =>
+        reject(new NbprovError('NBPROV_SERVER', 'the websocket to the kernel dropped while the cell ran, so its reply is lost', {
+          hint: 'a message over the server\'s websocket size limit (10 MiB by default) or a proxy that cuts idle connections drops it',
+        })),
+      );
+      if (timeoutMs) timer = setTimeout(() => reject(new NbprovError('NBPROV_TIMEOUT', `cell exceeded the ${timeoutMs / 1000} s timeout`)), timeoutMs);
+    });
+    const stop = () => {
+      clearTimeout(timer);
+      removeDeath();
+      removeReconnect();
+    };
+    return { promise, stop };
+  }
+
+  /** The error an execution fails with; the outputs the cell showed until then stay readable by outputsBeforeFailure. */
+  #withPartialOutputs(err: unknown, partialOutputs: IOutput[]): NbprovError {
+    // The library cancels the future when the kernel restarts; report the death, not the cancellation.
+    const failure = err instanceof NbprovError ? err : this.#death;
+    if (!failure) return new NbprovError('NBPROV_KERNEL_DIED', `lost the kernel: ${(err as Error).message}`, { cause: err });
+    OUTPUTS_BEFORE_FAILURE.set(failure, partialOutputs);
+    return failure;
+  }
+
+  /**
+   * Fails the session when the kernel's websocket is lost for good, or its server stops answering while the
+   * library reconnects; tells #whenReconnected listeners when a new websocket opened.
+   */
+  #watchConnection(settings: ServerConnection.ISettings): void {
+    const kernel = this.#kernel;
+    const lost = (why: string) =>
+      this.fail(new NbprovError('NBPROV_SERVER', `lost the connection to the Jupyter server at ${settings.baseUrl} (${why})`, { hint: 'is the server still running and reachable?' }));
+    let watching = false;
+    let reconnecting = false;
+    kernel.connectionStatusChanged.connect((_, status) => {
+      if (status === 'connecting') reconnecting = true;
+      if (status === 'connected' && reconnecting) {
+        reconnecting = false;
+        for (const listener of this.#onReconnect) listener();
+      }
+      // The websocket dropped and the library is reconnecting: find out whether the server is still there.
+      if (status === 'connecting' && !watching) {
+        watching = true;
+        const done = () => this.#death !== undefined || kernel.isDisposed || kernel.connectionStatus === 'connected';
+        void watchServer(settings, `api/kernels/${encodeURIComponent(kernel.id)}`, done, () => lost(`no answer for ${SERVER_SILENCE_LIMIT_MS / 1000} s`)).finally(() => (watching = false));
+      }
+      if (status === 'disconnected' && !kernel.isDisposed) lost('the websocket could not reconnect');
+    });
+  }
+
   #die(message: string): void {
     this.fail(new NbprovError('NBPROV_KERNEL_DIED', message, { hint: 'the cell may have crashed the interpreter or run out of memory' }));
   }
@@ -238,6 +240,44 @@ export class KernelSession {
   }
 }
 
+/**
+ * Asks the server for a new kernel (POST /api/kernels). Not KernelManager.startNew: its options carry only the
+ * kernel's name, and a gateway needs the working directory in the kernel's environment too.
+ */
+async function startKernel(endpoint: JupyterEndpoint, opts: StartKernelOptions): Promise<Kernel.IModel> {
+  const body: Record<string, unknown> = { name: opts.name };
+  if (opts.path !== undefined) {
+    body.path = opts.path;
+    body.env = { KERNEL_WORKING_DIR: opts.path };
+  }
+  try {
+    return await callServer(endpoint.settings, {
+      method: 'POST',
+      path: 'api/kernels',
+      body,
+      expect: 201,
+      validate: (model) => (isObject(model) && typeof model.id === 'string' && typeof model.name === 'string' ? (model as unknown as Kernel.IModel) : 'no kernel id and name'),
+      hint: `the server could not start kernel '${opts.name}': check its kernelspec and the server's log`,
+    });
+  } catch (err) {
+    if (err instanceof NbprovError && !err.details) err.details = endpoint.logDetails();
+    throw err;
+  }
+}
+
+function toResult(content: KernelMessage.IExecuteReplyMsg['content'], outputs: IOutput[], timing: Record<string, string>): ExecuteResult {
+  const finished = content.status === 'ok' || content.status === 'error';
+  const result: ExecuteResult = {
+    status: finished ? content.status : 'aborted',
+    executionCount: finished ? content.execution_count : null,
+    outputs,
+    userExpressions: content.status === 'ok' ? content.user_expressions : {},
+    timing,
+  };
+  if (content.status === 'error') result.error = { ename: content.ename, evalue: content.evalue, traceback: content.traceback };
+  return result;
+}
+
 async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -248,4 +288,11 @@ async function withTimeout<T>(promise: Promise<T>, ms: number, message: string):
   } finally {
     clearTimeout(timer);
   }
+}
+
+const OUTPUTS_BEFORE_FAILURE = new WeakMap<NbprovError, IOutput[]>();
+
+/** What a cell showed before its execution failed with `err` (a timeout, an interrupt, the kernel's death). */
+export function outputsBeforeFailure(err: NbprovError): IOutput[] {
+  return OUTPUTS_BEFORE_FAILURE.get(err) ?? [];
 }

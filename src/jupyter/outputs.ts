@@ -35,7 +35,7 @@ export class DisplayRegistry {
  * wait, display_id updates reaching earlier cells), then coalesces streams as nbconvert writes them.
  */
 export class OutputCollector {
-  readonly outputs: IOutput[] = [];
+  readonly #outputs: IOutput[] = [];
   #clearBeforeNext = false;
   readonly #displays: DisplayRegistry;
 
@@ -44,19 +44,19 @@ export class OutputCollector {
     this.#displays = displays;
   }
 
-  /** Feeds one IOPub message; returns true when it changed the outputs. */
-  handle(msg: KernelMessage.IIOPubMessage): boolean {
+  /** Feeds one IOPub message. */
+  handle(msg: KernelMessage.IIOPubMessage): void {
     if (KernelMessage.isClearOutputMsg(msg)) {
       if (msg.content.wait) this.#clearBeforeNext = true;
       else this.#clear();
-      return !msg.content.wait;
+      return;
     }
     if (KernelMessage.isUpdateDisplayDataMsg(msg)) {
       this.#displays.handle(msg);
-      return true;
+      return;
     }
     const output = toOutput(msg);
-    if (!output) return false;
+    if (!output) return;
     const id = 'data' in output ? displayId(msg.content as { transient?: unknown }) : undefined;
     // As in nbclient, a new display with a known id first updates the earlier ones (a delayed clear comes after).
     this.#displays.update(id, output as IDisplayOutput);
@@ -65,14 +65,13 @@ export class OutputCollector {
       this.#clearBeforeNext = false;
     }
     if (id) this.#displays.add(id, output as IDisplayOutput);
-    this.outputs.push(output);
-    return true;
+    this.#outputs.push(output);
   }
 
   /** The outputs as nbconvert writes them: consecutive same-name streams merged, `\r` overwrites applied. */
   final(): IOutput[] {
     const merged: IOutput[] = [];
-    for (const out of this.outputs) {
+    for (const out of this.#outputs) {
       const last = merged[merged.length - 1];
       if (isStream(out) && last && isStream(last) && last.name === out.name) {
         last.text = joinText(last.text) + joinText(out.text);
@@ -87,8 +86,8 @@ export class OutputCollector {
   }
 
   #clear(): void {
-    this.#displays.forget(this.outputs);
-    this.outputs.length = 0;
+    this.#displays.forget(this.#outputs);
+    this.#outputs.length = 0;
   }
 }
 

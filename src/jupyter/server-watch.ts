@@ -1,4 +1,5 @@
-import { ServerConnection } from '@jupyterlab/services';
+import type { ServerConnection } from '@jupyterlab/services';
+import { probeServer } from './rest.js';
 
 /** How long a server may stay silent, once its websocket dropped, before the run gives it up. */
 export const SERVER_SILENCE_LIMIT_MS = 4_000;
@@ -15,21 +16,11 @@ const PROBE_TIMEOUT_MS = 1_500;
 export async function watchServer(settings: ServerConnection.ISettings, path: string, stop: () => boolean, onLost: () => void): Promise<void> {
   let lastAnswer = Date.now();
   while (!stop()) {
-    if (await answers(settings, path)) lastAnswer = Date.now();
+    if ((await probeServer(settings, path, PROBE_TIMEOUT_MS)) !== undefined) lastAnswer = Date.now();
     else if (Date.now() - lastAnswer >= SERVER_SILENCE_LIMIT_MS) {
       if (!stop()) onLost();
       return;
     }
     await new Promise((r) => setTimeout(r, PROBE_INTERVAL_MS));
-  }
-}
-
-async function answers(settings: ServerConnection.ISettings, path: string): Promise<boolean> {
-  try {
-    const response = await ServerConnection.makeRequest(settings.baseUrl + path, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) }, settings);
-    await response.body?.cancel();
-    return true;
-  } catch {
-    return false;
   }
 }

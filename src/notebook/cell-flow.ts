@@ -1,8 +1,7 @@
-import { spawnSync } from 'node:child_process';
-import { packageFile } from '../package-root.js';
+import { runAnalyser } from './analyser.js';
 import type { CodeCellRef } from './load.js';
 
-/** How one top-level statement touches a name (see cell_flow.py): may read it, surely rebinds it, may rebind it. */
+/** How one top-level statement touches a name (see analyser/flow.py): may read it, surely rebinds it, may rebind it. */
 export type FlowKind = 'read' | 'write' | 'maybe';
 
 export interface FlowEvent {
@@ -34,19 +33,17 @@ export interface Assignment {
   line: number;
 }
 
-const SCRIPT = packageFile('src/notebook/cell_flow.py');
-const TIMEOUT_MS = 10_000;
+interface FlowAnswer {
+  cells: { index: number; events: [string, FlowKind, number, string, number][]; assigns: [string, string | null, number][] }[];
+}
 
 /**
- * Parses the cells with Python's own `ast` in a short-lived interpreter (`-I -S`: no site, ~15 ms) and reports
- * where each name is read and rebound. Throws an Error saying why when the interpreter cannot run or answer.
+ * Parses the cells with Python's own `ast` and reports where each name is read and rebound. Throws an Error saying
+ * why when the interpreter cannot run or answer.
  */
 export function analyseCells(python: string, cells: CodeCellRef[], names: string[], defaultsCell: number | undefined): CellFlow {
-  const request = JSON.stringify({ names, defaults: defaultsCell ?? null, cells: cells.map((c) => ({ index: c.index, source: c.source })) });
-  const r = spawnSync(python, ['-I', '-S', SCRIPT], { input: request, encoding: 'utf8', timeout: TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 });
-  if (r.error) throw new Error(`${python}: ${(r.error as NodeJS.ErrnoException).code ?? r.error.message}`);
-  if (r.status !== 0) throw new Error(`${python} exited with ${r.status ?? r.signal}: ${r.stderr.trim().split('\n').pop()}`);
-  const out = JSON.parse(r.stdout) as { cells: { index: number; events: [string, FlowKind, number, string, number][]; assigns: [string, string | null, number][] }[] };
+  const request = { names, defaults: defaultsCell ?? null, cells: cells.map((c) => ({ index: c.index, source: c.source })) };
+  const out = runAnalyser(python, 'flow', request) as FlowAnswer;
   return {
     events: out.cells.flatMap((c) => c.events.map(([name, kind, line, text, top]) => ({ name, kind, cell: c.index, line, text, top }))),
     assignments: out.cells.flatMap((c) => c.assigns.map(([name, value, line]) => ({ name, value, cell: c.index, line }))),

@@ -3,7 +3,7 @@ import { loadNotebook, type LoadedNotebook } from '../notebook/load.js';
 import { cellStages, variableTags } from '../notebook/tags.js';
 import { addTrialCellStages } from '../store/stage-tags.js';
 import type { TrialWriter } from '../store/trial-writer.js';
-import type { ExecutedCell } from './executed-notebook.js';
+import type { ExecutedNotebook } from '../notebook/executed-notebook.js';
 
 /**
  * Tags the variables of a finished trial: the notebook's own tags at their final versions, then `param` for the
@@ -12,7 +12,7 @@ import type { ExecutedCell } from './executed-notebook.js';
  * the notebook file while the trial ran count too (cells matched by code hash): `nbprov tag` backfills only what
  * is recorded when it runs. Returns the tagged names never assigned.
  */
-export function recordTags(db: Database.Database, writer: TrialWriter, nb: LoadedNotebook, executed: Map<number, ExecutedCell>, notebookPath: string): string[] {
+export function recordTags(db: Database.Database, writer: TrialWriter, nb: LoadedNotebook, executed: ExecutedNotebook, notebookPath: string): string[] {
   const now = notebookNow(notebookPath);
   const tags = { ...variableTags(nb), ...(now ? variableTags(now) : {}) };
   const paramHashes = new Set(now?.codeCells.filter((c) => c.tags.includes('parameters')).map((c) => c.codeHash));

@@ -69,6 +69,8 @@ export class CaptureWriter {
 
       const outputs = new Map<string, { id: number; activation: number }>();
       for (const v of payload.versions) {
+        // Numbered in the collector's order, which is the order versions were made: a version can only be built
+        // from one made before it, so ids keep the id-order invariant stated in TrialWriter.recordCell.
         const evaluation = { id: nextEvaluationId(), activation: activationId };
         st.evaluation.run(trialId, evaluation.id, checkpoint(v.t), component(v.name, 'name', v.kind === 'del' ? 'd' : 'w', v), activationId, v.repr, null, null);
         st.value.run(

@@ -11,6 +11,8 @@ import { LINEAGE_EDGE } from './dependency-types.js';
 export interface LineageEdges {
   offsets: Int32Array;
   dependencies: Int32Array;
+  /** Per-edge codes at the same index as `dependencies`, when the reader kept the edges' types (never packed). */
+  kinds?: Uint8Array;
 }
 
 /**
@@ -44,17 +46,28 @@ export function saveLineageEdges(db: Database.Database, trialId: string): void {
 
 function edgesFromRows(db: Database.Database, trialId: string): LineageEdges {
   const [dependentsJson, dependenciesJson] = statements(db).rows.get(trialId) as [string, string];
-  const from = Int32Array.from(JSON.parse(dependentsJson) as number[]);
-  const to = Int32Array.from(JSON.parse(dependenciesJson) as number[]);
-  let max = 0;
+  return compressEdges(Int32Array.from(JSON.parse(dependentsJson) as number[]), Int32Array.from(JSON.parse(dependenciesJson) as number[]));
+}
+
+/**
+ * Compressed sparse rows of parallel (dependent, dependency, kind) arrays: rows keyed by dependent, each row's
+ * edges in input order; `kinds` (any per-edge codes) travel with their edges.
+ */
+export function compressEdges(from: Int32Array, to: Int32Array, kinds?: Uint8Array): LineageEdges {
+  let max = -1;
   for (let i = 0; i < from.length; i++) if (from[i] > max) max = from[i];
   const offsets = new Int32Array(max + 2);
   for (let i = 0; i < from.length; i++) offsets[from[i] + 1]++;
   for (let e = 1; e < offsets.length; e++) offsets[e] += offsets[e - 1];
   const fill = offsets.slice(0, max + 1);
   const dependencies = new Int32Array(to.length);
-  for (let i = 0; i < from.length; i++) dependencies[fill[from[i]]++] = to[i];
-  return { offsets, dependencies };
+  const placedKinds = kinds && new Uint8Array(kinds.length);
+  for (let i = 0; i < from.length; i++) {
+    const k = fill[from[i]]++;
+    dependencies[k] = to[i];
+    if (placedKinds) placedKinds[k] = kinds![i];
+  }
+  return placedKinds ? { offsets, dependencies, kinds: placedKinds } : { offsets, dependencies };
 }
 
 function pack(array: Int32Array): Buffer {

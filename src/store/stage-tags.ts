@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { REPR_LIMIT } from '../limits.js';
 import { preparedOnce } from './db.js';
 
 /**
@@ -23,7 +24,7 @@ export interface VariableTagRow {
 export interface TagVersionRow {
   name: string;
   kind: string;
-  /** The tag's own text: the exact scalar, or a repr cut at VALUE_LIMIT chars. */
+  /** The tag's own text: the exact scalar, or a repr cut at REPR_LIMIT chars. */
   tagValue: string | null;
   activationId: number | null;
   evaluationId: number | null;
@@ -31,7 +32,6 @@ export interface TagVersionRow {
   summary: string | null;
 }
 
-const VALUE_LIMIT = 256;
 const SMALL_CONTAINER = 20;
 
 /**
@@ -123,7 +123,7 @@ const cellStagesStatement = preparedOnce((db) =>
   db.prepare('SELECT activation_id AS activationId, tag_name AS stage FROM stage_tags WHERE trial_id = ? AND variable_name IS NULL AND activation_id IS NOT NULL ORDER BY id'),
 );
 
-// The tag's own value is the exact scalar or a repr cut at 256 chars; nbprov_value keeps the summary too: of the
+// The tag's own value is the exact scalar or a repr cut at REPR_LIMIT chars; nbprov_value keeps the summary too: of the
 // version the tag names (its cell's last one), which for a parameter is the one its parameters cell set.
 const tagVersionsStatement = preparedOnce((db) =>
   db.prepare(
@@ -164,7 +164,7 @@ export function insertVariableTag(db: Database.Database, trialId: string, name: 
   const nonFinite = NON_FINITE.has(last.value ?? '') && last.type !== 'str' && last.type !== 'numpy.str_';
   const value = last.value !== null && !nonFinite ? last.value : repr;
   st.deleteVariableTag.run(trialId, name);
-  st.insertVariableTag.run(trialId, nextId(db, trialId), name, kind, last.activationId, name, value?.slice(0, VALUE_LIMIT) ?? null);
+  st.insertVariableTag.run(trialId, nextId(db, trialId), name, kind, last.activationId, name, value?.slice(0, REPR_LIMIT) ?? null);
   return true;
 }
 

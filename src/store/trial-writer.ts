@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
+import { REPR_LIMIT } from '../limits.js';
 import { putContent } from './content.js';
 import { codeComponentInsert } from './code-components.js';
 import { preparedOnce } from './db.js';
@@ -123,6 +124,11 @@ export class TrialWriter {
   /** Records one executed cell (and whatever `extras` adds) in one transaction; returns its activation id. */
   recordCell(cell: CellRecord, source: string, codeHash: string, extras?: CellExtras): number {
     const componentId = this.#nextComponent++;
+    // The id-order invariant: a trial's evaluation ids come from this one counter, in recording order: a cell's
+    // activation (also its evaluation), then, in the same transaction, the versions the cell made (capture-writer.ts).
+    // So a cell holds the ids from its activation up to the next cell's, and every dependency row goes from a larger
+    // id to a smaller one: a version is recorded after what it was built from, a cell after its inputs, a cell's
+    // outputs after the cell. graph/ sweeps lineage in id order on it; test/trial-lineage.test.ts checks it on a run.
     const activationId = this.#nextEvaluation++;
     const lines = source.split('\n');
     const name = `<ipython-input-${cell.executionCount ?? 0}-${codeHash.slice(0, 12)}>`;
@@ -131,7 +137,7 @@ export class TrialWriter {
       const st = cellStatements(db);
       st.component.run(this.id, componentId, name, 'cell', 'w', 1, 0, lines.length, lines[lines.length - 1].length, this.#mainId);
       st.block.run(componentId, this.id, codeHash);
-      st.evaluation.run(this.id, activationId, cell.end, componentId, this.#mainId, cell.error ? `${cell.error.ename}: ${cell.error.evalue}`.slice(0, 256) : 'None');
+      st.evaluation.run(this.id, activationId, cell.end, componentId, this.#mainId, cell.error ? `${cell.error.ename}: ${cell.error.evalue}`.slice(0, REPR_LIMIT) : 'None');
       st.activation.run(this.id, activationId, name, cell.start, componentId);
       st.cell.run(activationId, cell.executionCount, cell.status, cell.end - cell.start, cell.outputsSummary ?? null, cell.error?.ename ?? null, cell.error?.evalue ?? null, this.id, cell.index);
       if (cell.stage) insertCellStage(db, this.id, activationId, cell.stage);

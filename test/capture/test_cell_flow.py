@@ -1,4 +1,4 @@
-# Tests of src/notebook/cell_flow.py, the static check behind `-p` (where a name is read and
+# Tests of src/notebook/analyser/flow.py, the static check behind `-p` (where a name is read and
 # surely or maybe rebound), run as the TypeScript side runs it: JSON in, JSON out.
 #
 #   /usr/bin/python3 -m unittest discover -s test/capture -p 'test_cell_flow.py'
@@ -9,13 +9,13 @@ import subprocess
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SCRIPT = os.path.normpath(os.path.join(HERE, "..", "..", "src", "notebook", "cell_flow.py"))
+ANALYSER = os.path.normpath(os.path.join(HERE, "..", "..", "src", "notebook", "analyser"))
 
 
 def flow(sources, names, defaults=None):
     request = {"names": names, "defaults": defaults,
                "cells": [{"index": i + 1, "source": s} for i, s in enumerate(sources)]}
-    out = subprocess.run(["/usr/bin/python3", "-I", "-S", SCRIPT], input=json.dumps(request),
+    out = subprocess.run(["/usr/bin/python3", "-I", "-S", ANALYSER, "flow"], input=json.dumps(request),
                          capture_output=True, text=True, check=True)
     return json.loads(out.stdout)["cells"]
 

@@ -22,9 +22,24 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 COLLECTOR = os.path.normpath(os.path.join(HERE, "..", "..", "src", "capture", "collector"))
 
 
+def ts_limits():
+    """The repr bound, default loop budget and capture modes of src/limits.ts, their one home."""
+    with open(os.path.join(HERE, "..", "..", "src", "limits.ts"), encoding="utf-8") as f:
+        text = f.read()
+    modes = re.search(r"CAPTURE_MODES\b[^=]*= \[([^\]]*)\]", text).group(1)
+    return (int(re.search(r"REPR_LIMIT = (\d+);", text).group(1)),
+            int(re.search(r"DEFAULT_LOOP_BUDGET = (\d+);", text).group(1)),
+            re.findall(r"'(\w+)'", modes))
+
+
+REPR_LIMIT, LOOP_BUDGET, CAPTURE_MODES = ts_limits()
+
+
 def install_code(config):
     """The code installCode() in src/capture/collector.ts sends: bootstrap.py, run in a globals
-    dict of its own with the sources of the package's other modules and the config as JSON."""
+    dict of its own with the sources of the package's other modules and the config as JSON
+    (which always carries the capture modes and the repr bound of src/limits.ts)."""
+    config = {"capture_modes": CAPTURE_MODES, "repr_limit": REPR_LIMIT, **config}
     def read(name):
         with open(os.path.join(COLLECTOR, name), encoding="utf-8") as f:
             return f.read()
@@ -47,7 +62,7 @@ PAYLOAD_KEYS = {"cell_id", "versions", "deps", "files", "modules", "errors", "fi
 class Session:
     """One notebook run: a fresh user namespace with the collector installed."""
 
-    def __init__(self, capture="vars", loop_budget=3, redact=True, repr_limit=256):
+    def __init__(self, capture="vars", loop_budget=LOOP_BUDGET, redact=True, repr_limit=REPR_LIMIT):
         self.sh = InteractiveShell.instance()
         self.sh.reset(new_session=False)
         res = self.sh.run_cell(install_code(
@@ -175,6 +190,22 @@ class TestInstallAndPayload(CollectorTest):
         self.run_ok("c = 3")
         self.assertGreater(self.s.last("c")["v"], max(first))
         self.assertLess(first[0], first[1])
+
+    def test_install_takes_its_limits_from_the_request(self):
+        rec = builtins.__nbprov__
+        config = {"capture": "vars", "capture_modes": CAPTURE_MODES, "loop_budget": 2, "repr_limit": 40,
+                  "redact": True}
+        for broken in ({k: v for k, v in config.items() if k != "loop_budget"}, dict(config, capture="all")):
+            res = self.s.sh.run_cell(install_code(broken), store_history=False, silent=True)
+            self.assertIsInstance(res.error_in_exec, (KeyError, ValueError))
+            self.assertIs(builtins.__nbprov__, rec)         # the installed collector stays
+        self.s.close()
+        self.s = Session(loop_budget=2, repr_limit=40)
+        self.run_ok("text = 'x' * 100\nd = {}\nd['%s'] = 1" % ("k" * 100))
+        self.assertEqual(len(self.s.last("text")["repr"]), 40)
+        self.assertIsNone(self.s.last("text")["value"])
+        self.assertEqual(self.s.last("d")["keys"], [("['" + "k" * 100 + "']")[:40]])
+        self.assertEqual(self.s.rec.budget, 2)
 
     def test_environment(self):
         env = builtins.__nbprov__.environment().data
@@ -703,14 +734,14 @@ class TestValues(CollectorTest):
                 "api_key = 'abc123'\ndb_password = 'hunter2'\nmonkey_count = 3\nbts = b'xx'")
         self.run_ok(code)
         self.assertEqual(s.last("bad")["repr"], "<unreprable __main__.Bad>")
-        self.assertLessEqual(len(s.last("huge")["repr"]), 256)
+        self.assertLessEqual(len(s.last("huge")["repr"]), REPR_LIMIT)
         self.assertIn("[...]", s.last("loop")["repr"])
         self.assertEqual(s.last("nan")["value"], "nan")
         self.assertEqual(s.last("inf")["value"], "-inf")
         self.assertIsNone(s.last("big")["value"])
         self.assertEqual(s.last("big")["repr"], str(10**40))
         self.assertIsNone(s.last("long")["value"])
-        self.assertLessEqual(len(s.last("long")["repr"]), 256)
+        self.assertLessEqual(len(s.last("long")["repr"]), REPR_LIMIT)
         self.assertIs(s.last("flag")["value"], False)
         self.assertEqual(s.last("nothing")["type"], "NoneType")
         for name in ("api_key", "db_password"):
@@ -761,7 +792,7 @@ class TestValues(CollectorTest):
         self.run_ok("big[-1] = 1.0")          # a sampled element
         self.assertEqual(s.last("big")["kind"], "mutate")
         self.assertNotEqual(s.last("big")["summary"]["fp"], fp)
-        describe = builtins.__nbprov__.sum.describe
+        describe = builtins.__nbprov__.summaries.describe
         arr = s.ns("big")
         best = min(self._time(lambda: describe("big", arr)) for _ in range(5))
         self.assertLess(best, 0.005)

@@ -15,6 +15,7 @@ sys.path.insert(0, os.path.normpath(os.path.join(os.path.dirname(os.path.abspath
 
 from collector import content, entries  # noqa: E402
 from collector.values import Summaries  # noqa: E402
+from test_collector import REPR_LIMIT  # noqa: E402
 
 
 def fp(x, budget=content.FP_BUDGET):
@@ -217,41 +218,41 @@ class TestSmallItems(unittest.TestCase):
     def test_entries_with_paths_reprs_and_json(self):
         params = {"n_estimators": 500, "max_depth": None, "lr": 0.1, "loss": "squared_error",
                   "sizes": (64, 32), "grid": {"C": [1, 10]}, "a b": float("nan"), 3: True, "s": {2, 1}, "e": []}
-        self.assertEqual(entries.small_items(params), [
+        self.assertEqual(entries.small_items(params, REPR_LIMIT), [
             [".n_estimators", "500", 500], [".max_depth", "None", None], [".lr", "0.1", 0.1],
             [".loss", "'squared_error'", "squared_error"], [".sizes[0]", "64", 64], [".sizes[1]", "32", 32],
             [".grid.C[0]", "1", 1], [".grid.C[1]", "10", 10], ["['a b']", "nan"], ["[3]", "True", True],
             [".s", "{1, 2}"], [".e", "[]"]])
-        self.assertEqual(entries.small_items((3, "3")), [["[0]", "3", 3], ["[1]", "'3'", "3"]])
-        self.assertEqual(entries.small_items([]), [])
-        self.assertEqual(entries.small_items({"f1": np.float64(0.5), "n": np.int64(3), "ok": np.bool_(True)}, np),
+        self.assertEqual(entries.small_items((3, "3"), REPR_LIMIT), [["[0]", "3", 3], ["[1]", "'3'", "3"]])
+        self.assertEqual(entries.small_items([], REPR_LIMIT), [])
+        self.assertEqual(entries.small_items({"f1": np.float64(0.5), "n": np.int64(3), "ok": np.bool_(True)}, REPR_LIMIT, np),
                          [[".f1", "0.5", 0.5], [".n", "3", 3], [".ok", "True", True]])
-        self.assertIsNone(entries.small_items([np.float64(0.5)]))       # numpy scalars need numpy loaded
+        self.assertIsNone(entries.small_items([np.float64(0.5)], REPR_LIMIT))       # numpy scalars need numpy loaded
 
     def test_what_is_not_small(self):
-        for x in [list(range(21)), {"a": {"b": {"c": [1]}}}, ["x" * 257], [np.arange(3)], [Opaque()],
+        for x in [list(range(21)), {"a": {"b": {"c": [1]}}}, ["x" * (REPR_LIMIT + 1)], [np.arange(3)], [Opaque()],
                   {(1, 2): 3}, [[i] * 20 for i in range(20)], {1, 2}, "text"]:
-            self.assertIsNone(entries.small_items(x), repr(x)[:60])
+            self.assertIsNone(entries.small_items(x, REPR_LIMIT), repr(x)[:60])
         loop = [1]
         loop.append(loop)
-        self.assertIsNone(entries.small_items(loop))
+        self.assertIsNone(entries.small_items(loop, REPR_LIMIT))
 
 
 class TestPlainRepr(unittest.TestCase):
     def test_whole_and_in_insertion_order_when_plain_and_short(self):
-        self.assertEqual(entries.plain_repr({"n_estimators": 500, "max_depth": 4}, 256), "{'n_estimators': 500, 'max_depth': 4}")
-        self.assertEqual(entries.plain_repr(tuple(range(11)), 256), "(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10)")
-        self.assertEqual(entries.plain_repr({"grid": {"C": [1, 10]}}, 256), "{'grid': {'C': [1, 10]}}")
+        self.assertEqual(entries.plain_repr({"n_estimators": 500, "max_depth": 4}, REPR_LIMIT), "{'n_estimators': 500, 'max_depth': 4}")
+        self.assertEqual(entries.plain_repr(tuple(range(11)), REPR_LIMIT), "(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10)")
+        self.assertEqual(entries.plain_repr({"grid": {"C": [1, 10]}}, REPR_LIMIT), "{'grid': {'C': [1, 10]}}")
         self.assertIsNone(entries.plain_repr(tuple(range(11)), 20))
-        self.assertIsNone(entries.plain_repr({"s": {1, 2}}, 256))
+        self.assertIsNone(entries.plain_repr({"s": {1, 2}}, REPR_LIMIT))
 
         class Loud(dict):
             def __repr__(self):
                 raise AssertionError("user code ran")
-        self.assertIsNone(entries.plain_repr([Loud()], 256))
+        self.assertIsNone(entries.plain_repr([Loud()], REPR_LIMIT))
 
     def test_describe_uses_it(self):
-        s = Summaries(256, True)
+        s = Summaries(REPR_LIMIT, True)
         self.assertEqual(s.describe("params", {"b": 1, "a": (2, 3)})[1], "{'b': 1, 'a': (2, 3)}")
         self.assertEqual(s.describe("t", tuple(range(11)))[1], "(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10)")
         self.assertEqual(s.describe("big", tuple(range(30)))[1], "(0, 1, 2, 3, 4, 5, ...)")      # not small: reprlib
@@ -259,7 +260,7 @@ class TestPlainRepr(unittest.TestCase):
 
 class TestSummaries(unittest.TestCase):
     def test_old_fields_kept_content_added(self):
-        s = Summaries(256, True)
+        s = Summaries(REPR_LIMIT, True)
         a = np.arange(10.0)
         summary = s.summary(a)
         self.assertEqual(set(summary), {"shape", "dtype", "fp", "content"})
@@ -273,7 +274,7 @@ class TestSummaries(unittest.TestCase):
         self.assertEqual(s.summary([Opaque()]), {"len": 1})
 
     def test_over_the_budget_keeps_the_sampled_fp_and_says_so(self):
-        s = Summaries(256, True, fp_budget=1000)
+        s = Summaries(REPR_LIMIT, True, fp_budget=1000)
         summary = s.summary(np.arange(1000.0))
         self.assertEqual(set(summary), {"shape", "dtype", "fp", "sampled"})
         self.assertIs(summary["sampled"], True)
@@ -282,11 +283,11 @@ class TestSummaries(unittest.TestCase):
     def test_secret_entries_are_redacted(self):
         os.environ["NBPROV_TEST_SECRET_VALUE"] = "s3cr3t-value"
         try:
-            s = Summaries(256, True)
+            s = Summaries(REPR_LIMIT, True)
             items = s.summary({"api_key": "abc", "user": "me", "where": "s3cr3t-value"})["items"]
             self.assertEqual(items, [[".api_key", "'<redacted>'", "<redacted>"], [".user", "'me'", "me"],
                                      [".where", "'<redacted>'", "<redacted>"]])
-            self.assertEqual(Summaries(256, False).summary({"api_key": "abc"})["items"], [[".api_key", "'abc'", "abc"]])
+            self.assertEqual(Summaries(REPR_LIMIT, False).summary({"api_key": "abc"})["items"], [[".api_key", "'abc'", "abc"]])
         finally:
             del os.environ["NBPROV_TEST_SECRET_VALUE"]
 

@@ -17,23 +17,13 @@ import hashlib
 import struct
 import zlib
 
+from .costs import CHUNK, ITEM_COST, MAX_DEPTH, PACKED_COST, REPR_COST, Opaque, TooLarge
+from .frames import FrameFeeds
+
 FP_BUDGET = 128 << 20       # bytes read per value: a 100 MB frame fits (≈ 15-25 ms), a 1 GiB array does not
-ITEM_COST = 4096            # a container item walked in Python costs what crc32 reads in the same time
-REPR_COST = 1024            # an element hashed through the C repr of a list of scalars (~300 ns for a float)
-PACKED_COST = 96            # an element packed by array() or joined (ints, floats, strs: 20-50 ns)
-CHUNK = 1 << 20             # bytes copied at a time from a strided array
-MAX_DEPTH = 32              # deeper nesting is treated as too large
 
 NoneType = type(None)
 REPR_SCALARS = frozenset((NoneType, bool, int, float, complex, str, bytes))
-
-
-class TooLarge(Exception):
-    pass
-
-
-class Opaque(Exception):
-    """A part of the value nbprov cannot fingerprint by content (an arbitrary object)."""
 
 
 def type_tag(t):
@@ -42,7 +32,7 @@ def type_tag(t):
     return (q if m in (None, "builtins") else m + "." + q).encode("utf-8", "backslashreplace")
 
 
-class Fingerprint:
+class Fingerprint(FrameFeeds):
     """One walk over one value: fingerprint(x) -> (hex digest or None, sampled)."""
 
     def __init__(self, budget, np, pd):
@@ -104,30 +94,8 @@ class Fingerprint:
                     raise Opaque()
                 h.update(b"g" + str(x.dtype).encode() + b":")
                 return h.update(x.tobytes())
-        if pd_ is not None:
-            if isinstance(x, pd_.DataFrame):
-                if self.frame_cost(x) > self.left:     # a 1 GiB frame is refused before any column is read
-                    raise TooLarge()
-                h.update(b"df%d,%d:" % x.shape)
-                self.feed_index(x.columns, h, depth)
-                self.feed_index(x.index, h, depth)
-                get = getattr(x, "_get_column_array", None)
-                crcs = self.transposed_block_crcs(x)
-                for j in range(x.shape[1]):
-                    col = get(j) if get is not None else x.iloc[:, j]._values
-                    if j in crcs:       # the same bytes feed_array would hash, read (and charged) row-wise
-                        h.update(b"nd" + str(col.dtype).encode() + repr(col.shape).encode())
-                        h.update(struct.pack("<I", crcs[j]))
-                    else:
-                        self.feed_values(col, h, depth)
-                return
-            if isinstance(x, pd_.Series):
-                h.update(b"sr")
-                self.feed(x.name, h, depth + 1)
-                self.feed_index(x.index, h, depth)
-                return self.feed_values(x._values, h, depth)
-            if isinstance(x, pd_.Index):
-                return self.feed_index(x, h, depth)
+        if pd_ is not None and self.feed_pandas(x, h, depth):
+            return
         if isinstance(x, exact_repr_types(pd_)):
             return h.update(type_tag(type(x)) + b"=" + repr(x).encode("utf-8", "surrogatepass"))
         raise Opaque()
@@ -181,76 +149,6 @@ class Fingerprint:
         return crc
 
     # -- pandas
-
-    def frame_cost(self, df):
-        """The least the frame's columns will be charged (their buffers, PACKED_COST per object)."""
-        cost = 0
-        for blk in getattr(getattr(df, "_mgr", None), "blocks", ()):
-            v = blk.values
-            cost += v.size * PACKED_COST if getattr(v.dtype, "hasobject", False) else getattr(v, "nbytes", 0)
-        return cost
-
-    def transposed_block_crcs(self, df):
-        """Column index -> crc32 of the column, for the blocks stored row-major (a frame made from a 2-D array):
-        their columns are strided, and gathering each one alone reads the whole block once per column (55 ms
-        for 100 MB instead of 15). Here each 1 MiB run of rows is transposed once and every column's crc
-        continued from it; crc32 chains, so the result is the crc of each column's bytes."""
-        np_ = self.np
-        out = {}
-        mgr = getattr(df, "_mgr", None)
-        for blk in getattr(mgr, "blocks", ()):
-            v = blk.values
-            if not isinstance(v, np_.ndarray) or v.ndim != 2 or v.dtype.hasobject or v.flags.c_contiguous \
-                    or not v.flags.f_contiguous or v.shape[0] < 2:
-                continue
-            self.charge(v.nbytes)
-            rows = v.T                  # (n, k), C-contiguous
-            k = v.shape[0]
-            crcs = [0] * k
-            step = max(1, CHUNK // max(1, rows.strides[0]))
-            for i in range(0, rows.shape[0], step):
-                part = np_.ascontiguousarray(rows[i:i + step].T)
-                for c in range(k):
-                    crcs[c] = zlib.crc32(part[c].view(np_.uint8), crcs[c])
-            for c, j in enumerate(blk.mgr_locs.as_array):
-                out[int(j)] = crcs[c]
-        return out
-
-    def feed_index(self, idx, h, depth):
-        pd_ = self.pd
-        h.update(b"ix" + type(idx).__name__.encode())
-        self.feed(tuple(idx.names), h, depth + 1)
-        if isinstance(idx, pd_.RangeIndex):
-            h.update(b"%d,%d,%d;" % (idx.start, idx.stop, idx.step))
-        elif isinstance(idx, pd_.MultiIndex):
-            for level in idx.levels:
-                self.feed_index(level, h, depth + 1)
-            for codes in idx.codes:
-                self.feed_array(codes, h, depth + 1)
-        else:
-            self.feed_values(idx._values, h, depth)
-
-    def feed_values(self, v, h, depth):
-        """A column's values: a numpy array, or one of pandas' extension arrays read through its buffers."""
-        np_, pd_ = self.np, self.pd
-        if isinstance(v, np_.ndarray):
-            return self.feed_array(v, h, depth + 1)
-        h.update(b"ea" + type(v).__name__.encode() + str(v.dtype).encode() + b":")
-        if isinstance(v, pd_.Categorical):
-            self.feed_index(v.categories, h, depth + 1)
-            return self.feed_array(v.codes, h, depth + 1)
-        data, mask = getattr(v, "_data", None), getattr(v, "_mask", None)
-        if isinstance(data, np_.ndarray) and isinstance(mask, np_.ndarray):
-            self.feed_array(mask, h, depth + 1)
-            if mask.any():      # what lies under the mask is arbitrary: equal columns may differ there
-                self.charge(data.nbytes)
-                data = np_.where(mask, np_.zeros(1, dtype=data.dtype), data)
-            return self.feed_array(data, h, depth + 1)
-        backing = getattr(v, "_ndarray", None)
-        if isinstance(backing, np_.ndarray):
-            return self.feed_array(backing, h, depth + 1)
-        self.charge(len(v) * ITEM_COST)
-        self.feed_sequence(list(v), h, depth + 1)
 
     # -- containers
 

@@ -1,7 +1,7 @@
 """The entries of small containers, stored in full so that `diff` shows `params.n_estimators  500 → 100`.
 
 A list, tuple or dict (subclasses included) is small with at most SMALL_ITEMS items per level,
-SMALL_DEPTH levels, SMALL_LEAVES scalars in all and strings of at most SMALL_STR characters;
+SMALL_DEPTH levels, SMALL_LEAVES scalars in all and strings no longer than the repr bound;
 its scalars (None, bool, int, float, complex, str, numeric numpy scalars) become entries
 [path, Python repr] or [path, Python repr, JSON value]. A nested set of scalars or an empty
 container is one entry, shown by its repr (sets sorted, as reprlib does).
@@ -9,7 +9,6 @@ container is one entry, shown by its repr (sets sorted, as reprlib does).
 SMALL_ITEMS = 20
 SMALL_DEPTH = 3             # a tuple inside a dict inside a dict
 SMALL_LEAVES = 100
-SMALL_STR = 256
 
 NoneType = type(None)
 LEAF_SCALARS = (NoneType, bool, int, float, complex, str)
@@ -30,14 +29,15 @@ def json_leaf(v):
     return None
 
 
-def small_items(x, np=None):
+def small_items(x, max_str, np=None):
     """The entries of a small list/tuple/dict, with paths such as `.n_estimators`, `[0]`, `['a b']`,
-    `.sizes[1]`; None when it is not small. `np`: the numpy module, when the notebook imported it."""
+    `.sizes[1]`; None when it is not small (or holds a string over max_str characters). `np`: the
+    numpy module, when the notebook imported it."""
     if not isinstance(x, (list, tuple, dict)):
         return None
     out = []
     try:
-        _walk_small(x, "", 0, out, set(), np)
+        _walk_small(x, "", 0, out, set(), np, max_str)
     except NotSmall:
         return None
     except Exception:
@@ -45,10 +45,10 @@ def small_items(x, np=None):
     return out
 
 
-def _walk_small(v, path, depth, out, seen, np):
+def _walk_small(v, path, depth, out, seen, np, max_str):
     t = type(v)
     if t in LEAF_SCALARS:
-        if t is str and len(v) > SMALL_STR:
+        if t is str and len(v) > max_str:
             raise NotSmall()
         j = json_leaf(v)
         out.append([path, repr(v)] if j is None and v is not None else [path, repr(v), j])
@@ -67,10 +67,10 @@ def _walk_small(v, path, depth, out, seen, np):
                 if type(k) not in LEAF_SCALARS:
                     raise NotSmall()
                 key = "." + k if type(k) is str and k.isidentifier() else "[%r]" % (k,)
-                _walk_small(item, path + key, depth + 1, out, seen, np)
+                _walk_small(item, path + key, depth + 1, out, seen, np, max_str)
         else:
             for i, item in enumerate(list.__iter__(v) if isinstance(v, list) else tuple.__iter__(v)):
-                _walk_small(item, "%s[%d]" % (path, i), depth + 1, out, seen, np)
+                _walk_small(item, "%s[%d]" % (path, i), depth + 1, out, seen, np, max_str)
         seen.discard(id(v))
     elif isinstance(v, (set, frozenset)) and depth and len(v) <= SMALL_ITEMS and all(type(e) in LEAF_SCALARS for e in v):
         body = ", ".join(sorted(map(repr, v)))

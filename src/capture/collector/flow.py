@@ -203,18 +203,7 @@ class LoopFlow:
         elif T is ast.Try or T.__name__ == "TryStar":
             return self.try_(s, S, pc)
         elif T is ast.Match:
-            val = self.expr(S, [s.subject], pc)
-            pc2 = _under(pc, val)
-            outs = [S]
-            for case in s.cases:
-                C = dict(S)
-                for n in ast.walk(case.pattern):
-                    name = getattr(n, "name", None) or getattr(n, "rest", None)
-                    if isinstance(name, str):
-                        self.bind(C, name, val, pc2, case)
-                pc3 = _under(pc2, self.expr(C, [case.guard], pc2)) if case.guard else pc2
-                outs.append(self.block(case.body, C, pc3))
-            return _join(*outs)
+            return self.match(s, S, pc)
         elif T is ast.Delete:
             for t in s.targets:
                 if isinstance(t, ast.Name):
@@ -230,13 +219,7 @@ class LoopFlow:
                     self.bind(S, a.asname or (a.name if T is ast.ImportFrom else a.name.split(".")[0]),
                               NOTHING, pc, s)
         elif T is ast.Break or T is ast.Continue:
-            if not self.frames:         # in the outermost loop's else: it leaves the nest
-                self.escapes.append(S)
-                return None
-            f = self.frames[-1]
-            (f.breaks if T is ast.Break else f.continues).append(S)
-            f.control |= pc
-            return None
+            return self.jump(s, S, pc)
         elif T is ast.Return or T is ast.Raise:
             self.expr(S, [s], pc)
             for f in self.frames:
@@ -246,6 +229,30 @@ class LoopFlow:
         elif T is not ast.Global and T is not ast.Nonlocal and T is not ast.Pass:
             self.expr(S, [s], pc)       # assert and whatever a later Python adds
         return S
+
+    def match(self, s, S, pc):
+        val = self.expr(S, [s.subject], pc)
+        pc2 = _under(pc, val)
+        outs = [S]
+        for case in s.cases:
+            C = dict(S)
+            for n in ast.walk(case.pattern):
+                name = getattr(n, "name", None) or getattr(n, "rest", None)
+                if isinstance(name, str):
+                    self.bind(C, name, val, pc2, case)
+            pc3 = _under(pc2, self.expr(C, [case.guard], pc2)) if case.guard else pc2
+            outs.append(self.block(case.body, C, pc3))
+        return _join(*outs)
+
+    def jump(self, s, S, pc):
+        # a break or continue: no path goes on past it
+        if not self.frames:         # in the outermost loop's else: it leaves the nest
+            self.escapes.append(S)
+            return None
+        f = self.frames[-1]
+        (f.breaks if type(s) is ast.Break else f.continues).append(S)
+        f.control |= pc
+        return None
 
     def try_(self, s, S, pc):
         # a handler may start after any statement of the body

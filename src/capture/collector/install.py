@@ -7,17 +7,21 @@ from .content import FP_BUDGET
 from .recorder import Recorder
 from .rewriter import ME
 
-DEFAULT_OPTIONS = {"capture": "vars", "loop_budget": 3, "repr_limit": 256, "redact": True,
-                   "fp_budget": FP_BUDGET}
+# Sent by installCode() (src/capture/collector.ts) from src/limits.ts, their one home: no defaults here.
+REQUIRED = ("capture", "capture_modes", "loop_budget", "repr_limit", "redact")
 
 
-def install(config=None):
+def install(config):
     """Installs the collector in the running IPython; replaces an earlier one (whose ids
-    the new one continues). Raises ValueError for an unknown capture mode."""
-    opts = dict(DEFAULT_OPTIONS)
-    opts.update(config or {})
-    if opts["capture"] not in ("cells", "vars", "full"):
-        raise ValueError("capture must be cells, vars or full, not %r" % (opts["capture"],))
+    the new one continues). Raises KeyError for a missing option, ValueError for a capture
+    mode the config does not offer."""
+    opts = {"fp_budget": FP_BUDGET}
+    opts.update(config)
+    for key in REQUIRED:
+        if key not in opts:
+            raise KeyError("the install config lacks %r" % (key,))
+    if opts["capture"] not in opts["capture_modes"]:
+        raise ValueError("capture must be one of %s, not %r" % (", ".join(opts["capture_modes"]), opts["capture"]))
     shell = get_ipython()
     prev = getattr(builtins, ME, None)
     if callable(getattr(type(prev), "uninstall", None)):     # an earlier Recorder

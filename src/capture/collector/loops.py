@@ -2,24 +2,23 @@
 
 The rewriter turns `for x in it: body` into
 
-    __nbprov__.lp(sid, __nbprov__.iter(it))
+    __nbprov__.loop_begin(sid, __nbprov__.iter(it))
     try:
-        for x in __nbprov__.lh(sid):         # the first K items, instrumented
-            __nbprov__.li(sid); <body with records>
+        for x in __nbprov__.loop_budgeted(sid):     # the first `budget` items, instrumented
+            __nbprov__.loop_iteration(sid); <body with records>
         else:
-            if __nbprov__.lm(sid):           # budget used up: the rest, uninstrumented
-                for x in __nbprov__.lr(sid): body
+            if __nbprov__.loop_past_budget(sid):    # budget used up: the rest, uninstrumented
+                for x in __nbprov__.loop_rest(sid): body
     finally:
-        __nbprov__.le(sid)                   # one summary version per changed name
+        __nbprov__.loop_end(sid)                    # one summary version per changed name
 
-and a while loop alike, with `__nbprov__.lw(sid) and test` as phase 1's test.
+and a while loop alike, with `__nbprov__.while_in_budget(sid) and test` as phase 1's test.
 """
 import builtins
 import itertools
 import operator
 import types
 
-from .scan import EMPTY
 from .values import MISSING
 
 
@@ -47,7 +46,7 @@ class IterShim:
 
 class LoopHooks:
     """The loop entry points of `__nbprov__`: a mixin of the Recorder, whose state
-    (K, sites, ns, ldeps) and record methods it uses."""
+    (budget, sites, ns, fn_local_deps) and record methods it uses."""
 
     def _init_loops(self):
         self.loops = {}                  # sid -> stack of LoopState (a loop may recurse)
@@ -56,37 +55,37 @@ class LoopHooks:
         self.iter = builtins.iter
         self.islice = itertools.islice
 
-    def lp(self, sid, it):
+    def loop_begin(self, sid, it):
         if it is not None and not hasattr(type(it), "__iter__"):
             it = IterShim(it)
         self.loops.setdefault(sid, []).append(LoopState(it))
 
-    def lh(self, sid):
+    def loop_budgeted(self, sid):
         it = self.loops[sid][-1].it
         try:
-            return self.islice(it, self.K)
+            return self.islice(it, self.budget)
         except Exception as e:
             self._fail(e)
             return it
 
-    def lw(self, sid):
+    def while_in_budget(self, sid):
         try:
-            return self.loops[sid][-1].n < self.K
+            return self.loops[sid][-1].n < self.budget
         except Exception as e:
             self._fail(e)
             return False
 
-    def li(self, sid):
+    def loop_iteration(self, sid):
         try:
             self.loops[sid][-1].n += 1
-            self._record(self.sites[sid], MISSING)
+            self._record_site(self.sites[sid], MISSING)
         except Exception as e:
             self._fail(e)
 
-    def lm(self, sid):
+    def loop_past_budget(self, sid):
         try:
             st = self.loops[sid][-1]
-            if st.n < self.K:
+            if st.n < self.budget:
                 return False
             st.phase2 = True
             if st.it is not None:
@@ -97,10 +96,10 @@ class LoopHooks:
             self._fail(e)
             return False
 
-    def lr(self, sid):
+    def loop_rest(self, sid):
         return self.loops[sid][-1].it
 
-    def le(self, sid):
+    def loop_end(self, sid):
         try:
             stack = self.loops.get(sid)
             if stack:
@@ -109,7 +108,7 @@ class LoopHooks:
             self._fail(e)
 
     def _loop_summary(self, site, st):
-        L = site.loop
+        loop = site.loop
         if st.phase2:
             iters = None
             if st.h0 is not None:
@@ -119,57 +118,56 @@ class LoopHooks:
         else:
             iters = st.n
         ns = self.ns
-        if L.flows is None:
-            L.flows = L.flow.flows({n for n in L.flow.written if isinstance(ns.get(n), types.ModuleType)})
-        ctx = site.ctx
-        loc, ld = (EMPTY, None) if ctx is None else (ctx.locals, self.ldeps.setdefault(ctx.fs, {}))
+        if loop.flows is None:
+            loop.flows = loop.flow.flows({n for n in loop.flow.written if isinstance(ns.get(n), types.ModuleType)})
+        local_names, local_deps = self._scope(site.ctx)
         conditions = []
-        self._resolve(site.cond, "condition", loc, ld, conditions)
+        self._resolve(site.cond, "condition", local_names, local_deps, conditions)
         cond = [(v, t) for _, v, t in conditions]
         # every dependency is resolved before the first summary version replaces a last writer
         todo = []
-        for name in L.names:
-            flow = L.flows.get(name)
+        for name in loop.names:
+            flow = loop.flows.get(name)
             if flow is None:
                 continue
-            if name in loc:      # a notebook function's local: its deps only extend
-                todo.append((name, MISSING, self._flow_deps(name, flow, loc, ld, cond)))
+            if name in local_names:      # a notebook function's local: its deps only extend
+                todo.append((name, MISSING, self._flow_deps(name, flow, local_names, local_deps, cond)))
                 continue
             x = ns.get(name, MISSING)
             if x is MISSING or isinstance(x, types.ModuleType):
                 continue
-            if self._changed(name, x) or (st.phase2 and name in L.static):
-                todo.append((name, x, self._flow_deps(name, flow, loc, ld, cond)))
+            if self._changed(name, x) or (st.phase2 and name in loop.static):
+                todo.append((name, x, self._flow_deps(name, flow, local_names, local_deps, cond)))
         bases = {}
-        for c in L.calls:
-            flow = L.flows.get(c + "()")
+        for c in loop.calls:
+            flow = loop.flows.get(c + "()")
             if flow is not None:
-                bases[c] = self._flow_resolve(flow, loc, ld) + conditions
+                bases[c] = self._flow_resolve(flow, local_names, local_deps) + conditions
         done = set()
         for name, x, deps in todo:
             if x is MISSING:
-                ld[name] = ld.get(name, []) + deps
+                local_deps[name] = local_deps.get(name, []) + deps
             else:
                 done.add(name)
                 self._emit(name, "loop", site.pos, x, deps, iters)
-        self._repair(L.calls, loc, done, site.pos, bases, iters, "loop")
+        self._repair(loop.calls, local_names, done, site.pos, bases, iters, "loop")
 
-    def _flow_deps(self, name, flow, loc, ld, cond):
+    def _flow_deps(self, name, flow, local_names, local_deps, cond):
         """[(version, type)] of a summary version of name: what flows into it, resolved now.
         Its own previous version comes first: `bound` if the loop only changed the object,
         a data dependency if it re-bound the name (`m = m * 0.9` is no mutation)."""
         own, out = [], []
-        for n, v, t in self._flow_resolve(flow, loc, ld):
+        for n, v, t in self._flow_resolve(flow, local_names, local_deps):
             if n != name:
                 out.append((v, t))
-            elif name not in loc:
+            elif name not in local_names:
                 own.append((v, "bound" if t == "assignment" and not flow.rebound else t))
         return own + out + cond
 
-    def _flow_resolve(self, flow, loc, ld):
+    def _flow_resolve(self, flow, local_names, local_deps):
         # [(name, version, type)] of what a Flow reads, through the last writers now
         res = []
-        self._resolve(flow.data, "assignment", loc, ld, res)
-        self._call_deps(flow.calls, loc, res)
-        self._resolve(flow.control, "condition", loc, ld, res)
+        self._resolve(flow.data, "assignment", local_names, local_deps, res)
+        self._call_deps(flow.calls, local_names, res)
+        self._resolve(flow.control, "condition", local_names, local_deps, res)
         return res

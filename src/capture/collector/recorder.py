@@ -21,12 +21,16 @@ from .values import MISSING, NOSCALAR, Summaries
 
 MAX_VERSIONS = 20000                 # per drain; the rest of the cell is not versioned
 MAX_DEPS = 5 * MAX_VERSIONS
+# The capture modes that change what the collector does (the others record variables
+# within the loop budget); src/limits.ts lists them all and sends them with the install request.
+CELLS_ONLY = "cells"
+FULL = "full"
 
 
 class Recorder(LoopHooks, FunctionHooks):
-    """`__nbprov__`: rewritten code calls r / rx after statements, fe / fon in peeled
-    functions and the loop hooks around peeled loops; the runner calls drain and
-    environment. Entry points never raise: failures are counted and reported in the
+    """`__nbprov__`: rewritten code calls record / record_value after statements,
+    function_entry / fn_instrumented in peeled functions and the loop hooks around peeled
+    loops; the runner calls drain and environment. Entry points never raise: failures are counted and reported in the
     payload (errors, first_error)."""
 
     def __init__(self, shell, opts, carried):
@@ -34,15 +38,15 @@ class Recorder(LoopHooks, FunctionHooks):
         self.ns = shell.user_ns
         self.mode = opts["capture"]
         budget = max(0, int(opts["loop_budget"]))
-        self.K = sys.maxsize if self.mode == "full" else budget
-        self.sum = Summaries(int(opts["repr_limit"]), bool(opts["redact"]), int(opts["fp_budget"]))
+        self.budget = sys.maxsize if self.mode == FULL else budget
+        self.summaries = Summaries(int(opts["repr_limit"]), bool(opts["redact"]), int(opts["fp_budget"]))
         self.sites = {}
         self.next_sid, self.next_v = 1, 1
         if carried:     # ids are never reused within a kernel
             self.next_sid, self.next_v = carried["next_sid"], carried["next_v"]
         self._init_loops()
         self._init_functions(carried)
-        self.last, self.snap = {}, {}    # name -> version id; name -> (id, meta, scalar, type)
+        self.last, self.snapshots = {}, {}    # name -> id of its last version; name -> Snapshot of it
         self.versions, self.deps = [], []
         self.errors, self.first_error, self.truncated = 0, None, False
         self.cell_id = None
@@ -54,7 +58,7 @@ class Recorder(LoopHooks, FunctionHooks):
 
     def activate(self):
         sh = self.shell
-        self.rewriter = Rewriter(self) if self.mode != "cells" else ImportsOnly(self)
+        self.rewriter = Rewriter(self) if self.mode != CELLS_ONLY else ImportsOnly(self)
         sh.ast_transformers.append(self.rewriter)
         sh.events.register("pre_run_cell", self.pre_run_cell)
         self.files.activate()
@@ -70,7 +74,7 @@ class Recorder(LoopHooks, FunctionHooks):
         self.files.restore()
         if getattr(builtins, ME, None) is self:
             setattr(builtins, ME, Inert({"next_sid": self.next_sid, "next_v": self.next_v,
-                                         "nfon": len(self.fon)}))
+                                         "n_function_sites": len(self.fn_instrumented)}))
 
     def pre_run_cell(self, info=None):
         self.cell_id = getattr(info, "cell_id", None)
@@ -92,26 +96,28 @@ class Recorder(LoopHooks, FunctionHooks):
 
     # -- entry points called by rewritten code (never raise)
 
-    def r(self, sid):
+    def record(self, sid):
         try:
-            self._record(self.sites[sid], MISSING)
+            self._record_site(self.sites[sid], MISSING)
         except Exception as e:
             self._fail(e)
 
-    def rx(self, sid, value):
+    def record_value(self, sid, value):
         try:
-            self._record(self.sites[sid], value)
+            self._record_site(self.sites[sid], value)
         except Exception as e:
             self._fail(e)
         return value
 
     # -- recording
 
-    def _resolve(self, names, typ, loc, ld, out):
+    def _resolve(self, names, typ, local_names, local_deps, out):
+        # appends (name, version, type) for each name's last writer: a notebook function's
+        # local resolves through the deps its own statements gave it in this call
         last = self.last
         for n in names:
-            if n in loc:
-                for v, t in ld.get(n, ()):
+            if n in local_names:
+                for v, t in local_deps.get(n, ()):
                     out.append((n, v, "condition" if typ == "condition" else t))
             else:
                 v = last.get(n)
@@ -119,18 +125,18 @@ class Recorder(LoopHooks, FunctionHooks):
                     out.append((n, v, typ))
 
     def _changed(self, name, x):
-        s = self.snap.get(name)
-        if s is None:
+        snapshot = self.snapshots.get(name)
+        if snapshot is None:
             return True
-        old = s[2]
+        old = snapshot.scalar
         if old is not NOSCALAR:
             if type(x) is not type(old):
                 return True
             return not (x == old or (x != x and old != old))
-        if id(x) != s[0]:
+        if id(x) != snapshot.object_id:
             return True
         try:
-            return self.sum.meta(x) != s[1]
+            return self.summaries.meta(x) != snapshot.size
         except Exception:
             return False
 
@@ -141,17 +147,18 @@ class Recorder(LoopHooks, FunctionHooks):
         v = self.next_v
         self.next_v = v + 1
         if x is MISSING:
-            old = self.snap.pop(name, None)
-            tn, rp, val, summ = (old[3] if old else "NoneType"), "<deleted>", None, None
+            old = self.snapshots.pop(name, None)
+            tn, rp, val, summ = (old.type_name if old else "NoneType"), "<deleted>", None, None
         else:
-            tn, rp, val, summ, snap = self.sum.describe(name, x)
-            self.snap[name] = snap
+            tn, rp, val, summ, snap = self.summaries.describe(name, x)
+            self.snapshots[name] = snap
         self.versions.append({
             "v": v, "name": name, "kind": kind, "line": at[0], "col": at[1],
             "end_line": at[2], "end_col": at[3], "type": tn, "repr": rp, "value": val,
             "summary": summ, "iterations": iterations, "t": time.perf_counter()})
         if keys:
-            self.versions[-1]["keys"] = list(keys)
+            limit = self.summaries.limit      # a key is source text, bounded like a repr
+            self.versions[-1]["keys"] = [k[:limit] for k in keys]
         seen = {v}
         out = self.deps
         for dv, typ in deps:      # first occurrence wins: bound, assignment, call, condition
@@ -169,38 +176,55 @@ class Recorder(LoopHooks, FunctionHooks):
     def _statement_deps(self, site, loads, calls, conditions):
         """(locals, local deps, base deps) of a statement or loop at `site`: what it loads (data), what the
         notebook functions it calls read (call), and the names its enclosing tests load (control)."""
-        ctx = site.ctx
-        if ctx is None:
-            loc, ld = EMPTY, None
-        else:
-            loc = ctx.locals
-            ld = self.ldeps.setdefault(ctx.fs, {})
+        local_names, local_deps = self._scope(site.ctx)
         base = []
-        self._resolve(loads, "assignment", loc, ld, base)
-        self._call_deps(calls, loc, base)
+        self._resolve(loads, "assignment", local_names, local_deps, base)
+        self._call_deps(calls, local_names, base)
         for names in conditions:
-            self._resolve(names, "condition", loc, ld, base)
-        return loc, ld, base
+            self._resolve(names, "condition", local_names, local_deps, base)
+        return local_names, local_deps, base
 
-    def _changed_global(self, name, loc, ld, base):
+    def _scope(self, ctx):
+        # (names local to the notebook function a statement runs in, their deps in the current
+        # call); at cell level no name is local
+        if ctx is None:
+            return EMPTY, None
+        return ctx.locals, self.fn_local_deps.setdefault(ctx.fs, {})
+
+    def _changed_global(self, name, local_names, local_deps, base):
         """The value of a name a statement or loop changed, or MISSING when there is no global version to
         record: a function local only extends its local deps, and modules are not versioned."""
-        if name in loc:
-            ld[name] = ld.get(name, []) + [(v, t) for n, v, t in base if n != name]
+        if name in local_names:
+            local_deps[name] = local_deps.get(name, []) + [(v, t) for n, v, t in base if n != name]
             return MISSING
         x = self.ns.get(name, MISSING)
         return MISSING if isinstance(x, types.ModuleType) else x
 
-    def _record(self, site, result):
+    def _record_site(self, site, result):
+        """Versions what the statement at `site` bound or changed; `result`: the value of an
+        expression statement (MISSING for any other), which decides an `obj.m()` mutation."""
+        local_names, local_deps, base = self._statement_deps(site, site.loads, site.calls, (site.cond,))
+        done = set()           # names versioned by this record: each gets one version
+        self._record_targets(site, local_names, local_deps, base, done)
+        if site.walrus:
+            self._record_walrus(site, local_names, local_deps, [(v, t) for _, v, t in base], done)
+        if site.muts:
+            self._record_mutations(site, local_names, local_deps, base, result, done)
+        if site.check:
+            self._record_changed_loads(site, local_names, base, done)
+            self._repair(site.calls, local_names, done, site.pos, base)
+        if site.mods:
+            self.modules.imported.update(site.mods)
+        if site.fn is not None and site.ctx is None:
+            self._register(self.ns.get(site.targets[0][0]), site.fn)
+
+    def _record_targets(self, site, local_names, local_deps, base, done):
         ns = self.ns
-        ctx = site.ctx
-        loc, ld, base = self._statement_deps(site, site.loads, site.calls, (site.cond,))
         flat = [(v, t) for _, v, t in base]
-        done = set()
         for name, kind, at in site.targets:
             done.add(name)
-            if name in loc:
-                ld[name] = flat
+            if name in local_names:
+                local_deps[name] = flat
                 continue
             if kind == "del":
                 if name not in ns:
@@ -209,51 +233,53 @@ class Recorder(LoopHooks, FunctionHooks):
                 continue
             x = ns.get(name, MISSING)
             if x is not MISSING:
-                self._emit(name, "global" if ctx is not None else kind, at, x, flat)
+                self._emit(name, "global" if site.ctx is not None else kind, at, x, flat)
+
+    def _record_walrus(self, site, local_names, local_deps, flat, done):
+        # a := target depends on what its own value reads, not on the whole statement
         for name, at, inner in site.walrus:
-            if name in loc:
-                ld[name] = flat
+            if name in local_names:
+                local_deps[name] = flat
                 continue
-            x = ns.get(name, MISSING)
+            x = self.ns.get(name, MISSING)
             if x is not MISSING:
-                wl = []
-                self._resolve(inner, "assignment", loc, ld, wl)
-                self._resolve(site.cond, "condition", loc, ld, wl)
-                self._emit(name, "walrus", at, x, [(v, t) for _, v, t in wl])
+                reads = []
+                self._resolve(inner, "assignment", local_names, local_deps, reads)
+                self._resolve(site.cond, "condition", local_names, local_deps, reads)
+                self._emit(name, "walrus", at, x, [(v, t) for _, v, t in reads])
                 done.add(name)
+
+    def _record_mutations(self, site, local_names, local_deps, base, result, done):
         for name, at, how, keys, own in site.muts:
             if name in done:
                 continue
-            mb = base
+            deps = base
             if own is not None:     # a mutator call depends on what it reads, not the statement
-                mb = []
-                self._resolve(own[0], "assignment", loc, ld, mb)
-                self._call_deps(own[1], loc, mb)
-                self._resolve(site.cond, "condition", loc, ld, mb)
-            x = self._changed_global(name, loc, ld, mb)
+                deps = []
+                self._resolve(own[0], "assignment", local_names, local_deps, deps)
+                self._call_deps(own[1], local_names, deps)
+                self._resolve(site.cond, "condition", local_names, local_deps, deps)
+            x = self._changed_global(name, local_names, local_deps, deps)
             if x is MISSING:
                 continue
             if how == "ret" and not (result is None or result is x):
                 continue
             done.add(name)
-            self._mutation(name, at, x, mb, keys=keys)
-        if site.check:
-            snap = self.snap
-            for n in site.loads:
-                if n in done or n in loc:
-                    continue
-                s = snap.get(n)
-                if s is None or s[1] is None:
-                    continue
-                x = ns.get(n, MISSING)
-                if x is not MISSING and id(x) == s[0] and self.sum.meta(x) != s[1]:
-                    done.add(n)
-                    self._mutation(n, site.pos, x, base)
-            self._repair(site.calls, loc, done, site.pos, base)
-        if site.mods:
-            self.modules.imported.update(site.mods)
-        if site.fn is not None and ctx is None:
-            self._register(ns.get(site.targets[0][0]), site.fn)
+            self._mutation(name, at, x, deps, keys=keys)
+
+    def _record_changed_loads(self, site, local_names, base, done):
+        # an object the statement only read may have been changed in place by what it called
+        ns, snapshots = self.ns, self.snapshots
+        for n in site.loads:
+            if n in done or n in local_names:
+                continue
+            snapshot = snapshots.get(n)
+            if snapshot is None or snapshot.size is None:
+                continue
+            x = ns.get(n, MISSING)
+            if x is not MISSING and id(x) == snapshot.object_id and self.summaries.meta(x) != snapshot.size:
+                done.add(n)
+                self._mutation(n, site.pos, x, base)
 
     # -- reporting
 
@@ -276,7 +302,7 @@ class Recorder(LoopHooks, FunctionHooks):
         payload = {
             "cell_id": self.cell_id, "versions": self.versions, "deps": self.deps,
             "files": files, "modules": modules, "errors": self.errors,
-            "first_error": self.first_error, "truncated": self.truncated, "secrets": self.sum.secrets.drain()}
+            "first_error": self.first_error, "truncated": self.truncated, "secrets": self.summaries.secrets.drain()}
         self.versions, self.deps = [], []
         self.errors, self.first_error, self.truncated = 0, None, False
         return JSON(payload)
@@ -284,17 +310,17 @@ class Recorder(LoopHooks, FunctionHooks):
     def environment(self):
         env = kernel_environment()
         env["capture"] = self.mode
-        env["loop_budget"] = self.K if self.mode == "vars" else None
+        env["loop_budget"] = self.budget if self.mode not in (CELLS_ONLY, FULL) else None
         return JSON(env)
 
 
 class Inert:
     # Left in builtins by uninstall(): functions peeled earlier still index
-    # __nbprov__.fon and must then run their original body; a later install
+    # __nbprov__.fn_instrumented and must then run their original body; a later install
     # continues the id counters from `carried`.
     def __init__(self, carried):
         self.carried = carried
-        self.fon = [False] * carried["nfon"]
+        self.fn_instrumented = [False] * carried["n_function_sites"]
 
     def __getattr__(self, name):
         return lambda *a: a[-1] if a else None

@@ -1,10 +1,12 @@
 """The AST transformer that instruments a cell: one cheap record call after each statement.
 
-Loops are peeled: the first K iterations run an instrumented copy, the rest run the original
+Loops are peeled: the first `budget` iterations run an instrumented copy, the rest run the original
 body on the same iterator, then one summary record. Notebook functions are peeled by call
-count: the first K calls per cell run an instrumented copy (measured in
-shared/notes/loop-overhead.md). Rewritten code calls the recorder through `__nbprov__` in
-builtins, the one name the collector adds to the kernel.
+count: the first `budget` calls per cell run an instrumented copy. So a long loop or a
+function called a million times costs its plain run time plus a constant, instead of a record
+per iteration. Rewritten code calls the recorder through `__nbprov__` in builtins, the one
+name the collector adds to the kernel: the entry points are its attributes, so they cannot
+clash with a user's names, and a cell that names `__nbprov...` itself is left untouched.
 """
 import ast
 import copy
@@ -79,34 +81,16 @@ class Rewriter(ast.NodeTransformer):
         return out
 
     def record(self, site, at):
-        return stmt_call(at, "r", const(self.rec.add_site(site)))
+        return stmt_call(at, "record", const(self.rec.add_site(site)))
 
     # -- statements
 
     def stmt(self, s, ctx, cond, last):
         T = type(s)
         if T in (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete, ast.Import, ast.ImportFrom):
-            site = simple_site(s, ctx, cond)
-            if site is None:
-                return [s]
-            out = [s, self.record(site, s)]
-            if last and self.rec.shell.ast_node_interactivity == "last_expr_or_assign":
-                # IPython displays a final assignment only if it is the last node: do it
-                tgt = None
-                if T is ast.Assign and len(s.targets) == 1:
-                    tgt = s.targets[0]
-                elif T is ast.AugAssign or T is ast.AnnAssign:
-                    tgt = s.target
-                if isinstance(tgt, ast.Name):
-                    out.append(ast.copy_location(ast.Expr(ast.Name(id=tgt.id, ctx=ast.Load())), s))
-            return out
+            return self.simple_stmt(s, ctx, cond, last)
         if T is ast.Expr:
-            site = expr_site(s, ctx, cond)
-            if site is None:
-                return [s]
-            # wrap instead of appending: the final expression must stay last (Out[])
-            sid = self.rec.add_site(site)
-            return [ast.copy_location(ast.Expr(value=call("rx", const(sid), s.value)), s)]
+            return self.expr_stmt(s, ctx, cond)
         if T is ast.FunctionDef or T is ast.AsyncFunctionDef:
             return self.funcdef(s, ctx, cond)
         if T is ast.ClassDef:
@@ -125,29 +109,61 @@ class Rewriter(ast.NodeTransformer):
         if T is ast.With or T is ast.AsyncWith:
             return [self.with_(s, ctx, cond)]
         if T is ast.Try or T.__name__ == "TryStar":
-            n = copy.copy(s)
-            n.body = self.block(s.body, ctx, cond) or [ast.Pass()]
-            n.handlers = []
-            for h in s.handlers:
-                h2 = copy.copy(h)
-                h2.body = self.block(h.body, ctx, cond) or [ast.Pass()]
-                n.handlers.append(h2)
-            n.orelse = self.block(s.orelse, ctx, cond)
-            n.finalbody = self.block(s.finalbody, ctx, cond)
-            return [n]
+            return [self.try_(s, ctx, cond)]
         if T is ast.Match:
-            sc = Scan().scan([s.subject])
-            c2 = extend_cond(cond, sc.loads)
-            n = copy.copy(s)
-            n.cases = []
-            for case in s.cases:
-                c = copy.copy(case)
-                c.body = self.block(case.body, ctx, c2) or [ast.Pass()]
-                n.cases.append(c)
-            return [n]
+            return [self.match(s, ctx, cond)]
         if (T is ast.Global or T is ast.Nonlocal) and ctx is not None:
             return []            # hoisted above the peel guard by funcdef
         return [s]
+
+    def simple_stmt(self, s, ctx, cond, last):
+        # an assignment, deletion or import: recorded after it runs
+        site = simple_site(s, ctx, cond)
+        if site is None:
+            return [s]
+        out = [s, self.record(site, s)]
+        if last and self.rec.shell.ast_node_interactivity == "last_expr_or_assign":
+            # IPython displays a final assignment only if it is the last node: do it
+            T = type(s)
+            tgt = None
+            if T is ast.Assign and len(s.targets) == 1:
+                tgt = s.targets[0]
+            elif T is ast.AugAssign or T is ast.AnnAssign:
+                tgt = s.target
+            if isinstance(tgt, ast.Name):
+                out.append(ast.copy_location(ast.Expr(ast.Name(id=tgt.id, ctx=ast.Load())), s))
+        return out
+
+    def expr_stmt(self, s, ctx, cond):
+        site = expr_site(s, ctx, cond)
+        if site is None:
+            return [s]
+        # wrap instead of appending: the final expression must stay last (Out[])
+        sid = self.rec.add_site(site)
+        return [ast.copy_location(ast.Expr(value=call("record_value", const(sid), s.value)), s)]
+
+    def try_(self, s, ctx, cond):
+        n = copy.copy(s)
+        n.body = self.block(s.body, ctx, cond) or [ast.Pass()]
+        n.handlers = []
+        for h in s.handlers:
+            h2 = copy.copy(h)
+            h2.body = self.block(h.body, ctx, cond) or [ast.Pass()]
+            n.handlers.append(h2)
+        n.orelse = self.block(s.orelse, ctx, cond)
+        n.finalbody = self.block(s.finalbody, ctx, cond)
+        return n
+
+    def match(self, s, ctx, cond):
+        sc = Scan().scan([s.subject])
+        case_cond = extend_cond(cond, sc.loads)
+        n = copy.copy(s)
+        n.cases = []
+        for case in s.cases:
+            c = copy.copy(case)
+            c.body = self.block(case.body, ctx, case_cond) or [ast.Pass()]
+            n.cases.append(c)
+        return n
 
     def funcdef(self, s, ctx, cond):
         sc = Scan().scan([s])            # decorators and defaults: evaluated at def time
@@ -160,7 +176,7 @@ class Rewriter(ast.NodeTransformer):
         return [new, self.record(site, s)]
 
     def peel_def(self, s, fi):
-        # S4f: `if __nbprov__.fon[fs]: <instrumented body> else: <original body>`.
+        # `if __nbprov__.fn_instrumented[fs]: <instrumented body> else: <original body>`
         body = list(s.body)
         head = []
         if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
@@ -180,11 +196,11 @@ class Rewriter(ast.NodeTransformer):
             body = StripDecls().strip(copy.deepcopy(body)) if nested else \
                 [st for st in body if not isinstance(st, (ast.Global, ast.Nonlocal))]
             body = body or [ast.copy_location(ast.Pass(), s)]
-        fs = fi.fs = self.rec.add_fsite()
-        instr = [stmt_call(body[0], "fe", const(fs))] + self.block(body, Ctx(fs, fi.locals), ())
+        fs = fi.fs = self.rec.add_function_site()
+        instr = [stmt_call(body[0], "function_entry", const(fs))] + self.block(body, Ctx(fs, fi.locals), ())
         guard = ast.copy_location(ast.If(
             test=ast.Subscript(value=ast.Attribute(value=ast.Name(id=ME, ctx=ast.Load()),
-                                                   attr="fon", ctx=ast.Load()),
+                                                   attr="fn_instrumented", ctx=ast.Load()),
                                slice=const(fs), ctx=ast.Load()),
             body=instr, orelse=body), body[0])
         new = copy.copy(s)
@@ -234,24 +250,24 @@ class Rewriter(ast.NodeTransformer):
         return n
 
     def peel_for(self, s, ctx, cond):
-        # S4 loop peeling. Phase 2 sits in phase 1's else so a break in phase 1 skips it;
+        # Phase 1 runs the budget instrumented; phase 2 sits in phase 1's else so a break in phase 1 skips it;
         # it runs only when phase 1 used its whole budget (an iterator that resumes after
         # StopIteration must not be resumed); the user's else is duplicated accordingly.
         isc = Scan().scan([s.iter])
         binds, muts = [], []
         add_targets(s.target, "for", binds, muts)
         sid = self.rec.add_site(loop_site(s, ctx, cond, isc, binds, muts, False))
-        pre = [stmt_call(s, "lp", const(sid), call("iter", s.iter))]
+        pre = [stmt_call(s, "loop_begin", const(sid), call("iter", s.iter))]
         if isc.walrus or isc.muts:
             pre.append(self.record(make_site(isc, [], [], ctx, cond, s.iter), s))
         bcond = extend_cond(cond, isc.loads)
-        phase2 = ast.copy_location(ast.For(target=s.target, iter=call("lr", const(sid)),
+        phase2 = ast.copy_location(ast.For(target=s.target, iter=call("loop_rest", const(sid)),
                                            body=s.body, orelse=self.block(s.orelse, ctx, cond),
                                            type_comment=None), s)
         phase1 = ast.copy_location(ast.For(
-            target=s.target, iter=call("lh", const(sid)),
-            body=[stmt_call(s, "li", const(sid))] + self.block(s.body, ctx, bcond),
-            orelse=[ast.copy_location(ast.If(test=call("lm", const(sid)), body=[phase2],
+            target=s.target, iter=call("loop_budgeted", const(sid)),
+            body=[stmt_call(s, "loop_iteration", const(sid))] + self.block(s.body, ctx, bcond),
+            orelse=[ast.copy_location(ast.If(test=call("loop_past_budget", const(sid)), body=[phase2],
                                              orelse=self.block(s.orelse, ctx, cond)), s)],
             type_comment=None), s)
         return pre + [self.guarded(s, phase1, sid)]
@@ -264,23 +280,23 @@ class Rewriter(ast.NodeTransformer):
         phase2 = ast.copy_location(ast.While(test=s.test, body=s.body,
                                              orelse=self.block(s.orelse, ctx, cond)), s)
         phase1 = ast.copy_location(ast.While(
-            test=ast.BoolOp(op=ast.And(), values=[call("lw", const(sid)), s.test]),
-            body=[stmt_call(s, "li", const(sid))] + self.block(s.body, ctx, bcond),
-            orelse=[ast.copy_location(ast.If(test=call("lm", const(sid)), body=[phase2],
+            test=ast.BoolOp(op=ast.And(), values=[call("while_in_budget", const(sid)), s.test]),
+            body=[stmt_call(s, "loop_iteration", const(sid))] + self.block(s.body, ctx, bcond),
+            orelse=[ast.copy_location(ast.If(test=call("loop_past_budget", const(sid)), body=[phase2],
                                              orelse=self.block(s.orelse, ctx, cond)), s)]), s)
-        return [stmt_call(s, "lp", const(sid), const(None)), self.guarded(s, phase1, sid)]
+        return [stmt_call(s, "loop_begin", const(sid), const(None)), self.guarded(s, phase1, sid)]
 
     def summary_only(self, s, ctx, cond):
         # async for: islice cannot peel an async iterator; record the summary only
         isc = Scan().scan([s.iter])
         sid = self.rec.add_site(loop_site(s, ctx, cond, isc, [], [], False))
-        return [stmt_call(s, "lp", const(sid), const(None)), self.guarded(s, s, sid)]
+        return [stmt_call(s, "loop_begin", const(sid), const(None)), self.guarded(s, s, sid)]
 
     @staticmethod
     def guarded(at, loop, sid):
         # try/finally: the summary is also recorded when the loop raises or returns
         return ast.copy_location(ast.Try(body=[loop], handlers=[], orelse=[],
-                                         finalbody=[stmt_call(at, "le", const(sid))]), at)
+                                         finalbody=[stmt_call(at, "loop_end", const(sid))]), at)
 
 
 class ImportsOnly(ast.NodeTransformer):

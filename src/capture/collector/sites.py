@@ -1,7 +1,7 @@
 """Record sites: what the recorder checks when a rewritten statement has run.
 
 The rewriter builds one Site per instrumented statement at transform time; the recorder
-looks it up by id (`__nbprov__.r(sid)`), so everything static about a statement is worked
+looks it up by id (`__nbprov__.record(sid)`), so everything static about a statement is worked
 out once here and the run-time record only reads ready-made tuples.
 """
 import ast
@@ -82,8 +82,8 @@ def add_targets(t, kind, binds, muts):
 
 
 def member_key(root, node):
-    # x.a[i] = ... -> ".a[i]": the target's text after its root name, bounded like a repr
-    return ast.unparse(node)[len(root):][:256]
+    # x.a[i] = ... -> ".a[i]": the target's text after its root name (the recorder bounds it like a repr)
+    return ast.unparse(node)[len(root):]
 
 
 def mutator_reads(sc):

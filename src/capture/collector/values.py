@@ -13,12 +13,12 @@ import signal
 import sys
 import threading
 import zlib
+from dataclasses import dataclass
 
 from .content import FP_BUDGET, fingerprint
 from .entries import plain_repr, small_items
 from .secrets import REDACTED, SECRET_TYPES, Secrets, mask_urls, secret_name
 
-VALUE_STR_MAX = 256
 MISSING = object()          # a name that is not bound (deleted, or never assigned)
 NOSCALAR = object()         # a snapshot compared by identity and size, not by value
 LEN_TYPES = (list, tuple, dict, set, frozenset, str, bytes, bytearray)
@@ -27,6 +27,16 @@ REPR_SECONDS = 0.05         # a user __repr__ that sleeps or loops is cut short 
 NoneType = type(None)
 
 TYPE_NAMES = {}
+
+
+@dataclass(slots=True)
+class Snapshot:
+    """What the recorder keeps of a name's last recorded value, to notice a later change
+    without holding a copy: a scalar is compared by value, anything else by identity and size."""
+    object_id: int
+    size: object                # Summaries.meta: a length or shape, None when it has none
+    scalar: object              # the value itself, or NOSCALAR
+    type_name: str
 
 
 def clean(s):
@@ -156,8 +166,7 @@ class Summaries:
             return "<unreprable %s>" % tn
         return clean(s if len(s) <= self.limit else s[:self.limit - 3] + "...")
 
-    @staticmethod
-    def json_value(x):
+    def json_value(self, x):
         t = type(x)
         if t is bool or x is None:
             return x
@@ -168,7 +177,7 @@ class Summaries:
                 return x
             return "nan" if x != x else ("inf" if x > 0 else "-inf")
         if t is str:
-            return clean(x) if len(x) <= VALUE_STR_MAX else None
+            return clean(x) if len(x) <= self.limit else None
         return None
 
     def fp_array(self, a):
@@ -202,7 +211,7 @@ class Summaries:
         elif sampled:
             s["sampled"] = True
         if isinstance(x, (list, tuple, dict)):
-            items = small_items(x, self.np_module)
+            items = small_items(x, self.limit, self.np_module)
             if items is not None:
                 s["items"] = self.redact_items(items) if self.redact else items
         return s or None
@@ -256,15 +265,16 @@ class Summaries:
         return None
 
     def describe(self, name, x):
-        """(type, repr, value, summary, snapshot) for one version."""
+        """(type name, repr, JSON value, summary, Snapshot) for one version."""
         t = type(x)
         tn = type_name(t)
         if t in SECRET_TYPES and self.secrets.is_secret(name, x):
-            return tn, repr(REDACTED), REDACTED, None, (id(x), None if t is str else len(x), x if t is str else NOSCALAR, tn)
-        if t in (int, float, bool, NoneType) or (t is str and len(x) <= VALUE_STR_MAX):
+            return tn, repr(REDACTED), REDACTED, None, \
+                Snapshot(id(x), None if t is str else len(x), x if t is str else NOSCALAR, tn)
+        if t in (int, float, bool, NoneType) or (t is str and len(x) <= self.limit):
             # a URL's password is masked in what is recorded; the snapshot keeps the notebook's own string
             shown = mask_urls(x) if t is str and self.redact else x
-            return tn, self.repr(shown, tn), self.json_value(shown), None, (id(x), None, x, tn)
+            return tn, self.repr(shown, tn), self.json_value(shown), None, Snapshot(id(x), None, x, tn)
         self.libs()
         value, scalar = None, NOSCALAR
         if self.np is not None and isinstance(x, self.np[1]):
@@ -289,4 +299,4 @@ class Summaries:
         if summ is not None and "items" in summ:
             rp = plain_repr(x, self.limit)      # (3, 3, 11) whole, where reprlib writes (3, 3, ...)
         rp = clean(rp) if rp is not None else self.repr(x, tn)
-        return tn, self.secrets.scrub(rp), value, summ, (id(x), meta, scalar, tn)
+        return tn, self.secrets.scrub(rp), value, summ, Snapshot(id(x), meta, scalar, tn)

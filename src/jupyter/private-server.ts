@@ -1,0 +1,172 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import type { ServerConnection } from '@jupyterlab/services';
+import { NbprovError } from '../errors.js';
+import { LogTail } from './log-tail.js';
+import { makeSettings, probeServer } from './rest.js';
+import { makeServerDir, removeServerDir, type ServerDir } from './server-dirs.js';
+import type { JupyterEndpoint } from './server.js';
+
+export interface PrivateServerOptions {
+  /** The `jupyter` executable; defaults to $NBPROV_JUPYTER, else the one next to `python`. */
+  jupyter?: string;
+  python?: string;
+  rootDir: string;
+  /** Port on 127.0.0.1 (default: a free one). */
+  port?: number;
+  startTimeoutMs?: number;
+}
+
+const DEFAULT_SERVER_START_TIMEOUT_MS = 30_000;
+const READY_PROBE_TIMEOUT_MS = 2_000;
+const PORT_ATTEMPTS = 3;
+const KILL_AFTER_MS = 5_000;
+
+/** Starts `jupyter server` on 127.0.0.1 (on `opts.port`, else on a free port) and resolves once it answers. */
+export async function launchPrivateServer(jupyter: string, opts: PrivateServerOptions): Promise<JupyterEndpoint> {
+  if (opts.port !== undefined) return launchOn(opts.port, jupyter, opts);
+  // A port found free can be taken by another process before the server binds it (concurrent runs do this).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await launchOn(await freePort(), jupyter, opts);
+    } catch (err) {
+      if (!(err instanceof PortTakenError) || attempt === PORT_ATTEMPTS) throw err;
+    }
+  }
+}
+
+async function launchOn(port: number, jupyter: string, opts: PrivateServerOptions): Promise<JupyterEndpoint> {
+  const token = randomBytes(24).toString('hex');
+  const dir = await makeServerDir();
+  const server = spawnServer(jupyter, port, opts.rootDir, token, dir);
+  const url = `http://127.0.0.1:${port}`;
+  const endpoint = privateEndpoint(server, url, makeSettings(url, token, {}), dir);
+  try {
+    await waitUntilReady(endpoint.settings, server, opts.startTimeoutMs ?? DEFAULT_SERVER_START_TIMEOUT_MS, port);
+  } catch (err) {
+    await endpoint.close();
+    if (err instanceof NbprovError && !err.details) err.details = server.log.details();
+    throw err;
+  }
+  return endpoint;
+}
+
+/** A running `jupyter server` process with its log tail, and whether it has exited. */
+interface ServerProcess {
+  child: ChildProcess;
+  log: LogTail;
+  exited: Promise<void>;
+  hasExited(): boolean;
+}
+
+/** Spawns the server with the token passed through the environment only, its temp config/runtime dirs and the TCP_NODELAY patch. */
+function spawnServer(jupyter: string, port: number, rootDir: string, token: string, dir: ServerDir): ServerProcess {
+  const args = ['server', '--no-browser', '--ip=127.0.0.1', `--port=${port}`, '--port-retries=0', `--ServerApp.root_dir=${rootDir}`];
+  if (process.getuid?.() === 0) args.push('--allow-root');
+  const child = spawn(jupyter, args, {
+    cwd: rootDir,
+    // Own process group: a terminal Ctrl-C reaches nbprov alone, which then shuts the server down in order.
+    detached: true,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: {
+      ...process.env,
+      JUPYTER_TOKEN: token,
+      JUPYTER_CONFIG_DIR: dir.configDir,
+      JUPYTER_RUNTIME_DIR: dir.runtimeDir,
+      PYDEVD_DISABLE_FILE_VALIDATION: '1',
+      NBPROV_PARENT_PID: String(process.pid),
+      NBPROV_SERVER_DIR: dir.base,
+    },
+  });
+  const log = new LogTail(token);
+  child.stderr!.on('data', (chunk: Buffer) => log.push(chunk.toString('utf8')));
+  child.once('error', (err) => log.push(`spawn error: ${err.message}\n`));
+  let exited = false;
+  const exitPromise = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
+  return { child, log, exited: exitPromise, hasExited: () => exited };
+}
+
+function privateEndpoint(server: ServerProcess, url: string, settings: ServerConnection.ISettings, dir: ServerDir): JupyterEndpoint {
+  const { child, log } = server;
+  let closing = false;
+  return {
+    settings,
+    kind: 'private',
+    url,
+    onUnexpectedExit: (callback) =>
+      child.once('exit', (code, signal) => {
+        if (closing) return;
+        callback(new NbprovError('NBPROV_SERVER', `the Jupyter server exited unexpectedly (${signal ?? `code ${code}`})`, { details: log.details() }));
+      }),
+    logDetails: () => log.details(),
+    close: async ({ wait = true } = {}) => {
+      closing = true;
+      if (wait) await stopProcess(server);
+      else if (!server.hasExited()) child.kill('SIGTERM');
+      // The stderr pipe is shared with the server's kernels: an orphaned kernel must not keep us alive.
+      child.stderr?.destroy();
+      child.unref();
+      // A server still shutting down removes its temp dir itself on the way out (server_config.py); a leftover
+      // can never change the run's outcome, and the next run removes it.
+      if (server.hasExited()) await removeServerDir(dir);
+    },
+  };
+}
+
+async function waitUntilReady(settings: ServerConnection.ISettings, server: ServerProcess, timeoutMs: number, port: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (server.hasExited()) throw startUpFailure(server, port);
+    // Bounded: whatever else holds the port may accept the connection and never answer.
+    if ((await probeServer(settings, 'api/kernelspecs', READY_PROBE_TIMEOUT_MS)) === 200) return;
+    await sleep(40);
+  }
+  throw new NbprovError('NBPROV_SERVER', `the Jupyter server did not start within ${timeoutMs / 1000} s: ${server.log.lastLine()}`);
+}
+
+function startUpFailure(server: ServerProcess, port: number): NbprovError {
+  // Jupyter Server says "[C ServerApp] ERROR: ... because port N is not available" (--port-retries=0).
+  if (server.log.text().includes(`port ${port} is not available`)) {
+    return new PortTakenError('NBPROV_SERVER', `port ${port} on 127.0.0.1 is already in use`, { hint: 'pick another --port or omit it (nbprov then picks a free one)' });
+  }
+  return new NbprovError('NBPROV_SERVER', `the Jupyter server exited during start-up (code ${server.child.exitCode}): ${server.log.lastLine()}`, {
+    hint: 'check the jupyter installation and its configuration; its log follows',
+  });
+}
+
+async function stopProcess(server: ServerProcess): Promise<void> {
+  const pid = server.child.pid;
+  if (server.hasExited() || pid === undefined) return;
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  const timer = setTimeout(() => {
+    // SIGKILL the whole group so no kernel is orphaned.
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }, KILL_AFTER_MS);
+  await server.exited;
+  clearTimeout(timer);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+class PortTakenError extends NbprovError {}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,100 @@
+import type { KernelMessage } from '@jupyterlab/services';
+import { NbprovError } from '../errors.js';
+import { notebookKernelName, type LoadedNotebook } from '../notebook/load.js';
+import { connectServer, getKernelSpecs, startPrivateServer, type JupyterEndpoint } from '../jupyter/server.js';
+import { KernelSession, type ExecuteResult } from '../jupyter/kernel.js';
+import { ENVIRONMENT_EXPRESSION, decodeExpression, installCode } from '../capture/collector.js';
+import type { RunInput } from './prepare.js';
+import { throwIfAborted } from './stop.js';
+import type { RunOptions } from './types.js';
+
+/** A kernel ready to run cells: started on its server, with nbprov's collector installed. */
+export interface RunningKernel {
+  endpoint: JupyterEndpoint;
+  session: KernelSession;
+  /** The kernelspec's name. */
+  name: string;
+  /** The kernel's environment as the collector reported it at install (python, pid, ...). */
+  env: Record<string, unknown>;
+  info: KernelMessage.IInfoReply;
+}
+
+/**
+ * Starts a private server (or connects to `--server`), starts the kernel and installs the collector. On failure it
+ * stops what it started and throws (NBPROV_SERVER, NBPROV_UNKNOWN_KERNEL, NBPROV_KERNEL_DIED, NBPROV_INTERRUPTED).
+ */
+export async function startKernel(input: RunInput, opts: RunOptions): Promise<RunningKernel> {
+  const endpoint = opts.server
+    ? await connectServer({ url: opts.server, token: opts.token, headers: opts.headers })
+    : await startPrivateServer({ jupyter: opts.jupyter, python: opts.python, port: opts.port, rootDir: input.cwd });
+  let session: KernelSession | undefined;
+  try {
+    const name = await chooseKernel(endpoint, input.nb, opts.kernel);
+    throwIfAborted(opts.signal);
+    session = await KernelSession.start(endpoint, {
+      name,
+      path: endpoint.kind === 'remote' && opts.cwd ? opts.cwd : endpoint.kind === 'private' ? '' : undefined,
+      startupTimeoutMs: opts.startupTimeoutSec * 1000,
+    });
+    const env = await installCollector(endpoint, session, opts);
+    return { endpoint, session, name, env, info: await session.info };
+  } catch (err) {
+    await stopKernel({ endpoint, session });
+    throw err;
+  }
+}
+
+/** Shuts the kernel down and closes its endpoint (a private server stops). */
+export async function stopKernel({ endpoint, session }: { endpoint: JupyterEndpoint; session?: KernelSession }): Promise<void> {
+  // A private server stops its kernels as it exits: one step instead of a DELETE then a SIGTERM, and nothing
+  // in it is left to wait for once the trial is committed.
+  if (endpoint.kind === 'private') session?.dispose();
+  else await session?.shutdown();
+  await endpoint.close({ wait: false });
+}
+
+async function chooseKernel(endpoint: JupyterEndpoint, nb: LoadedNotebook, requested?: string): Promise<string> {
+  const specs = await getKernelSpecs(endpoint.settings);
+  const name = requested ?? notebookKernelName(nb) ?? specs.default;
+  if (!name || !specs.names.includes(name)) {
+    throw new NbprovError('NBPROV_UNKNOWN_KERNEL', `unknown kernel '${name ?? '(none)'}'; the server has: ${specs.names.join(', ') || '(no kernels)'}`, {
+      hint: 'pick one with --kernel NAME',
+    });
+  }
+  return name;
+}
+
+/** Installs the collector in the kernel and returns the environment it reports. */
+async function installCollector(endpoint: JupyterEndpoint, session: KernelSession, opts: RunOptions): Promise<Record<string, unknown>> {
+  let kernelPid: number | undefined;
+  endpoint.onUnexpectedExit((err) => {
+    session.fail(err);
+    // A kernel runs in its own session, so the dead server's process group does not take it along.
+    if (kernelPid) killQuietly(kernelPid);
+  });
+  const install = await session.execute(installCode({ capture: opts.capture, loopBudget: opts.loopBudget, redact: opts.redact }), {
+    silent: true,
+    userExpressions: { env: ENVIRONMENT_EXPRESSION },
+    timeoutMs: 60_000,
+  });
+  if (install.status !== 'ok') throw installError(install.error);
+  const env = decodeExpression<Record<string, unknown>>(install.userExpressions, 'env') ?? {};
+  if (endpoint.kind === 'private' && typeof env.pid === 'number') kernelPid = env.pid;
+  return env;
+}
+
+function installError(error: ExecuteResult['error']): NbprovError {
+  // A SyntaxError is in nbprov's own sources (an install or build caught half-way); else the kernel is the cause.
+  const ours = error?.ename === 'SyntaxError';
+  return new NbprovError('NBPROV_KERNEL_DIED', `the kernel could not load nbprov's collector: ${error?.ename}: ${error?.evalue}`, {
+    hint: ours ? "nbprov's collector sources are damaged or were being rebuilt: run `npm run build` (or reinstall) and retry" : 'the kernel must be an IPython kernel (python3)',
+  });
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}

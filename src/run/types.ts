@@ -1,0 +1,67 @@
+import type { NbprovError } from '../errors.js';
+import type { CodeCellRef } from '../notebook/load.js';
+import type { RawParameter } from '../notebook/parameters.js';
+import type { CaptureMode } from '../limits.js';
+import type { TrialStatus } from '../store/trial-writer.js';
+
+/** What one `nbprov run` is asked to do: the run pipeline's input, from the command line. */
+export interface RunOptions {
+  notebook: string;
+  /** `-p` / `-r` / `-f` values, injected papermill-style. */
+  parameters?: RawParameter[];
+  strictParameters?: boolean;
+  /** `--inject-after CELL`: where the injected cell goes when it is not after the `parameters` cell. */
+  injectAfter?: string;
+  /** The `-f` file the file parameters came from, for messages. */
+  parameterFile?: string;
+  db?: string;
+  kernel?: string;
+  server?: string;
+  token?: string;
+  headers?: Record<string, string>;
+  jupyter?: string;
+  python?: string;
+  /** Port of the private server (default: a free one). */
+  port?: number;
+  cwd?: string;
+  output?: string;
+  timeoutSec?: number;
+  startupTimeoutSec: number;
+  allowErrors: boolean;
+  capture: CaptureMode;
+  loopBudget: number;
+  redact: boolean;
+  /** The command line as recorded in `trial.command` (never holds a token). */
+  command: string;
+  events?: RunEvents;
+  /** Aborted on Ctrl-C, SIGTERM or SIGHUP (the abort's reason): the running cell is interrupted and the trial closes as `interrupted`. */
+  signal?: AbortSignal;
+}
+
+/** Progress of a run, as it happens (a progress bar, warnings). */
+export interface RunEvents {
+  onStart?(info: { trial: number; cells: number; kernel: string; server: string }): void;
+  onCellStart?(cell: CodeCellRef, position: number, total: number): void;
+  onCellEnd?(cell: CodeCellRef, status: string, seconds: number): void;
+  onWarning?(message: string): void;
+}
+
+/** The status a trial closes with. */
+export type FinalStatus = Exclude<TrialStatus, 'running'>;
+
+export interface RunResult {
+  trialId: string;
+  sequence: number;
+  status: FinalStatus;
+  cellsOk: number;
+  cellsFailed: number;
+  /** Failures of cells tagged `raises-exception`: expected, so they do not fail the run (as in nbclient). */
+  cellsFailedExpected: number;
+  cellsSkipped: number;
+  cellsTotal: number;
+  seconds: number;
+  dbPath: string;
+  /** Set when the trial did not finish: what stopped it. */
+  error?: NbprovError;
+  recorderErrors: number;
+}
