@@ -65,7 +65,7 @@ test('output templates name each run and refuse two runs on one file', () => {
 test('a sweep records its planned runs; its trials and unsettled runs are read back per run', () => {
   const dir = mkdtempSync(join(tmpdir(), 'nbprov-sweep-'));
   const db = openDatabase(join(dir, 'db.sqlite'), { create: true });
-  const runs = [0, 1, 2].map((position) => ({ position, repeat: 0, combination: JSON.stringify({ n: position }), output: null }));
+  const runs = [0, 1, 2].map((position) => ({ position, repeat: 0, combination: JSON.stringify({ n: position }), parameters: '[]', output: null }));
   const id = createSweep(db, { notebook: 'nb.ipynb', grid: { n: [0, 1, 2] }, command: 'nbprov sweep nb.ipynb' }, runs);
   assert.equal(findSweep(db, 'last').id, id);
   assert.equal(findSweep(db, String(id)).status, 'running');

@@ -180,6 +180,7 @@ export const MIGRATIONS: Migration[] = [
           position INTEGER NOT NULL,
           repeat INTEGER NOT NULL,
           combination TEXT NOT NULL,
+          parameters TEXT NOT NULL,
           output TEXT,
           PRIMARY KEY (sweep_id, position)
         );

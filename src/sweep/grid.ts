@@ -69,6 +69,8 @@ export function gridFromFile(content: unknown, file: string): Pick<GridSpec, 'ax
 /** The runs of a grid, in order: every combination (crossed, or zipped), listed ones after, each repeated. */
 export function expandGrid(spec: GridSpec): PlannedRun[] {
   const combinations = [...axisCombinations(spec), ...spec.listed.map((m) => Object.entries(m).map(([name, data]): [string, GridValue] => [name, { data }]))];
+  // `--repeat 5` alone runs the notebook as it is five times (with --seed-param, five seeds).
+  if (combinations.length === 0 && spec.repeat > 1) combinations.push([]);
   if (combinations.length === 0) throw new NbprovError('NBPROV_USAGE', 'the sweep has no combination to run', { hint: 'give values with -p NAME V1,V2 or -f grid.yaml' });
   const runs: PlannedRun[] = [];
   for (const combination of combinations) {
@@ -107,4 +109,9 @@ function isMapping(v: unknown): v is Record<string, unknown> {
 
 function badFile(file: string, what: string): NbprovError {
   return new NbprovError('NBPROV_USAGE', `-f ${file}: ${what}`, { hint: 'e.g. {n_trees: [3, 20, 100], test_size: [0.25, 0.5]}' });
+}
+
+/** `n_trees=3 test_size=0.25`: a run by its values. */
+export function combinationLabel(combination: Record<string, unknown>): string {
+  return Object.entries(combination).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ') || '(defaults)';
 }
