@@ -205,4 +205,44 @@ describe('nbprov sweep', () => {
     }
     assert.deepEqual(processesUsing(dir), []);
   });
+
+  test('--kernel-env sends KERNEL_* variables in the kernel start request, as a gateway reads them; values stay out of the record', async () => {
+    const dir = sweepProject();
+    writeFileSync(join(dir, 'env.ipynb'), JSON.stringify({
+      cells: [{ cell_type: 'code', execution_count: null, id: 'e1', metadata: {}, outputs: [], source: "import os\nprint(os.environ.get('KERNEL_NAMESPACE'), os.environ.get('KERNEL_API_TOKEN'))" }],
+      metadata: { kernelspec: { display_name: 'Python 3', name: 'python3' } }, nbformat: 4, nbformat_minor: 5,
+    }));
+    // Jupyter Server ignores `env` in POST api/kernels; Enterprise Gateway passes its KERNEL_* entries to the kernel.
+    const config = join(dir, 'gateway_like_config.py');
+    writeFileSync(config, [
+      'import os',
+      'from jupyter_server.services.kernels import handlers',
+      'from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager',
+      'class GatewayLike(AsyncMappingKernelManager):',
+      '    requested_env = {}',
+      '    async def start_kernel(self, **kwargs):',
+      '        return await super().start_kernel(env={**os.environ, **GatewayLike.requested_env}, **kwargs)',
+      'start_request = handlers.MainKernelHandler.post',
+      'async def post(self):',
+      '    body = self.get_json_body() or {}',
+      '    GatewayLike.requested_env = {k: v for k, v in (body.get("env") or {}).items() if k.startswith("KERNEL_")}',
+      '    return await start_request(self)',
+      'handlers.MainKernelHandler.post = post',
+      'c.ServerApp.kernel_manager_class = GatewayLike',
+    ].join('\n'));
+    const server = await startJupyterServer({ args: [`--config=${config}`] });
+    try {
+      const r = await nbprov(['run', 'env.ipynb', '--server', server.url, '--kernel-env', 'KERNEL_NAMESPACE=ml', '--kernel-env=KERNEL_API_TOKEN=s3cr3t-v4lue', '-o', 'out.ipynb', '-q'], { cwd: dir, env: { JUPYTER_TOKEN: server.token } });
+      assert.equal(r.code, 0, r.stderr);
+      const out = JSON.parse(readFileSync(join(dir, 'out.ipynb'), 'utf8'));
+      assert.deepEqual(out.cells[0].outputs[0].text, ['ml s3cr3t-v4lue\n']);
+      const [{ command }] = rows<{ command: string }>(dir, 'SELECT command FROM trial');
+      assert.match(command, /--kernel-env KERNEL_NAMESPACE=<redacted> --kernel-env=KERNEL_API_TOKEN=<redacted>/);
+      const bad = await nbprov(['run', 'env.ipynb', '--server', server.url, '--kernel-env', 'PATH=/tmp'], { cwd: dir, env: { JUPYTER_TOKEN: server.token } });
+      assert.equal(bad.code, 2);
+      assert.equal(bad.stderr, 'nbprov: --kernel-env PATH: only KERNEL_* variables reach the kernel\n  hint: e.g. --kernel-env KERNEL_NAMESPACE=ml\n');
+    } finally {
+      await server.stop();
+    }
+  });
 });
