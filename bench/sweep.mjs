@@ -3,8 +3,8 @@
 // run; plus the physical limit: 12 × plain python's CPU time for the same code ÷ the cores. While the sweep runs,
 // the kernels alive are counted every 100 ms (the pool keeps at most jobs + 1). Usage:
 //   node bench/sweep.mjs [--jobs 2]
-import { spawn, spawnSync, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,12 +38,18 @@ function timed(cmd, argv) {
   return performance.now() - t;
 }
 
+// Read from /proc in this process: spawning pgrep ten times a second would itself take CPU from the sweep.
 function kernelsAlive() {
-  try {
-    return execFileSync('pgrep', ['-fc', 'ipykernel_launcher'], { encoding: 'utf8' }).trim() | 0;
-  } catch {
-    return 0;
+  let n = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('ipykernel_launcher')) n++;
+    } catch {
+      // gone while we looked
+    }
   }
+  return n;
 }
 
 async function sweep() {
@@ -54,7 +60,7 @@ async function sweep() {
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   let peak = 0;
-  const sampler = setInterval(() => (peak = Math.max(peak, kernelsAlive())), 100);
+  const sampler = setInterval(() => (peak = Math.max(peak, kernelsAlive())), 200);
   const code = await new Promise((resolve) => child.on('exit', resolve));
   clearInterval(sampler);
   if (code !== 0) throw new Error(`nbprov sweep failed (${code}): ${stderr}`);

@@ -107,6 +107,10 @@ describe('nbprov sweep', () => {
     assert.match(r.stderr, /^nbprov: warning: x=99: tagged variable never assigned in this run: score$/m);
     assert.deepEqual(sweepRows(dir).map((s) => [s.combination, s.status]), [['{"x":"1"}', 'finished'], ['{"x":"99"}', 'failed'], ['{"x":"3"}', 'finished']]);
     assert.match(r.stdout, /^sweep 1 failed: 3 trials run, 2 finished, 1 failed, /m);
+    const fast = await nbprov(['sweep', 'sweep.ipynb', '-p', 'x', '99,1,3', '--jobs', '1', '--fail-fast', '-q'], { cwd: dir });
+    assert.equal(fast.code, 1, fast.stderr);
+    assert.deepEqual(sweepRows(dir, 2).map((s) => [s.combination, s.status]), [['{"x":"99"}', 'failed']]);
+    assert.deepEqual(rows(dir, 'SELECT status FROM nbprov_sweep WHERE id = 2'), [{ status: 'failed' }]);
   });
 
   test('bad grids are refused before anything starts, with exit 2 and a one-line reason', async () => {

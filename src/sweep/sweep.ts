@@ -173,7 +173,8 @@ async function runOne(ctx: SweepContext, run: SweepRun, kernelStarting: Promise<
     }, started);
     return { run, result };
   } finally {
-    // Frees its memory for the next run (at most jobs + 1 kernels live).
+    // Frees its memory before the worker takes the next run (at most jobs + 1 kernels live); not waiting for it
+    // measured no faster on 2 cores: the dying kernel only competes with the starting ones.
     await kernel.session.shutdown();
   }
 }
