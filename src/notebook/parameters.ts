@@ -29,7 +29,8 @@ export interface Injection {
 /**
  * Papermill-compatible injection: a cell tagged `injected-parameters` right after the cell tagged `parameters`
  * (or after `--inject-after`'s cell; first when there is neither), assigning each value as a Python literal. A value
- * takes the type of its default there (papermill#55); without one it is read as papermill reads it.
+ * takes the type of its default there (papermill reads `-p n 3` as an int even where the default is 3.0, and the
+ * notebook then computes with a different type); without one it is read as papermill reads it.
  * Refuses (exit 2) a value the notebook would overwrite before reading it, which would make `-p` silently ignored,
  * and warns when the defaults cell computes with a name after assigning it (that computation keeps the default).
  */
