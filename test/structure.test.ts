@@ -40,7 +40,8 @@ const ALLOWED: Record<string, string[]> = {
   render: ['store', 'graph', 'compare'],
   jupyter: [],
   run: ['store', 'capture', 'notebook', 'jupyter', 'render'],
-  cli: ['store', 'capture', 'graph', 'notebook', 'compare', 'render', 'jupyter', 'run'],
+  sweep: ['store', 'capture', 'notebook', 'compare', 'render', 'jupyter', 'run'],
+  cli: ['store', 'capture', 'graph', 'notebook', 'compare', 'render', 'jupyter', 'run', 'sweep'],
 };
 
 test('each folder imports only from the folders below it', () => {

@@ -4,6 +4,7 @@ import type Database from 'better-sqlite3';
 import { formatError, NbprovError } from '../errors.js';
 import { projectRoot } from '../store/db.js';
 import { lastTrialNotebook, resolveTrial } from '../store/queries.js';
+import { findSweep, sweepTrialIds } from '../store/sweeps.js';
 import { compareTrials, regressionsOf, TRIAL_COLUMNS, type Selection } from '../compare/comparison.js';
 import { renderComparisonCsv, renderComparisonJson, renderComparisonText } from '../render/comparison-table.js';
 import { stdoutColors } from '../render/terminal.js';
@@ -14,6 +15,7 @@ export interface CompareFlags {
   db?: string;
   notebook?: string;
   all?: boolean;
+  sweep?: string;
   where?: string;
   sort?: string;
   columns?: string;
@@ -31,6 +33,7 @@ export function registerCompare(program: Command, context: CommandContext): void
     .argument('[trials...]', 'trial selectors (number, id prefix, last, last~N); default: every trial of the newest trial\'s notebook')
     .option('--notebook <path>', 'every trial of this notebook')
     .option('--all', 'every trial in the database')
+    .option('--sweep <sweep>', 'the trials of this sweep (its number, or `last`)')
     .option('--where <expr>', 'keep the trials matching EXPR, e.g. "n_trees >= 50 and status = finished"')
     .option('--sort <column>', 'sort by a column, descending with a leading - (e.g. -accuracy)')
     .option('--columns <list>', `comma-separated columns: ${TRIAL_COLUMNS.join(', ')} and tagged params and metrics`)
@@ -53,7 +56,8 @@ Examples:
   $ nbprov compare
   $ nbprov compare --all --sort -accuracy
   $ nbprov compare --where "n_trees >= 50 and status = finished" --columns trial,n_trees,accuracy
-  $ nbprov compare 3 7 9 --csv > runs.csv`,
+  $ nbprov compare 3 7 9 --csv > runs.csv
+  $ nbprov compare --sweep last --sort -accuracy`,
     )
     .action((trials: string[], flags: CompareFlags) => {
       const color = stdoutColors();
@@ -73,8 +77,8 @@ export function handler(trials: string[], flags: CompareFlags): string {
 /** The rendered comparison plus one line per directed metric the newest trial shown is worse in. */
 export function runCompare(trials: string[], flags: CompareFlags): { output: string; regressions: string[] } {
   if (flags.json && flags.csv) throw new NbprovError('NBPROV_USAGE', '--json and --csv exclude each other');
-  const chosen = [trials.length > 0 && 'TRIAL arguments', flags.notebook && '--notebook', flags.all && '--all'].filter(Boolean);
-  if (chosen.length > 1) throw new NbprovError('NBPROV_USAGE', `${chosen.join(' and ')} exclude each other`, { hint: 'name trials, or one notebook, or --all' });
+  const chosen = [trials.length > 0 && 'TRIAL arguments', flags.notebook && '--notebook', flags.all && '--all', flags.sweep && '--sweep'].filter(Boolean);
+  if (chosen.length > 1) throw new NbprovError('NBPROV_USAGE', `${chosen.join(' and ')} exclude each other`, { hint: 'name trials, or one notebook, or one sweep, or --all' });
   const { db, path } = openForReading({ db: flags.db, notebook: flags.notebook });
   try {
     const selection = select(db, path, trials, flags);
@@ -98,6 +102,7 @@ export function runCompare(trials: string[], flags: CompareFlags): { output: str
 function select(db: Database.Database, dbPath: string, trials: string[], flags: CompareFlags): Selection | undefined {
   if (trials.length) return { kind: 'trials', ids: trials.map((t) => resolveTrial(db, t).id) };
   if (flags.all) return { kind: 'all' };
+  if (flags.sweep) return { kind: 'trials', ids: sweepTrialIds(db, findSweep(db, flags.sweep).id) };
   // Trials name their notebook relative to the database's project directory.
   if (flags.notebook) return { kind: 'notebook', notebook: relative(projectRoot(dbPath), resolve(flags.notebook)) };
   const last = lastTrialNotebook(db);

@@ -8,6 +8,8 @@ import { renderColumns } from '../render/columns.js';
 import { formatSeconds } from '../render/durations.js';
 import { stdoutColors } from '../render/terminal.js';
 import { openForReading } from './db-options.js';
+import { NbprovError } from '../errors.js';
+import { findSweep, sweepTrialIds } from '../store/sweeps.js';
 import type { CommandContext } from './command-context.js';
 
 export function registerList(program: Command, context: CommandContext): void {
@@ -16,20 +18,29 @@ export function registerList(program: Command, context: CommandContext): void {
     .description('list recorded trials, newest last')
     .argument('[notebook]', 'only the trials of this notebook')
     .option('--db <path>', 'database file (default: .noworkflow/db.sqlite here or beside NOTEBOOK, or $NBPROV_DB)')
+    .option('--sweep <sweep>', "only the trials of this sweep (its number, or `last`): the newest trial of each of its runs")
     .option('--json', 'print JSON')
-    .addHelpText('after', '\nExamples:\n  $ nbprov list\n  $ nbprov list experiment.ipynb --json')
-    .action((notebook: string | undefined, flags: { db?: string; json?: boolean }) => {
+    .addHelpText('after', '\nExamples:\n  $ nbprov list\n  $ nbprov list experiment.ipynb --json\n  $ nbprov list --sweep last')
+    .action((notebook: string | undefined, flags: ListFlags) => {
       context.reply({ stdout: handler(notebook, flags) });
     });
 }
 
-export function handler(notebook: string | undefined, flags: { db?: string; json?: boolean }): string {
+interface ListFlags {
+  db?: string;
+  json?: boolean;
+  sweep?: string;
+}
+
+export function handler(notebook: string | undefined, flags: ListFlags): string {
+  if (notebook && flags.sweep) throw new NbprovError('NBPROV_USAGE', 'NOTEBOOK and --sweep exclude each other', { hint: 'a sweep runs one notebook' });
   const { db, path } = openForReading({ db: flags.db, notebook });
   try {
     // Trials name their notebook relative to the database's project directory.
     const key = notebook ? relative(projectRoot(path), resolve(notebook)) : undefined;
+    const ids = flags.sweep ? sweepTrialIds(db, findSweep(db, flags.sweep).id) : undefined;
     const tags = new Map(tagRecordsOfTrials(db).map((record) => [record[0] as string, record]));
-    const trials = listTrials(db, key).map((t) => {
+    const trials = listTrials(db, { notebook: key, ids }).map((t) => {
       const { params, metrics } = splitTags(tags.get(t.id));
       return { ...t, params, metrics };
     });

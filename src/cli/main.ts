@@ -20,6 +20,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   slice: async () => (await import('./slice.js')).registerSlice,
   diff: async () => (await import('./diff.js')).registerDiff,
   compare: async () => (await import('./compare.js')).registerCompare,
+  sweep: async () => (await import('./sweep.js')).registerSweep,
 };
 
 // @jupyterlab/services logs websocket chatter and server tracebacks through console.*, which would land in our
@@ -74,7 +75,7 @@ Exit codes: 0 ok · 1 a cell raised · 2 usage or bad input · 3 kernel/server f
   const context: CommandContext = { reply: (r) => (result = r), warn: (m) => process.stderr.write(`nbprov: warning: ${m}\n`), trapStopSignals };
   for (const register of await Promise.all(wanted.map((load) => load()))) register(program, context);
   acceptDebugEverywhere(program);
-  const argv = name === 'run' ? (await import('./run.js')).pairParameterArgs(process.argv) : process.argv;
+  const argv = name === 'run' || name === 'sweep' ? (await import('./parameter-args.js')).pairParameterArgs(process.argv) : process.argv;
   try {
     await program.parseAsync(argv);
   } catch (err) {

@@ -18,6 +18,8 @@ export interface StartKernelOptions {
   name: string;
   /** Working directory relative to the server root (Jupyter Server), also sent as KERNEL_WORKING_DIR (gateways). */
   path?: string;
+  /** `KERNEL_*` variables for the start request, which Enterprise Gateway reads to place the kernel. */
+  env?: Record<string, string>;
   startupTimeoutMs: number;
 }
 
@@ -246,10 +248,12 @@ export class KernelSession {
  */
 async function startKernel(endpoint: JupyterEndpoint, opts: StartKernelOptions): Promise<Kernel.IModel> {
   const body: Record<string, unknown> = { name: opts.name };
+  const env: Record<string, string> = { ...opts.env };
   if (opts.path !== undefined) {
     body.path = opts.path;
-    body.env = { KERNEL_WORKING_DIR: opts.path };
+    env.KERNEL_WORKING_DIR = opts.path;
   }
+  if (Object.keys(env).length) body.env = env;
   try {
     return await callServer(endpoint.settings, {
       method: 'POST',

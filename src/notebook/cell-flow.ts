@@ -37,13 +37,22 @@ interface FlowAnswer {
   cells: { index: number; events: [string, FlowKind, number, string, number][]; assigns: [string, string | null, number][] }[];
 }
 
+const answers = new Map<string, FlowAnswer>();
+
 /**
  * Parses the cells with Python's own `ast` and reports where each name is read and rebound. Throws an Error saying
  * why when the interpreter cannot run or answer.
  */
 export function analyseCells(python: string, cells: CodeCellRef[], names: string[], defaultsCell: number | undefined): CellFlow {
   const request = { names, defaults: defaultsCell ?? null, cells: cells.map((c) => ({ index: c.index, source: c.source })) };
-  const out = runAnalyser(python, 'flow', request) as FlowAnswer;
+  // A sweep checks the same cells for the same names once per run: ask Python once.
+  const key = `${python}\0${JSON.stringify(request)}`;
+  let out = answers.get(key);
+  if (!out) {
+    out = runAnalyser(python, 'flow', request) as FlowAnswer;
+    answers.clear();
+    answers.set(key, out);
+  }
   return {
     events: out.cells.flatMap((c) => c.events.map(([name, kind, line, text, top]) => ({ name, kind, cell: c.index, line, text, top }))),
     assignments: out.cells.flatMap((c) => c.assigns.map(([name, value, line]) => ({ name, value, cell: c.index, line }))),

@@ -5,28 +5,35 @@ import { FloatLiteral } from './py-literal.js';
 
 /** Reads a `-f` parameters file: JSON, or YAML for .yaml/.yml. Exit 2 when it is neither or not a mapping. */
 export function readParametersFile(path: string): Record<string, unknown> {
+  const data = readDataFile(path, 'parameters file', 'write a mapping of names to values, e.g. {"n_trees": 100}');
+  if (!data || typeof data !== 'object' || Array.isArray(data)) {
+    throw new NbprovError('NBPROV_USAGE', `parameters file ${path} must hold a mapping of names to values`);
+  }
+  return data as Record<string, unknown>;
+}
+
+/**
+ * Reads a JSON file, or YAML for .yaml/.yml, with numbers typed as written (see withFloatLiterals). Exit 2 when it
+ * cannot be read or parsed, or nests too deep. `what` and `hint` name the file's role in messages.
+ */
+export function readDataFile(path: string, what: string, hint: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new NbprovError('NBPROV_USAGE', `cannot read parameters file ${path}: ${(err as NodeJS.ErrnoException).code}`);
+    throw new NbprovError('NBPROV_USAGE', `cannot read ${what} ${path}: ${(err as NodeJS.ErrnoException).code}`);
   }
   const yaml = /\.ya?ml$/i.test(path);
   let data: unknown;
   try {
     data = yaml ? parseYaml(text) : JSON.parse(text);
   } catch (err) {
-    throw new NbprovError('NBPROV_USAGE', `parameters file ${path} is not valid ${yaml ? 'YAML' : 'JSON'}: ${(err as Error).message.split('\n')[0]}`, {
-      hint: 'write a mapping of names to values, e.g. {"n_trees": 100}',
-    });
-  }
-  if (!data || typeof data !== 'object' || Array.isArray(data)) {
-    throw new NbprovError('NBPROV_USAGE', `parameters file ${path} must hold a mapping of names to values`);
+    throw new NbprovError('NBPROV_USAGE', `${what} ${path} is not valid ${yaml ? 'YAML' : 'JSON'}: ${(err as Error).message.split('\n')[0]}`, { hint });
   }
   if (nestingDepth(data) > MAX_VALUE_NESTING) {
-    throw new NbprovError('NBPROV_USAGE', `parameters file ${path} nests values more than ${MAX_VALUE_NESTING} deep`, { hint: 'parameters are literals a cell can hold: flatten the value' });
+    throw new NbprovError('NBPROV_USAGE', `${what} ${path} nests values more than ${MAX_VALUE_NESTING} deep`, { hint: 'parameters are literals a cell can hold: flatten the value' });
   }
-  return withFloatLiterals(text, yaml) ?? (data as Record<string, unknown>);
+  return withFloatLiterals(text, yaml) ?? data;
 }
 
 /**
@@ -34,7 +41,7 @@ export function readParametersFile(path: string): Record<string, unknown> {
  * cannot tell from ints: a number keeps the type it is written in, as with -p. Undefined when the YAML parser reads
  * the file differently from the JSON one (duplicate keys): then it is read as papermill reads it.
  */
-function withFloatLiterals(text: string, yaml: boolean): Record<string, unknown> | undefined {
+function withFloatLiterals(text: string, yaml: boolean): unknown {
   const doc = parseDocument(text, yaml ? {} : { schema: 'json' });
   if (doc.errors.length) return undefined;
   visit(doc, {
@@ -44,7 +51,7 @@ function withFloatLiterals(text: string, yaml: boolean): Record<string, unknown>
       }
     },
   });
-  return doc.toJS() as Record<string, unknown>;
+  return doc.toJS() as unknown;
 }
 
 /** Deeper values would overflow the stack of the code that types and writes them (a crafted -f file). */

@@ -24,22 +24,36 @@ export interface RunningKernel {
  * stops what it started and throws (NBPROV_SERVER, NBPROV_UNKNOWN_KERNEL, NBPROV_KERNEL_DIED, NBPROV_INTERRUPTED).
  */
 export async function startKernel(input: RunInput, opts: RunOptions): Promise<RunningKernel> {
-  const endpoint = opts.server
-    ? await connectServer({ url: opts.server, token: opts.token, headers: opts.headers })
-    : await startPrivateServer({ jupyter: opts.jupyter, python: opts.python, port: opts.port, rootDir: input.cwd });
-  let session: KernelSession | undefined;
+  const endpoint = await openServer(input.cwd, opts);
   try {
-    const name = await chooseKernel(endpoint, input.nb, opts.kernel);
-    throwIfAborted(opts.signal);
-    session = await KernelSession.start(endpoint, {
-      name,
-      path: endpoint.kind === 'remote' && opts.cwd ? opts.cwd : endpoint.kind === 'private' ? '' : undefined,
-      startupTimeoutMs: opts.startupTimeoutSec * 1000,
-    });
+    return await startKernelOn(endpoint, await chooseKernel(endpoint, input.nb, opts.kernel), opts);
+  } catch (err) {
+    await endpoint.close({ wait: false });
+    throw err;
+  }
+}
+
+/** A private server rooted at `cwd`, or the `--server` one. */
+export function openServer(cwd: string, opts: Pick<RunOptions, 'server' | 'token' | 'headers' | 'jupyter' | 'python' | 'port'>): Promise<JupyterEndpoint> {
+  return opts.server
+    ? connectServer({ url: opts.server, token: opts.token, headers: opts.headers })
+    : startPrivateServer({ jupyter: opts.jupyter, python: opts.python, port: opts.port, rootDir: cwd });
+}
+
+/** Starts a kernel on a running server and installs the collector; shuts the kernel down again on failure. */
+export async function startKernelOn(endpoint: JupyterEndpoint, name: string, opts: RunOptions): Promise<RunningKernel> {
+  throwIfAborted(opts.signal);
+  const session = await KernelSession.start(endpoint, {
+    name,
+    path: endpoint.kind === 'remote' && opts.cwd ? opts.cwd : endpoint.kind === 'private' ? '' : undefined,
+    env: opts.kernelEnv,
+    startupTimeoutMs: opts.startupTimeoutSec * 1000,
+  });
+  try {
     const env = await installCollector(endpoint, session, opts);
     return { endpoint, session, name, env, info: await session.info };
   } catch (err) {
-    await stopKernel({ endpoint, session });
+    await session.shutdown();
     throw err;
   }
 }
@@ -53,7 +67,8 @@ export async function stopKernel({ endpoint, session }: { endpoint: JupyterEndpo
   await endpoint.close({ wait: false });
 }
 
-async function chooseKernel(endpoint: JupyterEndpoint, nb: LoadedNotebook, requested?: string): Promise<string> {
+/** The kernelspec to run `nb` with: `--kernel`, else the notebook's, else the server's default. */
+export async function chooseKernel(endpoint: JupyterEndpoint, nb: LoadedNotebook, requested?: string): Promise<string> {
   const specs = await getKernelSpecs(endpoint.settings);
   const name = requested ?? notebookKernelName(nb) ?? specs.default;
   if (!name || !specs.names.includes(name)) {

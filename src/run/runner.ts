@@ -37,11 +37,14 @@ export async function runNotebook(opts: RunOptions): Promise<RunResult> {
   }
 }
 
-/** Opens the trial, runs every cell into it, closes it with its status, and writes `-o`. */
-async function runTrial(db: Database.Database, input: RunInput, kernel: RunningKernel, opts: RunOptions, started: number): Promise<RunResult> {
+/**
+ * Opens the trial, runs every cell into it, closes it with its status, and writes `-o`: the part of a run that a
+ * sweep repeats on each of its kernels.
+ */
+export async function runTrial(db: Database.Database, input: RunInput, kernel: RunningKernel, opts: RunOptions, started: number): Promise<RunResult> {
   const writer = openTrial(db, input, kernel, opts);
   const { endpoint } = kernel;
-  opts.events?.onStart?.({ trial: writer.sequence, cells: input.nb.codeCells.length, kernel: kernel.name, server: endpoint.kind === 'private' ? 'private server' : endpoint.url });
+  opts.events?.onStart?.({ trial: writer.sequence, trialId: writer.id, cells: input.nb.codeCells.length, kernel: kernel.name, server: endpoint.kind === 'private' ? 'private server' : endpoint.url });
   const progress = newProgress(new ExecutedNotebook(input.nb, kernel.info.language_info));
   try {
     await executeCells({ nb: input.nb, kernel: kernel.session, writer }, opts, progress);

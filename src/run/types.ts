@@ -27,6 +27,8 @@ export interface RunOptions {
   output?: string;
   timeoutSec?: number;
   startupTimeoutSec: number;
+  /** `--kernel-env NAME=VALUE`: `KERNEL_*` variables for the kernel start request (Enterprise Gateway). */
+  kernelEnv?: Record<string, string>;
   allowErrors: boolean;
   capture: CaptureMode;
   loopBudget: number;
@@ -40,7 +42,7 @@ export interface RunOptions {
 
 /** Progress of a run, as it happens (a progress bar, warnings). */
 export interface RunEvents {
-  onStart?(info: { trial: number; cells: number; kernel: string; server: string }): void;
+  onStart?(info: { trial: number; trialId: string; cells: number; kernel: string; server: string }): void;
   onCellStart?(cell: CodeCellRef, position: number, total: number): void;
   onCellEnd?(cell: CodeCellRef, status: string, seconds: number): void;
   onWarning?(message: string): void;

@@ -157,6 +157,43 @@ export const MIGRATIONS: Migration[] = [
       `);
     },
   },
+  {
+    id: 10,
+    name: 'sweeps',
+    up(db) {
+      // A sweep plans its runs before starting any (so --resume knows what is missing after a kill -9); each trial
+      // it starts is linked to its run, several per run when --resume re-ran an interrupted one.
+      db.exec(`
+        CREATE TABLE nbprov_sweep (
+          id INTEGER PRIMARY KEY,
+          notebook TEXT NOT NULL,
+          grid TEXT NOT NULL,
+          command TEXT NOT NULL,
+          start TEXT NOT NULL,
+          finish TEXT,
+          status TEXT NOT NULL,
+          pid INTEGER,
+          host TEXT
+        );
+        CREATE TABLE nbprov_sweep_run (
+          sweep_id INTEGER NOT NULL REFERENCES nbprov_sweep (id) ON DELETE CASCADE,
+          position INTEGER NOT NULL,
+          repeat INTEGER NOT NULL,
+          combination TEXT NOT NULL,
+          parameters TEXT NOT NULL,
+          output TEXT,
+          PRIMARY KEY (sweep_id, position)
+        );
+        CREATE TABLE nbprov_sweep_trial (
+          trial_id TEXT PRIMARY KEY REFERENCES trial (id) ON DELETE CASCADE,
+          sweep_id INTEGER NOT NULL,
+          position INTEGER NOT NULL,
+          FOREIGN KEY (sweep_id, position) REFERENCES nbprov_sweep_run (sweep_id, position) ON DELETE CASCADE
+        );
+        CREATE INDEX ix_nbprov_sweep_trial_run ON nbprov_sweep_trial (sweep_id, position);
+      `);
+    },
+  },
 ];
 
 /**

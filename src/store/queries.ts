@@ -68,10 +68,12 @@ interface TrialRow {
 }
 
 /** Every trial, oldest first, optionally of one notebook. */
-export function listTrials(db: Database.Database, notebook?: string): TrialSummary[] {
-  const rows = notebook
-    ? db.prepare(`${TRIALS_SELECT} WHERE COALESCE(n.notebook, t.script) = ? ORDER BY t.sequence_key`).all(notebook)
-    : db.prepare(`${TRIALS_SELECT} ORDER BY t.sequence_key`).all();
+export function listTrials(db: Database.Database, of: { notebook?: string; ids?: string[] } = {}): TrialSummary[] {
+  const rows = of.ids
+    ? db.prepare(`${TRIALS_SELECT} WHERE t.id IN (SELECT value FROM json_each(?)) ORDER BY t.sequence_key`).all(JSON.stringify(of.ids))
+    : of.notebook
+      ? db.prepare(`${TRIALS_SELECT} WHERE COALESCE(n.notebook, t.script) = ? ORDER BY t.sequence_key`).all(of.notebook)
+      : db.prepare(`${TRIALS_SELECT} ORDER BY t.sequence_key`).all();
   return (rows as TrialRow[]).map(toSummary);
 }
 
