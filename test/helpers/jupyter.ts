@@ -29,7 +29,9 @@ export async function startJupyterServer(opts: TestServerOptions = {}): Promise<
   const base = mkdtempSync(join(tmpdir(), 'nbprov-remote-'));
   const token = randomUUID();
   const port = await freePort(ip);
-  const args = ['server', '--no-browser', `--ip=${ip}`, `--port=${port}`, '--port-retries=0', `--ServerApp.root_dir=${base}`];
+  // Kernels on Unix sockets, as the private server's: TCP ports picked by jupyter_client race with the kernels that
+  // other test files start at the same moment, and a kernel that loses one stalls its start for 60 s.
+  const args = ['server', '--no-browser', `--ip=${ip}`, `--port=${port}`, '--port-retries=0', `--ServerApp.root_dir=${base}`, '--KernelManager.transport=ipc'];
   if (process.getuid?.() === 0) args.push('--allow-root');
   args.push(...(opts.args ?? []));
   const child = spawn('/usr/bin/jupyter', args, {
