@@ -41,7 +41,8 @@ const ALLOWED: Record<string, string[]> = {
   jupyter: [],
   run: ['store', 'capture', 'notebook', 'jupyter', 'render'],
   sweep: ['store', 'capture', 'notebook', 'compare', 'render', 'jupyter', 'run'],
-  cli: ['store', 'capture', 'graph', 'notebook', 'compare', 'render', 'jupyter', 'run', 'sweep'],
+  report: ['store', 'graph', 'compare', 'render'],
+  cli: ['store', 'capture', 'graph', 'notebook', 'compare', 'render', 'jupyter', 'run', 'sweep', 'report'],
 };
 
 test('each folder imports only from the folders below it', () => {
