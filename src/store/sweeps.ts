@@ -54,9 +54,10 @@ export function closeSweep(db: Database.Database, id: number, status: Exclude<Sw
   statements(db).close.run(nowTimestamp(), status, id);
 }
 
-/** Marks a resumed sweep as running again, by this process. */
-export function reopenSweep(db: Database.Database, id: number): void {
+/** Marks a resumed sweep as running again, by this process; returns its id. */
+export function reopenSweep(db: Database.Database, id: number): number {
   statements(db).reopen.run(process.pid, hostname(), id);
+  return id;
 }
 
 /** `last` (the newest sweep) or a sweep id; NBPROV_NOT_FOUND otherwise. */

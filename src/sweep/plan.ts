@@ -5,7 +5,7 @@ import type Database from 'better-sqlite3';
 import { NbprovError } from '../errors.js';
 import type { RawParameter } from '../notebook/parameters.js';
 import { projectRoot, recordedNotebookPath } from '../store/db.js';
-import { createSweep, findSweep, reopenSweep, sweepRuns, unsettledPositions } from '../store/sweeps.js';
+import { createSweep, findSweep, sweepRuns, unsettledPositions } from '../store/sweeps.js';
 import { expandGrid, type GridSpec, type PlannedRun } from './grid.js';
 import { outputPaths } from './output-template.js';
 
@@ -58,6 +58,5 @@ export function resumeSweep(db: Database.Database, dbPath: string, ref: string):
     parameters: JSON.parse(r.parameters) as RawParameter[],
     output: r.output ?? undefined,
   }));
-  reopenSweep(db, sweep.id);
   return { id: sweep.id, notebookPath: resolve(notebookPath), total: runs.length, pending };
 }

@@ -3,7 +3,7 @@ import type Database from 'better-sqlite3';
 import { NbprovError } from '../errors.js';
 import type { JupyterEndpoint } from '../jupyter/server.js';
 import { ServerError } from '../jupyter/rest.js';
-import { closeSweep, linkTrial, type SweepStatus } from '../store/sweeps.js';
+import { closeSweep, linkTrial, reopenSweep, type SweepStatus } from '../store/sweeps.js';
 import { resolveDbPath, storageError } from '../store/db.js';
 import { chooseKernel, openServer, startKernelOn, type RunningKernel } from '../run/kernel-start.js';
 import { claimDatabase, loadRunInput, type RunInput } from '../run/prepare.js';
@@ -79,7 +79,8 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
     endpoint = await openServer(first.cwd, opts);
     const kernelName = await chooseKernel(endpoint, first.nb, opts.kernel);
     db ??= database.open();
-    const sweepId = resumed?.id ?? recordSweep(db, dbPath, notebookPath, opts.grid!.asGiven, opts.command, runs);
+    // Recorded (or marked running again) once the server is up: a sweep refused before that leaves no trace.
+    const sweepId = resumed ? reopenSweep(db, resumed.id) : recordSweep(db, dbPath, notebookPath, opts.grid!.asGiven, opts.command, runs);
     const total = resumed?.total ?? runs.length;
     opts.events?.onPlan?.({ sweep: sweepId, total, pending: runs.length, jobs: opts.jobs, server: endpoint.kind === 'private' ? 'private server' : endpoint.url });
     const outcomes = await runAll({ db, sweepId, endpoint, kernelName, inputs }, runs, opts);
