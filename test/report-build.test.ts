@@ -136,6 +136,7 @@ describe('nbprov report: three real runs of wine.ipynb, then a notebook full of 
       [['99'], /^nbprov: .*99/],
       [['-o', 'adir'], /^nbprov: --output adir is a directory/],
       [['-o', 'missing/dir/r.html'], /^nbprov: cannot write missing\/dir\/r\.html: no directory missing\/dir/],
+      [['-o', '/proc/r.html'], /^nbprov: cannot write \/proc\/r\.html: E[A-Z]+ \(open\)\n/],
       [['wine.ipynb', '3'], /^nbprov: name one notebook, or trials, not both/],
       [['--all', '--sweep', 'last'], /^nbprov: --all and --sweep exclude each other/],
       [['other.ipynb'], /^nbprov: no trials of other\.ipynb to report/],

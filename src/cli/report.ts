@@ -30,10 +30,10 @@ export function registerReport(program: Command, context: CommandContext): void 
     .addHelpText(
       'after',
       `
-The page holds all its code, style and data: it opens offline from a file, makes no request, and can be mailed or
-attached to a pull request. Table and charts cover every trial; lineage graphs and per-trial details the newest
-${NEWEST_PRECOMPUTED} trials and each metric's best; diffs each adjacent pair among those ${NEWEST_PRECOMPUTED}, and each metric's best
-trial against the latest (the page names the \`nbprov diff\` to run for any other pair).
+The page holds all its code, style and data: it opens offline from a file, makes no request, and can be mailed
+or attached to a pull request. The table, charts and stage timings cover every trial; lineage graphs and details
+the newest ${NEWEST_PRECOMPUTED} trials and each metric's best; diffs each adjacent pair among those, and each
+metric's best trial against the latest (the page names the \`nbprov diff\` to run for any other pair).
 
 Examples:
   $ nbprov report
@@ -90,10 +90,9 @@ function writeReport(output: string, html: string): void {
   try {
     writeFileAtomic(output, html);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOSPC' || code === 'ENOTDIR') {
-      throw new NbprovError('NBPROV_USAGE', `cannot write ${output}: ${code}`, { cause: err });
-    }
+    // A refused system call (EACCES, EROFS, ENOSPC, a directory that takes no files...) is the place, not a bug.
+    const { code, syscall } = err as NodeJS.ErrnoException;
+    if (code && syscall) throw new NbprovError('NBPROV_USAGE', `cannot write ${output}: ${code} (${syscall})`, { cause: err });
     throw err;
   }
 }
