@@ -117,7 +117,7 @@ describe('nbprov report: three real runs of wine.ipynb, then a notebook full of 
   });
 
   test('trial selectors, a notebook, and --all choose the trials', async () => {
-    assert.match(await run('report', '2', '3', '-o', 'two.html'), /, 2 trials\)\n$/);
+    assert.match(await run('report', '2', '3', 'last', '-o', 'two.html'), /, 2 trials\)\n$/);
     assert.deepEqual(readPage(join(dir, 'two.html')).model.comparison.rows.map((r: { trial: number }) => r.trial), [2, 3]);
     assert.match(await run('report', 'wine.ipynb', '-o', 'nb.html'), /, 3 trials\)\n$/);
     assert.match(await run('report', '--all', '-o', 'all.html'), /, 3 trials\)\n$/);

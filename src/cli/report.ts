@@ -59,8 +59,10 @@ export function handler(args: string[], flags: ReportFlags): string {
   let html: string;
   let count: number;
   try {
-    const selection = selectTrials(db, path, trials, { notebook, all: flags.all, sweep: flags.sweep });
-    if (!selection) throw new NbprovError('NBPROV_NOT_FOUND', 'no trials to report', { hint: 'record one with `nbprov run NOTEBOOK.ipynb`' });
+    const chosen = selectTrials(db, path, trials, { notebook, all: flags.all, sweep: flags.sweep });
+    if (!chosen) throw new NbprovError('NBPROV_NOT_FOUND', 'no trials to report', { hint: 'record one with `nbprov run NOTEBOOK.ipynb`' });
+    // One row per trial, however many selectors name it (`report 3 last`).
+    const selection = chosen.kind === 'trials' ? { ...chosen, ids: [...new Set(chosen.ids)] } : chosen;
     const model = buildReport(db, dirname(path), selection);
     if (model.trials === 0) throw new NbprovError('NBPROV_NOT_FOUND', `no trials of ${notebook ?? 'this selection'} to report`, { hint: 'see `nbprov list` for the recorded trials' });
     html = renderReportHtml(model);
