@@ -160,6 +160,18 @@ describe('nbprov report: three real runs of wine.ipynb, then a notebook full of 
     }
   });
 
+  test('a metric with more ancestors than the page draws comes as `deps METRIC --depth N --json` within the budget', async () => {
+    const chain = ['x0 = 0', ...Array.from({ length: 200 }, (_, i) => `x${i + 1} = x${i} + 1`), 'm = x200  # nbprov: metric:max'].join('\n');
+    const cells = [{ cell_type: 'code', execution_count: null, id: 'c1', metadata: {}, outputs: [], source: chain }];
+    writeFileSync(join(dir, 'chain.ipynb'), JSON.stringify({ cells, metadata: { kernelspec: { name: 'python3', display_name: 'Python 3' } }, nbformat: 4, nbformat_minor: 5 }));
+    await run('run', 'chain.ipynb', '-q');
+    await run('report', 'chain.ipynb', '-o', 'chain.html');
+    const { model } = readPage(join(dir, 'chain.html'));
+    const seq = String(model.comparison.rows[0].trial);
+    assert.equal(model.lineage[seq].m.nodes.length, 150);
+    assert.deepEqual(model.lineage[seq].m, await json('deps', 'm', '--trial', seq, '--depth', '149'));
+  });
+
   test('markup in cell output, values, a parameter and the notebook name stays data: the only <script tags are ours', async () => {
     const name = '"><img src=x onerror=alert(4)><script>alert(5)<\\script>.ipynb';
     writeFileSync(join(dir, name), xssNotebook());

@@ -1,16 +1,13 @@
 import type Database from 'better-sqlite3';
-import { NbprovError } from '../errors.js';
 import { stageOrder } from '../stages.js';
 import { NBPROV_VERSION } from '../version.js';
 import { resolveTrial, type TrialSummary } from '../store/queries.js';
 import { stageSecondsOfTrials } from '../store/stage-timings.js';
-import { readLineage } from '../graph/lineage.js';
-import { parseVariableSpec, requireVariableCapture, resolveVariable } from '../graph/variables.js';
 import { compareTrials, type Comparison, type ComparisonRow, type Selection } from '../compare/comparison.js';
 import { diffTrials, NO_STAGE, parseSections } from '../compare/trial-diff.js';
 import { comparisonJson } from '../render/comparison-table.js';
-import { lineageJson } from '../render/lineage-json.js';
 import { trialDetail } from '../render/trial-json.js';
+import { metricLineages } from './lineage.js';
 import type { Json, ReportModel } from './model.js';
 
 /** How many of the newest trials get their lineage, details and adjacent diffs into the page (besides each metric's best). */
@@ -65,30 +62,6 @@ function precomputed(c: Comparison, rows: ComparisonRow[]): { newest: Comparison
   const best = new Map<string, ComparisonRow>();
   for (const [metric, b] of c.best) best.set(metric, bySequence.get(Math.max(...b.trials))!);
   return { newest: rows.slice(-NEWEST_PRECOMPUTED), best };
-}
-
-/** `deps METRIC --trial SEQ --json` for each metric the trial has; none for a trial without variable capture. */
-function metricLineages(db: Database.Database, trial: TrialSummary, metrics: string[]): Record<string, Json> {
-  const out: Record<string, Json> = {};
-  try {
-    requireVariableCapture(trial);
-  } catch (err) {
-    if (err instanceof NbprovError) return out;
-    throw err;
-  }
-  for (const metric of metrics) {
-    let root: number;
-    try {
-      root = resolveVariable(db, trial, parseVariableSpec(metric)).evaluationId;
-    } catch (err) {
-      // A metric tagged by name that this trial never assigned (its cell did not run) has no lineage to draw.
-      if (err instanceof NbprovError) continue;
-      throw err;
-    }
-    const graph = readLineage(db, trial.id, [root], { direction: 'backward', control: true });
-    out[metric] = toJson(lineageJson(graph, [String(root)], { trial: { sequence: trial.sequence, id: trial.id }, direction: 'backward' }));
-  }
-  return out;
 }
 
 /** Adjacent pairs among the newest trials, then each metric's best against the latest (unless that pair is there). */
