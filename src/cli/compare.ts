@@ -1,11 +1,7 @@
-import { relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import type Database from 'better-sqlite3';
 import { formatError, NbprovError } from '../errors.js';
-import { projectRoot } from '../store/db.js';
-import { lastTrialNotebook, resolveTrial } from '../store/queries.js';
-import { findSweep, sweepTrialIds } from '../store/sweeps.js';
-import { compareTrials, regressionsOf, TRIAL_COLUMNS, type Selection } from '../compare/comparison.js';
+import { compareTrials, regressionsOf, TRIAL_COLUMNS } from '../compare/comparison.js';
+import { checkSelection, selectTrials } from '../compare/selection.js';
 import { renderComparisonCsv, renderComparisonJson, renderComparisonText } from '../render/comparison-table.js';
 import { stdoutColors } from '../render/terminal.js';
 import { openForReading } from './db-options.js';
@@ -77,11 +73,10 @@ export function handler(trials: string[], flags: CompareFlags): string {
 /** The rendered comparison plus one line per directed metric the newest trial shown is worse in. */
 export function runCompare(trials: string[], flags: CompareFlags): { output: string; regressions: string[] } {
   if (flags.json && flags.csv) throw new NbprovError('NBPROV_USAGE', '--json and --csv exclude each other');
-  const chosen = [trials.length > 0 && 'TRIAL arguments', flags.notebook && '--notebook', flags.all && '--all', flags.sweep && '--sweep'].filter(Boolean);
-  if (chosen.length > 1) throw new NbprovError('NBPROV_USAGE', `${chosen.join(' and ')} exclude each other`, { hint: 'name trials, or one notebook, or one sweep, or --all' });
+  checkSelection(trials, flags);
   const { db, path } = openForReading({ db: flags.db, notebook: flags.notebook });
   try {
-    const selection = select(db, path, trials, flags);
+    const selection = selectTrials(db, path, trials, flags);
     if (!selection) return { output: flags.json ? renderComparisonJson({ columns: [], rows: [], best: new Map() }) : flags.csv ? '' : 'no trials yet: record one with `nbprov run NOTEBOOK.ipynb`\n', regressions: [] };
     const comparison = compareTrials(db, selection, flags);
     const output = flags.json
@@ -97,14 +92,4 @@ export function runCompare(trials: string[], flags: CompareFlags): { output: str
   } finally {
     db.close();
   }
-}
-
-function select(db: Database.Database, dbPath: string, trials: string[], flags: CompareFlags): Selection | undefined {
-  if (trials.length) return { kind: 'trials', ids: trials.map((t) => resolveTrial(db, t).id) };
-  if (flags.all) return { kind: 'all' };
-  if (flags.sweep) return { kind: 'trials', ids: sweepTrialIds(db, findSweep(db, flags.sweep).id) };
-  // Trials name their notebook relative to the database's project directory.
-  if (flags.notebook) return { kind: 'notebook', notebook: relative(projectRoot(dbPath), resolve(flags.notebook)) };
-  const last = lastTrialNotebook(db);
-  return last && { kind: 'notebook', notebook: last.notebook };
 }

@@ -21,6 +21,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   diff: async () => (await import('./diff.js')).registerDiff,
   compare: async () => (await import('./compare.js')).registerCompare,
   sweep: async () => (await import('./sweep.js')).registerSweep,
+  report: async () => (await import('./report.js')).registerReport,
 };
 
 // @jupyterlab/services logs websocket chatter and server tracebacks through console.*, which would land in our

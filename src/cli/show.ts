@@ -1,12 +1,11 @@
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
-import { trialEnvironment, trialModules } from '../store/environment.js';
-import { cellSource, decodeValue, resolveTrial, trialCells } from '../store/queries.js';
-import { trialCellStages, trialVariableTags } from '../store/stage-tags.js';
+import { resolveTrial } from '../store/queries.js';
 import { stageOrder } from '../stages.js';
 import { pythonText } from '../python-text.js';
 import { formatSeconds } from '../render/durations.js';
 import { renderTable } from '../render/table.js';
+import { trialDetail } from '../render/trial-json.js';
 import { printable } from '../render/terminal.js';
 import { openForReading } from './db-options.js';
 import type { CommandContext } from './command-context.js';
@@ -34,15 +33,9 @@ export function registerShow(program: Command, context: CommandContext): void {
 export function handler(selector: string, flags: ShowFlags): string {
   const { db, path } = openForReading({ db: flags.db });
   try {
-    const trial = resolveTrial(db, selector);
-    const cells = trialCells(db, trial.id);
-    const environment = Object.fromEntries(trialEnvironment(db, trial.id));
-    const modules = trialModules(db, trial.id);
-    const stages = trialCellStages(db, trial.id);
-    const variables = trialVariableTags(db, trial.id);
-    const withSource = cells.map((c) => ({ ...c, stage: (c.activationId !== null && stages.get(c.activationId)) || null, source: flags.code || flags.json ? cellSource(dirname(path), c.codeHash) : undefined }));
-    const tagged = variables.map((v) => ({ name: v.name, kind: v.kind, value: decodeValue(v.value), type: v.type, cell: v.cellIndex, stage: v.stage }));
-    if (flags.json) return JSON.stringify({ trial, environment, modules, variables: tagged, cells: withSource }, null, 2) + '\n';
+    const detail = trialDetail(db, dirname(path), resolveTrial(db, selector), { source: flags.code === true || flags.json === true });
+    if (flags.json) return JSON.stringify(detail, null, 2) + '\n';
+    const { trial, environment, modules, variables: tagged, cells } = detail;
     const lines = [
       `trial ${trial.sequence}  ${trial.id}  (${trial.tag ?? 'no tag'})`,
       `notebook  ${printable(trial.notebook)}`,
@@ -59,20 +52,20 @@ export function handler(selector: string, flags: ShowFlags): string {
     lines.push(
       renderTable(
         ['cell', 'stage', 'code hash', 'time', 'status', 'output', 'first line'],
-        withSource.map((c) => [c.index, c.stage ?? '', c.codeHash.slice(0, 10), formatSeconds(c.seconds), c.status, truncate(printable(c.errorName ? `${c.errorName}: ${c.errorValue}` : c.outputs ?? ''), 40), truncate(printable(c.firstLine), 50)]),
+        cells.map((c) => [c.index, c.stage ?? '', c.codeHash.slice(0, 10), formatSeconds(c.seconds), c.status, truncate(printable(c.errorName ? `${c.errorName}: ${c.errorValue}` : c.outputs ?? ''), 40), truncate(printable(c.firstLine), 50)]),
       ),
     );
     if (tagged.length) {
       lines.push('', renderTable(['tagged', 'kind', 'value', 'cell', 'stage'], tagged.map((v) => [v.name, v.kind, truncate(printable(pythonText(v.value)), 40), v.cell ?? '-', v.stage ?? ''])));
     }
     const byStage = new Map<string, number[]>();
-    for (const c of withSource) if (c.stage) byStage.set(c.stage, [...(byStage.get(c.stage) ?? []), c.index]);
+    for (const c of cells) if (c.stage) byStage.set(c.stage, [...(byStage.get(c.stage) ?? []), c.index]);
     if (byStage.size) {
       const ordered = [...byStage].sort(([a], [b]) => stageOrder(a) - stageOrder(b) || a.localeCompare(b));
       lines.push('', `stages    ${ordered.map(([stage, idx]) => `${stage}: ${idx.join(', ')}`).join(' · ')}`);
     }
     if (flags.code) {
-      for (const c of withSource) lines.push('', `── cell ${c.index} (${c.status}) ${'─'.repeat(40)}`, printable(c.source ?? '(source not in the content store)').trimEnd());
+      for (const c of cells) lines.push('', `── cell ${c.index} (${c.status}) ${'─'.repeat(40)}`, printable(c.source ?? '(source not in the content store)').trimEnd());
     }
     if (modules.length) lines.push('', `modules   ${modules.map((m) => (m.version ? `${m.name} ${m.version}` : m.name)).join(', ')}`);
     return lines.join('\n') + '\n';

@@ -36,8 +36,13 @@ export function renderComparisonCsv(c: Comparison): string {
 
 /** {columns: [{name, kind, direction}], rows: [{column: value}], best: {metric: {direction, value, trials}}} */
 export function renderComparisonJson(c: Comparison): string {
+  return JSON.stringify(comparisonJson(c), null, 2) + '\n';
+}
+
+/** What renderComparisonJson prints, as data (the report embeds it). */
+export function comparisonJson(c: Comparison): { columns: Column[]; rows: Record<string, unknown>[]; best: Record<string, unknown> } {
   const rows = c.rows.map((r) => Object.fromEntries(c.columns.map((col) => [col.name, rawOf(r, col) ?? null])));
-  return JSON.stringify({ columns: c.columns, rows, best: Object.fromEntries(c.best) }, null, 2) + '\n';
+  return { columns: c.columns, rows, best: Object.fromEntries(c.best) };
 }
 
 function rawOf(r: ComparisonRow, col: Column): unknown {

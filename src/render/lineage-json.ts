@@ -27,7 +27,18 @@ import { jsonValue, shortValue } from './version-label.js';
  * ```
  * Nodes are sorted by id; edges by dependent, then dependency; a pair linked in two ways has one edge per type.
  */
-export function renderJson(graph: LineageGraph, roots: string[], meta: { trial: { sequence: number; id: string }; direction: Direction; tags?: Map<string, string> }): string {
+export function renderJson(graph: LineageGraph, roots: string[], meta: LineageMeta): string {
+  return JSON.stringify(lineageJson(graph, roots, meta), null, 2) + '\n';
+}
+
+export interface LineageMeta {
+  trial: { sequence: number; id: string };
+  direction: Direction;
+  tags?: Map<string, string>;
+}
+
+/** What renderJson prints, as data (the report embeds it). */
+export function lineageJson(graph: LineageGraph, roots: string[], meta: LineageMeta): Record<string, unknown> {
   const nodes = graph.mapNodes((_, n) => ({
     id: n.id,
     name: n.name,
@@ -57,5 +68,5 @@ export function renderJson(graph: LineageGraph, roots: string[], meta: { trial: 
   if (meta.tags) doc.tags = Object.fromEntries(meta.tags);
   doc.nodes = nodes;
   doc.edges = edges;
-  return JSON.stringify(doc, null, 2) + '\n';
+  return doc;
 }

@@ -18,7 +18,10 @@ export interface ReportModel {
   comparison: Json;
   /** Seconds per stage ('(no stage)' for cells without one), for every trial. */
   timings: { trial: number; stages: Record<string, number> }[];
-  /** Trial sequence → metric name → `nbprov deps METRIC --trial SEQ --json`. */
+  /**
+   * Trial sequence → metric name → `nbprov deps METRIC --trial SEQ --json`; a graph over 150 versions comes as
+   * `--depth N` cuts it (its deepest nodes `truncated: true`). A metric the trial never assigned has none.
+   */
   lineage: Record<string, Record<string, Json>>;
   /** Trial sequence → `nbprov show SEQ --json`. */
   details: Record<string, Json>;
