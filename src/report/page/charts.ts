@@ -1,7 +1,7 @@
 // Section 3: each metric against each numeric param, and each metric over trial order (Chart.js scatter plots).
 import { plainText, pythonText } from '../../python-text.js';
 import { Chart } from './chart-setup.js';
-import { el, region } from './dom.js';
+import { command, el, region } from './dom.js';
 import type { ComparisonJson } from './types.js';
 
 interface Point {
@@ -18,7 +18,7 @@ export function renderCharts(comparison: ComparisonJson): void {
   const metrics = comparison.columns.filter((c) => c.kind === 'metric').map((c) => c.name);
   const params = comparison.columns.filter((c) => c.kind === 'param' && comparison.rows.some((r) => typeof numberOf(r[c.name]) === 'number')).map((c) => c.name);
   if (metrics.length === 0) {
-    section.append(el('p', { class: 'empty' }, 'No metric is tagged: tag one with '), el('code', {}, 'nbprov tag var NAME metric:max'));
+    section.append(el('p', { class: 'empty' }, 'No metric is tagged: tag one with ', command('nbprov tag var NAME metric:max'), '.'));
     return;
   }
   const grid = el('div', { class: 'chart-grid' });

@@ -4,7 +4,7 @@ import type { PageModel } from './types.js';
 
 export function renderHeader(model: PageModel): void {
   const header = region('header', 'report-header');
-  const range = model.dateRange ? (model.dateRange[0].slice(0, 16) === model.dateRange[1].slice(0, 16) ? model.dateRange[0].slice(0, 16) : `${model.dateRange[0].slice(0, 16)} – ${model.dateRange[1].slice(0, 16)}`) : 'no trials';
+  const range = model.dateRange ? (model.dateRange[0].slice(0, 16) === model.dateRange[1].slice(0, 16) ? model.dateRange[0].slice(0, 16) : `${model.dateRange[0].slice(0, 16)} – ${model.dateRange[1].slice(0, 16)}`) : '-';
   header.replaceChildren(
     el('h1', {}, el('span', { class: 'notebook' }, model.title)),
     el(

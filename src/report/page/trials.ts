@@ -27,7 +27,10 @@ export function renderTrials(comparison: ComparisonJson, onSelect: (selected: nu
   const names = comparison.columns.map((c) => c.name);
   input.addEventListener('input', () => {
     const filter = makeFilter(input.value, names);
-    for (const row of rows) row.tr.hidden = !filter.accepts(row);
+    for (const row of rows) {
+      const hidden = !filter.accepts(row);
+      if (row.tr.hidden !== hidden) row.tr.hidden = hidden;
+    }
     error.textContent = filter.error ?? '';
     error.hidden = filter.error === null;
   });
@@ -61,7 +64,11 @@ function wireSorting(thead: HTMLElement, columns: Column[], rows: Row[], tbody: 
     sorted = { name, descending: sorted?.name === name ? !sorted.descending : false };
     for (const other of thead.querySelectorAll('th')) other.removeAttribute('aria-sort');
     th.setAttribute('aria-sort', sorted.descending ? 'descending' : 'ascending');
+    // Reordered while out of the document: one layout for 10,000 rows instead of one per move.
+    const table = tbody.parentElement!;
+    tbody.remove();
     tbody.append(...sortBy(rows, (r) => r.values[name], (r) => r.trial, sorted.descending).map((r) => r.tr));
+    table.append(tbody);
   };
   for (const th of thead.querySelectorAll<HTMLElement>('th')) {
     if (!columns.some((c) => c.name === th.dataset.column)) continue;
