@@ -67,3 +67,6 @@ await build({
 const pageScript = readFileSync('dist/bundle/report/page.js', 'utf8');
 // The page runs under a CSP without 'unsafe-eval': a library that builds code from strings would fail in every report.
 if (/\bnew Function\s*\(|\beval\s*\(/.test(pageScript)) throw new Error('dist/bundle/report/page.js uses eval or new Function, which the report CSP forbids');
+// html.ts inlines both files as they are (their CSP hashes are of these exact bytes): nothing in them may end their element.
+if (/<\/script|<!--/i.test(pageScript)) throw new Error('dist/bundle/report/page.js contains </script or <!--, which would break out of its inline <script>');
+if (/<\/style/i.test(readFileSync('dist/bundle/report/page.css', 'utf8'))) throw new Error('dist/bundle/report/page.css contains </style');

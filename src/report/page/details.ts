@@ -11,7 +11,7 @@ export function renderDetails(model: PageModel, trial: number | undefined): void
     refill(section, el('p', { class: 'empty' }, 'No trial has details in this report.'));
     return;
   }
-  const show = model.lineageTrials.includes(trial) ? model.details[String(trial)] : undefined;
+  const show = model.details[String(trial)];
   if (!show) {
     refill(section, el('p', { class: 'not-in-report' }, `The details of trial ${trial} are not in this report: run `, command(`nbprov show ${trial}`), '.'));
     return;

@@ -10,7 +10,7 @@ export function renderLineage(model: PageModel, trial: number | undefined, metri
     refill(section, el('p', { class: 'empty' }, 'No trial has lineage in this report.'));
     return;
   }
-  const graphs = model.lineageTrials.includes(trial) ? model.lineage[String(trial)] : undefined;
+  const graphs = model.lineage[String(trial)];
   if (!graphs) {
     const example = metrics[0] ?? 'METRIC';
     refill(section, el('p', { class: 'not-in-report' }, `The lineage of trial ${trial} is not in this report: run `, command(`nbprov deps ${example} --trial ${trial}`), '.'));
