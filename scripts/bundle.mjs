@@ -44,3 +44,29 @@ await build({
 // fails at run time ("A dynamic import callback was not specified"): externals must be imported statically.
 const dynamic = /\bimport\(\s*["'`]([^"'`]+)/.exec(readFileSync('dist/bundle/nbprov.cjs', 'utf8'));
 if (dynamic) throw new Error(`dist/bundle/nbprov.cjs imports '${dynamic[1]}' dynamically; import it statically`);
+
+// The report page's browser code and stylesheet, which html.ts inlines into every report (under CSP hashes): one
+// minified script with Chart.js and dagre inside (their licence comments kept at its end), so the page needs no network.
+await build({
+  entryPoints: { page: 'src/report/page/main.ts' },
+  outdir: 'dist/bundle/report',
+  bundle: true,
+  format: 'iife',
+  platform: 'browser',
+  target: ['chrome110', 'firefox110', 'safari16'],
+  minify: true,
+  logLevel: 'warning',
+});
+await build({
+  entryPoints: { page: 'src/report/page/page.css' },
+  outdir: 'dist/bundle/report',
+  bundle: true,
+  minify: true,
+  logLevel: 'warning',
+});
+const pageScript = readFileSync('dist/bundle/report/page.js', 'utf8');
+// The page runs under a CSP without 'unsafe-eval': a library that builds code from strings would fail in every report.
+if (/\bnew Function\s*\(|\beval\s*\(/.test(pageScript)) throw new Error('dist/bundle/report/page.js uses eval or new Function, which the report CSP forbids');
+// html.ts inlines both files as they are (their CSP hashes are of these exact bytes): nothing in them may end their element.
+if (/<\/script|<!--/i.test(pageScript)) throw new Error('dist/bundle/report/page.js contains </script or <!--, which would break out of its inline <script>');
+if (/<\/style/i.test(readFileSync('dist/bundle/report/page.css', 'utf8'))) throw new Error('dist/bundle/report/page.css contains </style');

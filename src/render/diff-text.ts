@@ -36,7 +36,8 @@ export function renderDiffText(diff: TrialDiff, opts: { color?: boolean } = {}):
   return out.join('\n') + '\n';
 }
 
-function whyLines(c: ChalkInstance, w: WhyReport): string[] {
+/** The lines of one metric in the Why section (the report page lists them too). */
+export function whyLines(c: ChalkInstance, w: WhyReport): string[] {
   const head = `${INDENT}${c.bold(w.metric)} ${VERDICT_PHRASE[w.verdict]} (${arrow(w.a, w.b)})${w.absent ? `: ${absenceText(w.absent)}` : ''}`;
   const rows = [
     ...w.params.flatMap((p) => {
@@ -76,7 +77,7 @@ function paramRows(p: ParamChange, diff: TrialDiff): string[][] {
 }
 
 /** name, old → new, verdict (with the direction it was judged by), change: empty cells only at the end. */
-function metricRow(m: MetricChange): string[] {
+export function metricRow(m: MetricChange): string[] {
   const relative = m.relative === null ? '' : ` (${percentText(m.relative)})`;
   return [m.name, arrow(m.a, m.b), verdictText(m), m.delta === null || m.delta === 0 ? '' : `${formatSigned(m.delta)}${relative}`];
 }

@@ -4,7 +4,7 @@ import { pythonString } from '../python-text.js';
 const REPR_WIDTH = 40;
 
 /** `accuracy v2`, with the kind when it is not a plain assignment: `model v2 (mutate)`. */
-export function versionTitle(n: VersionNode): string {
+export function versionTitle(n: Pick<VersionNode, 'name' | 'version' | 'kind' | 'iterations'>): string {
   const kind = n.kind === 'assign' || n.kind === 'unknown' ? '' : n.kind === 'loop' && n.iterations !== null ? ` (loop, ${n.iterations} iterations)` : ` (${n.kind})`;
   return `${n.name} v${n.version}${kind}`;
 }
@@ -27,7 +27,7 @@ export function shortValue(n: VersionNode): string {
 }
 
 /** `cell 7 · model-scoring · line 3`, leaving out what is unknown. */
-export function versionPlace(n: VersionNode): string {
+export function versionPlace(n: Pick<VersionNode, 'cell' | 'stage' | 'line'>): string {
   return [n.cell !== null ? `cell ${n.cell}` : null, n.stage, n.line !== null ? `line ${n.line}` : null].filter(Boolean).join(' · ');
 }
 
