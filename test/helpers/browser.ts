@@ -25,8 +25,8 @@ export class TestBrowser {
   private constructor(private readonly browser: Browser) {}
 
   static async launch(): Promise<TestBrowser> {
-    // as root, Chromium refuses to start with its sandbox
-    const args = process.getuid?.() === 0 ? ['--no-sandbox'] : [];
+    // as root, Chromium refuses to start with its sandbox; containers often have a 64 MB /dev/shm, too small for it
+    const args = ['--disable-dev-shm-usage', ...(process.getuid?.() === 0 ? ['--no-sandbox'] : [])];
     return new TestBrowser(await chromium.launch({ executablePath: CHROMIUM, headless: true, args }));
   }
 
