@@ -192,7 +192,7 @@ describe('nbprov report in Chromium: three real runs of wine.ipynb (-p n_trees 3
     assert.ok(Number(timings.stages) >= 1, `stages: ${timings.stages}`);
   });
 
-  test('lineage of accuracy for the newest trial: exactly the variables `nbprov deps accuracy` names, a mutation edge', async () => {
+  test('lineage of accuracy for the newest trial: exactly the variables `nbprov deps accuracy` names, a mutation edge, wheel zoom', async () => {
     const figure = page.locator('#lineage figure.lineage[data-metric="accuracy"]');
     await figure.locator('svg g.node').first().waitFor({ state: 'attached' });
     assert.equal(await figure.count(), 1);
@@ -202,11 +202,19 @@ describe('nbprov report in Chromium: three real runs of wine.ipynb (-p n_trees 3
     const deps = JSON.parse(await ok(dir, 'deps', 'accuracy', '--trial', '3', '--json')) as { nodes: { name: string; version: number }[] };
     assert.deepEqual(nodes.map((n) => `${n.name} v${n.version}`).sort(), deps.nodes.map((n) => `${n.name} v${n.version}`).sort());
     const accuracyNode = nodes.find((n) => n.name === 'accuracy');
-    assert.match(accuracyNode?.title ?? '', /1\.0|\b1\b/, 'the tooltip shows the value');
+    // the tooltip: value, cell and line, as `nbprov deps accuracy` prints `accuracy v1 = 1.0  cell 8 · line 1`
+    assert.match(accuracyNode?.title ?? '', /1\.0|\b1\b/);
+    assert.match(accuracyNode?.title ?? '', /\bcell 8\b/);
+    assert.match(accuracyNode?.title ?? '', /\bline 1\b/);
     assert.ok(nodes.every((n) => n.label.includes(n.name)), 'every node labelled with its name');
     assert.ok(nodes.every((n) => n.stage !== null), 'every node has data-stage');
     assert.ok((await figure.locator('svg path.edge').count()) >= ACCURACY_LINEAGE.length - 1);
     assert.ok((await figure.locator('svg path.edge.mutation').count()) >= 1, 'model v1 → model v2 is a mutation');
+    const svg = figure.locator('svg').first();
+    const viewBox = await svg.getAttribute('viewBox');
+    await svg.hover();
+    await page.mouse.wheel(0, -300);
+    await eventually(async () => (await svg.getAttribute('viewBox')) !== viewBox, true);
   });
 
   test('selecting two rows shows their diff: n_trees 3 → 20 and a why line naming it; a third click replaces the oldest', async () => {
