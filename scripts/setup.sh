@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# One idempotent set-up for `npm run demo`, `npm test` and CI: the Debian packages that the Jupyter side needs,
-# then the npm dependencies (better-sqlite3 compiles from source here, ~60 s, on the first install only).
+# One idempotent set-up for `npm run demo`, `npm test` and CI: the Debian packages that the Jupyter side needs
+# and chromium (the report tests drive it through playwright-core, which downloads no browser), then the npm
+# dependencies (better-sqlite3 compiles from source here, ~60 s, on the first install only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-APT_PACKAGES="jupyter-server python3-ipykernel python3-pandas python3-sklearn python3-nbformat python3-nbclient jupyter-nbconvert python3-yaml graphviz"
+APT_PACKAGES="jupyter-server python3-ipykernel python3-pandas python3-sklearn python3-nbformat python3-nbclient jupyter-nbconvert python3-yaml graphviz chromium"
 missing=()
 for p in $APT_PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
