@@ -39,7 +39,7 @@ function cells(show: ShowJson): HTMLElement {
     formatSeconds(c.seconds),
     c.errorName ? `${c.status}: ${c.errorName}` : c.status,
     c.firstLine,
-    clip(c.errorValue ? `${c.errorName}: ${c.errorValue}` : c.outputs),
+    clip(c.errorValue ? `${c.errorName}: ${c.errorValue}` : c.outputs ?? ''),
   ]);
   return disclosure(`Cells (${show.cells.length})`, table('cells', ['cell', 'stage', 'duration', 'status', 'first line', 'output'], rows));
 }

@@ -38,7 +38,8 @@ export interface CellJson {
   firstLine: string;
   status: string;
   seconds: number | null;
-  outputs: string;
+  /** Null for a cell without output, and in trials noWorkflow recorded. */
+  outputs: string | null;
   errorName: string | null;
   errorValue: string | null;
   stage: string | null;
