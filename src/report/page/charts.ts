@@ -16,7 +16,8 @@ const BEST_COLOR = '#e15759';
 export function renderCharts(comparison: ComparisonJson): void {
   const section = region('section', 'charts', 'Charts');
   const metrics = comparison.columns.filter((c) => c.kind === 'metric').map((c) => c.name);
-  const params = comparison.columns.filter((c) => c.kind === 'param' && comparison.rows.some((r) => typeof numberOf(r[c.name]) === 'number')).map((c) => c.name);
+  // A param that holds one value in every trial draws a vertical line of points, which says nothing.
+  const params = comparison.columns.filter((c) => c.kind === 'param' && numericValues(comparison, c.name).size > 1).map((c) => c.name);
   if (metrics.length === 0) {
     section.append(el('p', { class: 'empty' }, 'No metric is tagged: tag one with ', command('nbprov tag var NAME metric:max'), '.'));
     return;
@@ -40,6 +41,11 @@ function numberOf(v: unknown): number | undefined {
 }
 
 /** One point per trial holding both numbers; the trial-order chart runs along trial numbers. */
+function numericValues(comparison: ComparisonJson, param: string): Set<number> {
+  const values = comparison.rows.map((r) => numberOf(r[param])).filter((x): x is number => typeof x === 'number');
+  return new Set(values);
+}
+
 function pointsOf(comparison: ComparisonJson, param: string, metric: string): Point[] {
   return comparison.rows.flatMap((r) => {
     const x = numberOf(r[param]);
