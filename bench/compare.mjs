@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generate } from './gen-trials-db.mjs';
+import { inProcess as inProcessOf, ms, wall as wallOf } from './timing.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const bin = join(here, '..', 'bin', 'nbprov.cjs');
@@ -30,35 +31,8 @@ function database(kind) {
   return dir;
 }
 
-function wall(cwd, argv) {
-  const times = [];
-  for (let i = 0; i < reps; i++) {
-    const t = performance.now();
-    const r = spawnSync(process.execPath, argv, { cwd, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
-    times.push(performance.now() - t);
-    if (r.status !== 0) throw new Error(`${argv.join(' ')} exited ${r.status}: ${r.stderr}`);
-  }
-  return stats(times);
-}
-
-/** The command's own work in a fresh process (cold, as the CLI runs it), without Node's and the CLI's start-up. */
-function inProcess(cwd, module, call) {
-  const script = `const m = await import(${JSON.stringify(join(here, '..', 'dist', 'src', 'cli', module))}); const t = performance.now(); ${call}; process.stdout.write(String(performance.now() - t));`;
-  const times = [];
-  for (let i = 0; i < reps; i++) {
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(r.stderr);
-    times.push(Number(r.stdout));
-  }
-  return stats(times);
-}
-
-function stats(times) {
-  const sorted = [...times].sort((a, b) => a - b);
-  return { min: sorted[0], median: sorted[Math.floor(sorted.length / 2)] };
-}
-
-const ms = (s) => `min ${s.min.toFixed(0)} ms, median ${s.median.toFixed(0)} ms`;
+const wall = (cwd, argv) => wallOf(cwd, argv, reps);
+const inProcess = (cwd, module, call) => inProcessOf(cwd, module, call, reps);
 const verdict = (value, limit) => (value < limit ? `ok (< ${limit} ms)` : `OVER ${limit} ms`);
 
 const compareDir = database('compare');

@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generate } from './gen-trials-db.mjs';
+import { inProcess as inProcessOf, ms, stats, wall as wallOf } from './timing.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const bin = join(here, '..', 'bin', 'nbprov.cjs');
@@ -30,36 +31,8 @@ function database(name, trials) {
   return dir;
 }
 
-function wall(cwd, argv) {
-  const times = [];
-  for (let i = 0; i < reps; i++) {
-    const t = performance.now();
-    const r = spawnSync(process.execPath, argv, { cwd, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
-    times.push(performance.now() - t);
-    if (r.status !== 0) throw new Error(`${argv.join(' ')} exited ${r.status}: ${r.stderr}`);
-  }
-  return stats(times);
-}
-
-/** The command's own work in a fresh process (cold, as the CLI runs it), without Node's and the CLI's start-up. */
-function inProcess(cwd, call) {
-  const module = join(here, '..', 'dist', 'src', 'cli', 'report.js');
-  const script = `const m = await import(${JSON.stringify(module)}); const t = performance.now(); ${call}; process.stdout.write(String(performance.now() - t));`;
-  const times = [];
-  for (let i = 0; i < reps; i++) {
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(r.stderr);
-    times.push(Number(r.stdout));
-  }
-  return stats(times);
-}
-
-function stats(times) {
-  const sorted = [...times].sort((a, b) => a - b);
-  return { min: sorted[0], median: sorted[Math.floor(sorted.length / 2)] };
-}
-
-const ms = (s) => `min ${s.min.toFixed(0)} ms, median ${s.median.toFixed(0)} ms`;
+const wall = (cwd, argv) => wallOf(cwd, argv, reps);
+const inProcess = (cwd, call) => inProcessOf(cwd, 'report.js', call, reps);
 const verdict = (value, limit, unit = 'ms') => (value <= limit ? `ok (≤ ${limit} ${unit})` : `OVER ${limit} ${unit}`);
 
 const small = database('trials-report-1000', 1_000);
@@ -72,9 +45,12 @@ const wall10k = wall(large, reportTo('report.html'));
 const work10k = inProcess(large, "m.handler([], { all: true, output: 'report-work.html' })");
 const size10k = statSync(join(large, 'report.html')).size / 1e6;
 
+const load1k = await pageLoad(join(small, 'report.html'));
+
 process.stdout.write(`report --all, 1,000 trials, wall       ${ms(wall1k)}   ${verdict(wall1k.median, 1000)}
   its own work in process              ${ms(work1k)}
   file                                 ${size1k.toFixed(2)} MB   ${verdict(size1k, 3, 'MB')}
+  Chromium: open to \`load\`              ${load1k ? `${ms(load1k)}   ${verdict(load1k.median, 2000)}` : 'skipped: no /usr/bin/chromium'}
 report --all, 10,000 trials, wall      ${ms(wall10k)}   ${verdict(wall10k.median, 5000)}
   its own work in process              ${ms(work10k)}
   file                                 ${size10k.toFixed(2)} MB
@@ -84,4 +60,24 @@ report --all, 10,000 trials, wall      ${ms(wall10k)}   ${verdict(wall10k.median
 function cpuPressure() {
   const r = spawnSync('cat', ['/proc/pressure/cpu'], { encoding: 'utf8' });
   return r.status === 0 ? r.stdout.split('\n')[0] : 'unknown';
+}
+
+/** Time from navigation to the `load` event of the page in Debian's Chromium, headless (min and median of reps). */
+async function pageLoad(file) {
+  if (!existsSync('/usr/bin/chromium')) return undefined;
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: process.getuid?.() === 0 ? ['--no-sandbox'] : [] });
+  try {
+    const times = [];
+    for (let i = 0; i < reps; i++) {
+      const page = await browser.newPage();
+      const t = performance.now();
+      await page.goto(`file://${file}`, { waitUntil: 'load' });
+      times.push(performance.now() - t);
+      await page.close();
+    }
+    return stats(times);
+  } finally {
+    await browser.close();
+  }
 }
