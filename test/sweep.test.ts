@@ -131,6 +131,20 @@ describe('nbprov sweep', () => {
     assert.equal(existsSync(join(dir, '.noworkflow')), false, 'nothing was created');
   });
 
+  test('a notebook without a parameters cell is refused, and swept with --inject-after', async () => {
+    const dir = sweepProject();
+    const nb = JSON.parse(readFileSync(join(dir, 'sweep.ipynb'), 'utf8'));
+    nb.cells[0].metadata = {};
+    writeFileSync(join(dir, 'sweep.ipynb'), JSON.stringify(nb));
+    const refused = await nbprov(['sweep', 'sweep.ipynb', '-p', 'x', '1,2'], { cwd: dir });
+    assert.equal(refused.code, 2);
+    assert.equal(refused.stderr, "nbprov: sweep.ipynb has no cell tagged 'parameters' to inject the values after\n  hint: tag the cell holding the defaults: nbprov tag cell N parameters (or pass --inject-after N)\n");
+    const swept = await nbprov(['sweep', 'sweep.ipynb', '-p', 'x', '1,2', '--inject-after', '1', '-q'], { cwd: dir });
+    assert.equal(swept.code, 0, swept.stderr);
+    assert.deepEqual(sweepRows(dir).map((s) => s.score), ['10.0', '20.0']);
+    assert.deepEqual(rows(dir, 'SELECT grid FROM nbprov_sweep'), [{ grid: '{"parameters":{"x":["1","2"]},"zip":false,"repeat":1,"injectAfter":"1"}' }]);
+  });
+
   test('--resume after a kill -9 half-way runs only the runs without a finished trial, and the sweep ends complete', async () => {
     const dir = sweepProject();
     const killed = await nbprov(['sweep', 'sweep.ipynb', '-p', 'x', '1,2,3,4', '-p', 'pause', '0.8', '--jobs', '1'], {

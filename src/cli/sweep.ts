@@ -18,6 +18,7 @@ interface SweepFlags extends KernelFlags {
   repeat: number;
   seedParam?: string;
   strict?: boolean;
+  injectAfter?: string;
   jobs: number;
   output?: string;
   failFast?: boolean;
@@ -38,6 +39,7 @@ export function registerSweep(program: Command, context: CommandContext): void {
     .option('--repeat <n>', 'run each combination N times', positiveInteger('--repeat'), 1)
     .option('--seed-param <name>', 'with --repeat: set this parameter to the repeat number, 0..N-1')
     .option('--strict', 'refuse the sweep on any warning about its values (unknown names always are refused)')
+    .option('--inject-after <cell>', 'inject the values after this cell (index as `nbprov cells` lists, or id) instead of the cell tagged parameters')
     .option('-j, --jobs <n>', `trials at once (default: the number of CPUs, ${availableParallelism()} here); more than the CPUs only adds waiting, unless the kernels run on a --server`, positiveInteger('--jobs'), availableParallelism())
     .option('-o, --output <template>', "write each executed notebook to a path made from its values: 'out/{n_trees}-{test_size}.ipynb' ({repeat} and {position} too)")
     .option('--fail-fast', 'start no further trial once one fails')
@@ -90,6 +92,7 @@ export async function handler(notebook: string | undefined, flags: SweepFlags, l
     jobs: flags.jobs,
     failFast: flags.failFast === true,
     strict: flags.strict === true,
+    injectAfter: flags.injectAfter,
     ...live,
   });
   return { ...report(result, flags), exitCode: exitCodeOf(result, isInfrastructureFailure, live.signal) };
@@ -117,6 +120,7 @@ async function gridOf(notebook: string | undefined, flags: SweepFlags): Promise<
     zip: spec.zip,
     repeat: spec.repeat,
     ...(spec.seedParam ? { seedParam: spec.seedParam } : {}),
+    ...(flags.injectAfter ? { injectAfter: flags.injectAfter } : {}),
   };
   return { spec, asGiven };
 }
@@ -127,7 +131,7 @@ function axis(pair: string, raw: boolean, split: (text: string) => string[]): [s
 }
 
 function refuseGridWithResume(notebook: string | undefined, flags: SweepFlags): undefined {
-  const given = [notebook && 'NOTEBOOK', flags.parameter.length && '-p', flags.parameterRaw.length && '-r', flags.gridFile && '-f', flags.output && '-o', flags.zip && '--zip', flags.seedParam && '--seed-param', flags.repeat !== 1 && '--repeat'].filter(Boolean);
+  const given = [notebook && 'NOTEBOOK', flags.parameter.length && '-p', flags.parameterRaw.length && '-r', flags.gridFile && '-f', flags.output && '-o', flags.zip && '--zip', flags.seedParam && '--seed-param', flags.repeat !== 1 && '--repeat', flags.injectAfter && '--inject-after'].filter(Boolean);
   if (given.length) throw new NbprovError('NBPROV_USAGE', `--resume runs the sweep as it was planned: ${given.join(', ')} cannot change it`, { hint: 'start a new sweep for other values' });
   return undefined;
 }

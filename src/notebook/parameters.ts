@@ -51,7 +51,7 @@ export function injectParameters(executed: LoadedNotebook, raw: RawParameter[], 
   );
   if (at.anchor === undefined) {
     const message = `${shown(at.nb)} has no cell tagged 'parameters'; the parameters are injected as the first cell`;
-    if (opts.strict) throw new NbprovError('NBPROV_USAGE', message, { hint: `tag the cell holding the defaults: nbprov tag cell N parameters (or pass --inject-after N)` });
+    if (opts.strict) throw new NbprovError('NBPROV_USAGE', `${shown(at.nb)} has no cell tagged 'parameters' to inject the values after`, { hint: `tag the cell holding the defaults: nbprov tag cell N parameters (or pass --inject-after N)` });
     warnings.push(message);
   }
   const parameters: Record<string, unknown> = {};

@@ -38,6 +38,8 @@ export interface ResumedSweep {
   notebookPath: string;
   total: number;
   pending: SweepRun[];
+  /** The sweep's `--inject-after`, as recorded with its grid. */
+  injectAfter?: string;
 }
 
 export function resumeSweep(db: Database.Database, dbPath: string, ref: string): ResumedSweep {
@@ -58,5 +60,6 @@ export function resumeSweep(db: Database.Database, dbPath: string, ref: string):
     parameters: JSON.parse(r.parameters) as RawParameter[],
     output: r.output ?? undefined,
   }));
-  return { id: sweep.id, notebookPath: resolve(notebookPath), total: runs.length, pending };
+  const { injectAfter } = JSON.parse(sweep.grid) as { injectAfter?: string };
+  return { id: sweep.id, notebookPath: resolve(notebookPath), total: runs.length, pending, injectAfter };
 }

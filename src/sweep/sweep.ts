@@ -74,7 +74,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
     const resumed = opts.resume ? resumeOf((db = database.open()), dbPath, opts.resume) : undefined;
     const notebookPath = resumed?.notebookPath ?? resolve(opts.notebook!);
     const runs = resumed?.pending ?? planRuns(opts.grid!.spec, opts.grid!.outputTemplate);
-    const inputs = checkRuns(notebookPath, runs, { ...opts, db: dbPath });
+    const inputs = checkRuns(notebookPath, runs, { ...opts, injectAfter: resumed ? resumed.injectAfter : opts.injectAfter, db: dbPath });
     const first = inputs.get(runs[0].position)!;
     endpoint = await openServer(first.cwd, opts);
     const kernelName = await chooseKernel(endpoint, first.nb, opts.kernel);
