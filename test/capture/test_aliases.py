@@ -3,20 +3,11 @@
 #
 #   /usr/bin/python3 -m unittest discover -s test/capture -p 'test_aliases.py'
 
-import importlib.util
-import os
+import sys
 import time
 import unittest
 
-from test_collector import COLLECTOR, CollectorTest
-
-
-def aliases_module():
-    # aliases.py imports nothing from the package, so it loads alone for the cost test
-    spec = importlib.util.spec_from_file_location("aliases", os.path.join(COLLECTOR, "aliases.py"))
-    m = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(m)
-    return m
+from test_collector import CollectorTest
 
 
 class TestAliases(CollectorTest):
@@ -112,7 +103,7 @@ class TestAliases(CollectorTest):
         self.assertEqual(self.new_names(), [("lst", "mutate")])
 
     def test_cost_of_one_lookup_in_10000_names(self):
-        m = aliases_module()
+        m = sys.modules["_nbprov_collector.aliases"]       # as bootstrap.py loaded it
         ns = {"v%d" % i: [i, "s%d" % i, [i] * 5, {"a": i}][i % 4] for i in range(10_000)}
         x = ns["v2"]
         ns["alias"] = x

@@ -31,6 +31,8 @@ import sys
 import types
 from collections import OrderedDict, defaultdict
 
+from .secrets import SECRET_TYPES
+
 CONTAINER_LIMIT = 256       # entries of a dict / list / tuple searched for the changed object
 ENTRY_BUDGET = 50_000       # entries searched per change, over all containers (about 0.3 ms)
 TUPLE_DEPTH = 3             # nesting of tuples looked through to decide they are immutable
@@ -125,15 +127,30 @@ class AliasHooks:
                 continue
             seen.add(id(x))
             bound, held = holders(self.ns, self.last, x)
+            described = self._described(name) if name is not None else None
             for a in bound:
-                self._alias_version(a, x, inputs, kind, pos, iterations, keys, done)
+                if self._alias_version(a, x, inputs, kind, pos, iterations, keys, done, described):
+                    described = described or self._described(a)
             for a in held:
-                self._alias_version(a, self.ns[a], inputs, kind, pos, iterations, None, done)
+                self._alias_version(a, self.ns[a], inputs, kind, pos, iterations, None, done, None)
 
-    def _alias_version(self, a, x, inputs, kind, at, iterations, keys, done):
+    def _alias_version(self, a, x, inputs, kind, at, iterations, keys, done, described):
         if a in done:
-            return
+            return False
         done.add(a)
         deps = [(self.last[a], "bound")]
         deps.extend((v, t) for n, v, t in inputs if n != a)
-        self._emit(a, kind, at, x, deps, iterations, keys)
+        self._emit(a, kind, at, x, deps, iterations, keys, described)
+        return True
+
+    def _described(self, name):
+        """Summaries.describe of the version just made for name, to reuse for its aliases (the same
+        object says the same, but for a secret, which depends on the name); None if not at hand."""
+        v = self.last.get(name)
+        for rec in reversed(self.versions[-8:]):
+            if rec["v"] == v:
+                snap = self.snapshots.get(name)
+                if snap is None or type(self.ns.get(name)) in SECRET_TYPES:
+                    return None
+                return rec["type"], rec["repr"], rec["value"], rec["summary"], snap
+        return None

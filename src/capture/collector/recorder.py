@@ -142,7 +142,8 @@ class Recorder(LoopHooks, FunctionHooks, AliasHooks):
         except Exception:
             return False
 
-    def _emit(self, name, kind, at, x, deps, iterations=None, keys=None):
+    def _emit(self, name, kind, at, x, deps, iterations=None, keys=None, described=None):
+        # described: what Summaries.describe said of x under another name (an alias), not said twice
         if len(self.versions) >= MAX_VERSIONS or len(self.deps) >= MAX_DEPS:
             self.truncated = True
             return
@@ -152,7 +153,7 @@ class Recorder(LoopHooks, FunctionHooks, AliasHooks):
             old = self.snapshots.pop(name, None)
             tn, rp, val, summ = (old.type_name if old else "NoneType"), "<deleted>", None, None
         else:
-            tn, rp, val, summ, snap = self.summaries.describe(name, x)
+            tn, rp, val, summ, snap = described or self.summaries.describe(name, x)
             self.snapshots[name] = snap
         self.versions.append({
             "v": v, "name": name, "kind": kind, "line": at[0], "col": at[1],
