@@ -21,9 +21,15 @@ What counts
   instance attribute, and a name bound to a part of the changed object (`inner = d['a']` when
   `d['a'].append(1)` runs) are not followed: lineage may miss them, never invents them.
 
-Cost: nothing per assignment, statement or iteration; each queued change costs one pass over the
-namespace, in C (map / compress / operator.is_), plus a Python-level look at the (small) containers
-the notebook holds. Flushing happens once per recorded statement or loop summary.
+Each alias's new version depends on its own previous version (`bound`) and on the change's inputs,
+minus the previous version of the name the change went through (the same object, already its own).
+
+Cost: nothing per assignment or iteration (a recorded statement checks that the queue is empty); each
+queued change costs one pass over the namespace in C (map / compress / operator.is_, about 0.025 us a
+name) plus a Python-level look at each small container a notebook name holds (about 0.3 us each).
+Measured in-process, a mutation with 10,000 names in the namespace: +0.25 ms when they hold scalars,
++1.35 ms when half of them hold small lists and dicts (a cell of its own costs 0.25 ms without it).
+An alias reuses the description (repr, summary, fingerprint) of the version just made for the object.
 """
 import itertools
 import operator
