@@ -8,4 +8,4 @@ rewritten cells call and the runner drains after each cell.
 """
 # Dependency order: each module imports only from the ones before it.
 MODULES = ("costs", "frames", "content", "entries", "secrets", "values", "scan", "flow", "sites", "rewriter", "files", "environment", "loops",
-           "functions", "recorder", "install")
+           "functions", "aliases", "recorder", "install")

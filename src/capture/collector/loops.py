@@ -149,8 +149,10 @@ class LoopHooks:
                 local_deps[name] = local_deps.get(name, []) + deps
             else:
                 done.add(name)
-                self._emit(name, "loop", site.pos, x, deps, iters)
+                self._loop_version(name, x, deps, site.pos, iters, name in loop.static)
         self._repair(loop.calls, local_names, done, site.pos, bases, iters, "loop")
+        if self.alias_queue:
+            self._alias_flush(done)
 
     def _flow_deps(self, name, flow, local_names, local_deps, cond):
         """[(version, type)] of a summary version of name: what flows into it, resolved now.

@@ -11,6 +11,7 @@ import types
 
 from IPython.display import JSON
 
+from .aliases import AliasHooks
 from .environment import ModuleLog, kernel_environment
 from .files import FileLog
 from .functions import FunctionHooks
@@ -27,7 +28,7 @@ CELLS_ONLY = "cells"
 FULL = "full"
 
 
-class Recorder(LoopHooks, FunctionHooks):
+class Recorder(LoopHooks, FunctionHooks, AliasHooks):
     """`__nbprov__`: rewritten code calls record / record_value after statements,
     function_entry / fn_instrumented in peeled functions and the loop hooks around peeled
     loops; the runner calls drain and environment. Entry points never raise: failures are counted and reported in the
@@ -46,6 +47,7 @@ class Recorder(LoopHooks, FunctionHooks):
             self.next_sid, self.next_v = carried["next_sid"], carried["next_v"]
         self._init_loops()
         self._init_functions(carried)
+        self._init_aliases()
         self.last, self.snapshots = {}, {}    # name -> id of its last version; name -> Snapshot of it
         self.versions, self.deps = [], []
         self.errors, self.first_error, self.truncated = 0, None, False
@@ -140,7 +142,8 @@ class Recorder(LoopHooks, FunctionHooks):
         except Exception:
             return False
 
-    def _emit(self, name, kind, at, x, deps, iterations=None, keys=None):
+    def _emit(self, name, kind, at, x, deps, iterations=None, keys=None, described=None):
+        # described: what Summaries.describe said of x under another name (an alias), not said twice
         if len(self.versions) >= MAX_VERSIONS or len(self.deps) >= MAX_DEPS:
             self.truncated = True
             return
@@ -150,7 +153,7 @@ class Recorder(LoopHooks, FunctionHooks):
             old = self.snapshots.pop(name, None)
             tn, rp, val, summ = (old.type_name if old else "NoneType"), "<deleted>", None, None
         else:
-            tn, rp, val, summ, snap = self.summaries.describe(name, x)
+            tn, rp, val, summ, snap = described or self.summaries.describe(name, x)
             self.snapshots[name] = snap
         self.versions.append({
             "v": v, "name": name, "kind": kind, "line": at[0], "col": at[1],
@@ -170,8 +173,11 @@ class Recorder(LoopHooks, FunctionHooks):
     def _mutation(self, name, at, x, base, kind="mutate", iterations=None, keys=None, own="bound"):
         # own: the type of the dependency on the name's previous version (None: none)
         deps = [(self.last[name], own)] if own and name in self.last else []
-        deps.extend((v, t) for n, v, t in base if n != name)
+        inputs = [d for d in base if d[0] != name]
+        deps.extend((v, t) for n, v, t in inputs)
         self._emit(name, kind, at, x, deps, iterations, keys)
+        if own == "bound":      # changed in place: the object's other names change with it
+            self._alias_queue(name, x, inputs, kind, at, iterations, keys)
 
     def _statement_deps(self, site, loads, calls, conditions):
         """(locals, local deps, base deps) of a statement or loop at `site`: what it loads (data), what the
@@ -217,6 +223,8 @@ class Recorder(LoopHooks, FunctionHooks):
             self.modules.imported.update(site.mods)
         if site.fn is not None and site.ctx is None:
             self._register(self.ns.get(site.targets[0][0]), site.fn)
+        if self.alias_queue or self.alias_touched:
+            self._alias_flush(done, site, base)
 
     def _record_targets(self, site, local_names, local_deps, base, done):
         ns = self.ns
@@ -261,6 +269,8 @@ class Recorder(LoopHooks, FunctionHooks):
                 self._resolve(site.cond, "condition", local_names, local_deps, deps)
             x = self._changed_global(name, local_names, local_deps, deps)
             if x is MISSING:
+                if name in local_names:
+                    self._touch_local(name, how, result)
                 continue
             if how == "ret" and not (result is None or result is x):
                 continue
