@@ -3,6 +3,7 @@
 #
 #   /usr/bin/python3 -m unittest discover -s test/capture -p 'test_filelinks.py'
 
+import importlib.util
 import os
 import shutil
 import tempfile
@@ -75,6 +76,18 @@ class TestOpen(FileLinkTest):
         self.assertFalse(self.s.rec.files.links.armed)
 
 
+    def test_a_write_past_the_loop_budget_is_no_link(self):
+        # the loop's later iterations record no versions: which `i` wrote the file is not known
+        self.run_ok("p = d + '/loop.txt'\nfor i in range(20):\n    with open(p, 'w') as f:\n        f.write(str(i))")
+        self.run_ok("t = open(p).read()")
+        self.assertEqual(self.up("t"), {"p", "d"})
+        self.run_ok("for i in range(2):\n    with open(p, 'w') as f:\n        f.write(str(i))")
+        self.run_ok("t = open(p).read()")
+        self.assertEqual(self.up("t"), {"p", "d", "i"})
+        (i,) = [b for b, _ in self.s.deps[self.s.last("t")["v"]] if self.s.versions[b]["name"] == "i"]
+        self.assertEqual(self.s.versions[i]["repr"], "1")
+
+
 class TestLibraries(FileLinkTest):
     def test_to_csv_read_csv(self):
         self.run_ok("import pandas as pd\ndf = pd.DataFrame({'a': [1, 2]})\ndf['b'] = df['a'] * 2")
@@ -94,6 +107,13 @@ class TestLibraries(FileLinkTest):
                     "with open(p, 'wb') as f:\n    pickle.dump(m, f)")
         self.run_ok("with open(p, 'rb') as g:\n    m2 = pickle.load(g)")
         self.assertEqual(self.up("m2"), {"g", "p", "d", "m", "pickle"})
+
+    @unittest.skipUnless(importlib.util.find_spec("joblib"), "joblib is not installed")
+    def test_joblib_dump_load_a_dict(self):
+        # the dict given to dump is the written object, not its values
+        self.run_ok("import joblib\nmodel = {'k': 3}\np = d + '/m.joblib'\njoblib.dump(model, p)")
+        self.run_ok("model2 = joblib.load(p)")
+        self.assertEqual(self.up("model2"), {"joblib", "p", "d", "model"})
 
 
 if __name__ == "__main__":

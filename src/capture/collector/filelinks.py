@@ -102,6 +102,9 @@ class FileLinks:
 
     def _wrote(self, path, mode, before, f, caller):
         ns = self.rec.ns
+        if self._past_budget():
+            self.writes.pop(path, None)          # the versions it was made from were not recorded
+            return
         if caller.f_globals is ns:
             names = self._handle_writers(caller)
             if names is None:
@@ -152,17 +155,16 @@ class FileLinks:
             return []
         code = f.f_code
         n = code.co_argcount + code.co_kwonlyargcount
-        n += bool(code.co_flags & 0x04) + bool(code.co_flags & 0x08)    # *args, **kwargs
         local = f.f_locals
-        values = []
-        for name in code.co_varnames[:n]:
-            v = local.get(name)
-            if type(v) is tuple:
-                values.extend(v)
-            elif type(v) is dict:
-                values.extend(v.values())
-            else:
-                values.append(v)
+        values = [local.get(name) for name in code.co_varnames[:n]]
+        for flag in (0x04, 0x08):         # *args, then **kwargs
+            if code.co_flags & flag:
+                rest = local.get(code.co_varnames[n])
+                n += 1
+                if type(rest) is tuple:
+                    values.extend(rest)
+                elif type(rest) is dict:
+                    values.extend(rest.values())
         ids = {id(v) for v in values if not isinstance(v, NOT_WRITTEN)}
         last = self.rec.last
         return [(last[k], LINK) for k, x in ns.items() if id(x) in ids and k in last]
@@ -200,6 +202,10 @@ class FileLinks:
             if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "open":
                 opener.update(Scan().scan(n.args + [k.value for k in n.keywords]).loads)
         return tuple(n for n in Scan().scan([stmt]).loads if n not in opener and n != "open")
+
+    def _past_budget(self):
+        # a loop running its uninstrumented iterations: the names it changes have no versions yet
+        return any(st.phase2 for stack in self.rec.loops.values() for st in stack)
 
     def _resolve(self, names):
         ns, last = self.rec.ns, self.rec.last
