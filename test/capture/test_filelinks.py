@@ -62,6 +62,12 @@ class TestOpen(FileLinkTest):
         self.run_ok("t = open(p).read()")
         self.assertEqual(self.up("t"), {"p", "d"})
 
+    def test_a_link_is_the_same_file_under_another_name(self):
+        os.symlink(self.dir, os.path.join(self.dir, "alias"))
+        self.run_ok("s = 'S'\nwith open(d + '/alias/f.txt', 'w') as f:\n    f.write(s)")
+        self.run_ok("t = open(d + '/f.txt').read()")
+        self.assertEqual(self.up("t"), {"d", "s"})
+
     def test_append_keeps_the_first_write(self):
         self.run_ok("a = 'A'\nb = 'B'\np = d + '/log.txt'")
         self.run_ok("with open(p, 'w') as f:\n    f.write(a)")

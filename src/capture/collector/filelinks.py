@@ -51,7 +51,7 @@ class FileLinks:
         """A notebook open returned f: `caller` is the frame that called open."""
         try:
             self.settle()
-            mode, path = entry["mode"], entry["name"]
+            mode, path = entry["mode"], os.path.realpath(entry["name"])     # one file under any of its names
             if any(c in mode for c in "wax+"):
                 self._wrote(path, mode, entry["before"], f, caller)
             elif "r" in mode:
@@ -94,6 +94,9 @@ class FileLinks:
                 continue
             if w.names:
                 w.deps = w.deps + self._resolve(w.names)
+            if not w.deps:                   # nothing to link: spare the hash
+                self.writes.pop(w.path, None)
+                continue
             w.hash = self.log.sha1(w.path, False)
             self.writes[w.path] = w
         self.open_writes = keep
