@@ -6,6 +6,7 @@
 import importlib.util
 import os
 import shutil
+import sys
 import tempfile
 import unittest
 
@@ -67,6 +68,20 @@ class TestOpen(FileLinkTest):
         self.run_ok("s = 'S'\nwith open(d + '/alias/f.txt', 'w') as f:\n    f.write(s)")
         self.run_ok("t = open(d + '/f.txt').read()")
         self.assertEqual(self.up("t"), {"d", "s"})
+
+    def test_a_file_too_big_to_hash_links_by_size_and_time(self):
+        files = sys.modules["_nbprov_collector.files"]
+        limit, files.MAX_HASH_BYTES = files.MAX_HASH_BYTES, 4
+        try:
+            self.run_ok("s = 'longer than four bytes'\np = d + '/big.txt'\nwith open(p, 'w') as f:\n    f.write(s)")
+            self.run_ok("t = open(p).read()")
+            self.assertEqual(self.up("t"), {"p", "d", "s"})
+            with open(os.path.join(self.dir, "big.txt"), "a") as f:
+                f.write("!")
+            self.run_ok("t = open(p).read()")
+            self.assertEqual(self.up("t"), {"p", "d"})
+        finally:
+            files.MAX_HASH_BYTES = limit
 
     def test_append_keeps_the_first_write(self):
         self.run_ok("a = 'A'\nb = 'B'\np = d + '/log.txt'")

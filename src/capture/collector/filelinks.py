@@ -7,7 +7,8 @@ A write is attached, when the file is opened, to the versions of what goes into 
 - `open(p, 'w')` in a cell: the names the statements writing through the handle read
   (the body statements of `with open(...) as f` that use f, or the statement around an
   inline `open(...).write(s)`), resolved once the handle is closed.
-A read of that path, while its content is still what the write left (same sha1), adds the
+A read of that path, while its content is still what the write left (same sha1, or for a file
+too big to hash the same size and modification time), adds the
 write's versions to what the reading statement records. Everything here runs on a
 notebook's file open, or on the records made while a link waits (`armed`): nothing else
 pays for it. Writes made before this kernel's collector was installed are not known, so a
@@ -29,11 +30,19 @@ LINK = "assignment"          # stored as noWorkflow's `dependency`, like any dat
 
 
 class Write:
-    # the last write of one path: its versions once known, the content hash it left
-    __slots__ = ("path", "ref", "names", "deps", "hash")
+    # the last write of one path: its versions once known, the content it left (sha1; for a
+    # file too big to hash, its size and modification time)
+    __slots__ = ("path", "ref", "names", "deps", "hash", "stamp")
 
     def __init__(self, path, ref, names, deps):
-        self.path, self.ref, self.names, self.deps, self.hash = path, ref, names, deps, None
+        self.path, self.ref, self.names, self.deps = path, ref, names, deps
+        self.hash = self.stamp = None
+
+    def left(self, before):
+        """Whether the file still holds what this write left; before: its sha1 now."""
+        if self.hash is not None or before is not None:
+            return self.hash == before
+        return self.stamp is not None and self.stamp == _stamp(self.path)
 
 
 class FileLinks:
@@ -97,7 +106,7 @@ class FileLinks:
             if not w.deps:                   # nothing to link: spare the hash
                 self.writes.pop(w.path, None)
                 continue
-            w.hash = self.log.sha1(w.path, False)
+            w.hash, w.stamp = self.log.sha1(w.path, False), _stamp(w.path)
             self.writes[w.path] = w
         self.open_writes = keep
 
@@ -118,7 +127,7 @@ class FileLinks:
             names, deps = (), self._library_writers(caller)
         if "w" not in mode:                      # appended / updated: the old content stays
             prev = self.writes.get(path)
-            if prev is not None and prev.hash is not None and prev.hash == before:
+            if prev is not None and prev.left(before):
                 deps = prev.deps + deps
         try:
             ref = weakref.ref(f)
@@ -130,7 +139,7 @@ class FileLinks:
 
     def _read(self, path, before, caller):
         w = self.writes.get(path)
-        if w is None or w.hash is None or w.hash != before or not w.deps:
+        if w is None or not w.deps or not w.left(before):
             return
         inner = self._notebook_frame(caller)
         outer = inner
@@ -235,6 +244,14 @@ class FileLinks:
         tree = ast.parse("".join(lines))
         self._trees[filename] = (lines, tree)
         return tree
+
+
+def _stamp(path):
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns)
 
 
 def _frame_key(f):
