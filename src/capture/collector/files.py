@@ -9,6 +9,8 @@ import threading
 import time
 import weakref
 
+from .filelinks import FileLinks
+
 MAX_FILES = 5000                     # accesses held between two drains
 MAX_HASH_BYTES = 64 * 1024 * 1024    # larger files are reported without a hash
 
@@ -29,6 +31,7 @@ class FileLog:
         self.cache = {}               # (path, size, mtime_ns) -> sha1
         self.main = threading.get_ident()
         self.busy = False
+        self.links = FileLinks(rec, self)
         self.wrapper = self._make_wrapper()
 
     def activate(self):
@@ -64,6 +67,7 @@ class FileLog:
             f = orig(file, mode, buffering, encoding, errors, newline, closefd, opener)
             if entry is not None:
                 log.add(entry, f)
+                log.links.opened(entry, f, sys._getframe(1))
             return f
 
         for attr in ("__doc__", "__module__", "__qualname__"):
@@ -107,6 +111,7 @@ class FileLog:
         self.pending.append([entry, ref, writes])
 
     def drain(self):
+        self.links.drain()
         out, keep = [], []
         for item in self.pending:
             entry, ref, writes = item

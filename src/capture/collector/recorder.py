@@ -185,6 +185,8 @@ class Recorder(LoopHooks, FunctionHooks, AliasHooks):
         local_names, local_deps = self._scope(site.ctx)
         base = []
         self._resolve(loads, "assignment", local_names, local_deps, base)
+        if self.files.links.armed:     # a file this statement read was written by the notebook
+            self.files.links.on_record(site, base)
         self._call_deps(calls, local_names, base)
         for names in conditions:
             self._resolve(names, "condition", local_names, local_deps, base)
