@@ -16,6 +16,7 @@ from .files import FileLog
 from .functions import FunctionHooks
 from .loops import LoopHooks
 from .rewriter import ME, ImportsOnly, Rewriter
+from .rng import RngHooks
 from .scan import EMPTY
 from .values import MISSING, NOSCALAR, Summaries
 
@@ -27,7 +28,7 @@ CELLS_ONLY = "cells"
 FULL = "full"
 
 
-class Recorder(LoopHooks, FunctionHooks):
+class Recorder(LoopHooks, FunctionHooks, RngHooks):
     """`__nbprov__`: rewritten code calls record / record_value after statements,
     function_entry / fn_instrumented in peeled functions and the loop hooks around peeled
     loops; the runner calls drain and environment. Entry points never raise: failures are counted and reported in the
@@ -46,6 +47,7 @@ class Recorder(LoopHooks, FunctionHooks):
             self.next_sid, self.next_v = carried["next_sid"], carried["next_v"]
         self._init_loops()
         self._init_functions(carried)
+        self._init_rng()
         self.last, self.snapshots = {}, {}    # name -> id of its last version; name -> Snapshot of it
         self.versions, self.deps = [], []
         self.errors, self.first_error, self.truncated = 0, None, False
@@ -205,6 +207,8 @@ class Recorder(LoopHooks, FunctionHooks):
         expression statement (MISSING for any other), which decides an `obj.m()` mutation."""
         local_names, local_deps, base = self._statement_deps(site, site.loads, site.calls, (site.cond,))
         done = set()           # names versioned by this record: each gets one version
+        if site.rng:
+            self._record_rng(site, local_names, local_deps, base, done)
         self._record_targets(site, local_names, local_deps, base, done)
         if site.walrus:
             self._record_walrus(site, local_names, local_deps, [(v, t) for _, v, t in base], done)
@@ -259,6 +263,8 @@ class Recorder(LoopHooks, FunctionHooks):
                 self._resolve(own[0], "assignment", local_names, local_deps, deps)
                 self._call_deps(own[1], local_names, deps)
                 self._resolve(site.cond, "condition", local_names, local_deps, deps)
+                if site.rng:
+                    deps.extend(self._rng_within(at))
             x = self._changed_global(name, local_names, local_deps, deps)
             if x is MISSING:
                 continue

@@ -5,6 +5,8 @@ analysed once, when IPython transforms it, and never per iteration or per call.
 """
 import ast
 
+from .rng import call_path
+
 EMPTY = frozenset()
 # Methods that mutate their receiver (lists, dicts, sets, deques, ndarrays, sklearn
 # estimators). pandas methods mutate only with inplace=True, which is checked separately:
@@ -91,6 +93,7 @@ class Scan(ast.NodeVisitor):
         self.loads, self.stores, self.calls = {}, {}, {}
         self.muts, self.recv, self.mroots = {}, {}, {}
         self.rcalls = []              # (receiver root, call node, mutator) of each method call
+        self.rng = []                 # calls that may seed or draw from a random state (rng.py)
         self.walrus = []              # (NamedExpr, names bound around it)
         self.globals, self.nonlocals = set(), set()
         self.yields = False
@@ -136,6 +139,8 @@ class Scan(ast.NodeVisitor):
     def visit_Call(self, node):
         f = node.func
         if self.fdepth == 0:
+            if call_path(node) is not None:
+                self.rng.append(node)
             if isinstance(f, ast.Name):
                 if not self.bound(f.id):
                     self.calls.setdefault(f.id, node)
