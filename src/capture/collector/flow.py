@@ -77,6 +77,7 @@ class LoopFlow:
         self.skip, self.exit = frozenset(), None
         self.collect = True           # the first walk: the names written, one pass per loop
         self._scans = {}
+        self.draws, self.drawn = None, set()   # rng.py's hook for table calls, set when the flows are made; what they drew from
         self.frames, self.escapes, self.after = [], [], frozenset()   # after: the outermost loop's control
         self.loop(s, {}, frozenset())
         self.collect = False
@@ -137,6 +138,8 @@ class LoopFlow:
         each from what its own call reads: `reg.fit(X, y).predict(Z)` changes reg from reg, X, y."""
         sc = self.scan(nodes)
         val = self.value(S, sc.loads, sc.calls)
+        if sc.rng and self.draws is not None:
+            val = self.draws(self, S, sc.rng, val, pc)
         for w, inner in sc.walrus:
             wl = self.scan([w.value])
             self.bind(S, w.target.id, self.value(S, [n for n in wl.loads if n not in inner],

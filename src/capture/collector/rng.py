@@ -1,7 +1,7 @@
 """Random-number state: the seeding and drawing calls of the one table below, and the versions they make.
 
-A module's global random state (numpy.random's, random's, torch's, TensorFlow's) is versioned under the
-module's name, which no Python variable can have (`numpy.random v3 (draw)`): a seeding call makes a new
+A module's global random state (numpy.random's, random's, torch's, TensorFlow's) is versioned under a name
+no Python variable can have, the module's followed by " state" (`numpy.random state v3 (draw)`): a seeding call makes a new
 version from the seed's value alone, a drawing call reads the latest version (what it returned depends on
 it) and makes the next one from it and from its own arguments (how far it advanced). A generator held in a
 variable (`rng = np.random.default_rng(rs)`) is that variable: its draws are new versions of it.
@@ -35,11 +35,11 @@ _TF_DRAWS = "uniform normal truncated_normal shuffle categorical gamma poisson".
 
 # The one table. Module states: (module path, state name, seeding functions, drawing functions).
 STATES = (
-    ("numpy.random", "numpy.random", ("seed", "set_state"), _NUMPY_DRAWS),
-    ("random", "random", ("seed", "setstate"), _RANDOM_DRAWS),
-    ("torch", "torch.random", ("manual_seed", "seed", "set_rng_state"), _TORCH_DRAWS),
-    ("torch.random", "torch.random", ("manual_seed", "seed", "set_rng_state"), ()),
-    ("tensorflow.random", "tensorflow.random", ("set_seed",), _TF_DRAWS),
+    ("numpy.random", "numpy.random state", ("seed", "set_state"), _NUMPY_DRAWS),
+    ("random", "random state", ("seed", "setstate"), _RANDOM_DRAWS),
+    ("torch", "torch state", ("manual_seed", "seed", "set_rng_state"), _TORCH_DRAWS),
+    ("torch.random", "torch state", ("manual_seed", "seed", "set_rng_state"), ()),
+    ("tensorflow.random", "tensorflow state", ("set_seed",), _TF_DRAWS),
 )
 # Generators held in variables: (module path, class name, seeding methods, drawing methods).
 GENERATORS = (
@@ -175,13 +175,59 @@ class RngHooks:
                 self._mutation(call.first, call.pos, self.ns[call.first], read + args)
         self.rng_reads = reads
 
+    def _rng_call_deps(self, paths, out):
+        """Appends (state, version, "call") for the module states a called notebook function's own calls draw from."""
+        self._rng_index()
+        for path in paths:
+            r = self._rng_role(path, ())
+            if r is not None and r[0] == "draw" and not r[2] and r[1] in self.last:
+                out.append((r[1], self.last[r[1]], "call"))
+
     def _rng_within(self, at):
         """(state, version, type) of the state versions read by draws inside the call at `at` (a mutator's own deps)."""
         return [d for p, d in self.rng_reads if _inside(p, at)]
 
-    def _rng_emit(self, state, kind, at, deps):
+    def _rng_flow(self, site):
+        """The hook a loop's LoopFlow calls on the table calls of an expression (flow.py): a draw reads its state
+        and changes it in place from its arguments, a seed binds it anew; returns the expression's value."""
+        self._rng_index()
+        local_names = self._scope(site.ctx)[0]
+
+        def draws(flow, S, nodes, val, pc):
+            for node in nodes:
+                r = self._rng_role(call_path(node), local_names)
+                if r is None:
+                    continue
+                role, state, held = r
+                args = flow.scan(node.args + [k.value for k in node.keywords])
+                arg = flow.value(S, args.loads, args.calls)
+                flow.drawn.add(state)
+                flow.written.add(state)
+                if role == "seed" and not held:
+                    flow.rebound.add(state)
+                    flow.bind(S, state, arg, pc, node)
+                    continue
+                if not held:
+                    d, c, f = flow.read(S, state)
+                    val = (val[0] | d, val[1] | c, val[2] | f)
+                flow.mutate(S, state, arg, pc, node)
+            return val
+        return draws
+
+    def _rng_summaries(self, loop, phase2, local_names, local_deps, cond):
+        """[(state, deps)] of the module states a loop drew from in iterations nobody recorded, resolved now."""
+        if not phase2:
+            return []
+        out = []
+        for state in loop.flow.drawn:
+            flow = loop.flows.get(state)
+            if flow is not None and state not in loop.names:
+                out.append((state, self._flow_deps(state, flow, local_names, local_deps, cond)))
+        return out
+
+    def _rng_emit(self, state, kind, at, deps, iterations=None):
         v = self.next_v
-        self._emit(state, kind, at, None, deps)
+        self._emit(state, kind, at, None, deps, iterations)
         if self.last.get(state) == v:
             self.versions[-1].update(type=KIND, repr="", value=None)
             self.snapshots.pop(state, None)

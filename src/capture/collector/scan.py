@@ -269,7 +269,7 @@ def local_names(fn):
 
 
 class FuncInfo:
-    __slots__ = ("name", "reads", "writes", "gmuts", "locals", "peelable", "fs", "node")
+    __slots__ = ("name", "reads", "writes", "gmuts", "locals", "peelable", "fs", "node", "rng")
 
     def __init__(self, fn):
         self.fs, self.node = None, fn
@@ -281,3 +281,4 @@ class FuncInfo:
         self.writes = tuple(sorted(n for n in sc.globals if n in sc.stores))
         self.gmuts = tuple(r for r in dict.fromkeys(list(sc.mroots) + list(sc.recv)) if r not in loc)
         self.peelable = isinstance(fn, ast.FunctionDef) and not sc.yields
+        self.rng = tuple(call_path(n) for n in sc.rng)     # its own calls that may draw from a random state
