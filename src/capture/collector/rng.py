@@ -150,6 +150,8 @@ class RngHooks:
         draws read to `base`, what its targets depend on."""
         self._rng_index()
         reads, targets = [], {t[0] for t in site.targets}
+        cond = []       # a draw under a test happens as the test says: the state depends on it
+        self._resolve(site.cond, "condition", local_names, local_deps, cond)
         for call in site.rng:
             r = self._rng_role(call.path, local_names)
             if r is None:
@@ -157,6 +159,7 @@ class RngHooks:
             role, state, held = r
             args = []
             self._resolve(call.loads, "assignment", local_names, local_deps, args)
+            args.extend(cond)
             if held:       # a generator in a variable: the statement already reads its version
                 read = [(state, self.last[state], "assignment")] if state in self.last else []
                 if state not in done and state not in targets:
