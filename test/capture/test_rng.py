@@ -111,3 +111,25 @@ class TestFunctions(CollectorTest):
         self.run_ok("v = noise(3)")
         self.assertIn(("numpy.random state", "seed", "call"), self.s.dset(self.s.last("v")))
         self.assertEqual(self.s.upstream(self.s.last("v")), {"noise", "np", "numpy.random state", "rs"})
+
+
+class TestOtherModules(CollectorTest):
+    # torch and TensorFlow are not installed here: stand-ins in sys.modules, found by the same table
+    def setUp(self):
+        super().setUp()
+        self.run_ok("import sys, types\ntorch = types.ModuleType('torch')\n"
+                    "torch.manual_seed = lambda s: None\ntorch.rand = lambda *a: 0.5\nsys.modules['torch'] = torch")
+
+    def tearDown(self):
+        import sys
+        sys.modules.pop("torch", None)
+        super().tearDown()
+
+    def test_torch_manual_seed_then_rand(self):
+        self.run_ok("s = 9\ntorch.manual_seed(s)\nt = torch.rand(2)")
+        self.assertEqual([v["kind"] for v in self.s.of("torch state")], ["seed", "draw"])
+        self.assertEqual(self.s.upstream(self.s.last("t")), {"torch", "torch state", "s", "types"})
+
+    def test_a_lookalike_function_is_no_draw(self):
+        self.run_ok("import types\nfake = types.ModuleType('fake')\nfake.rand = lambda: 1\nu = fake.rand()")
+        self.assertEqual([v for v in self.s.order if v["type"] == "random state"], [])
