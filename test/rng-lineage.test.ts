@@ -8,8 +8,8 @@ import { nbprov, openDb, project, removeProject, writeNotebook } from './helpers
 // makes a new version from the seed, a draw depends on the latest version and makes the next one, and a generator
 // held in a variable is that variable. So the seed is in the lineage of every value drawn after it.
 const CELLS = [
-  'rs = 7\nn = 10',
-  'import numpy as np\nimport random\nnp.random.seed(rs)\nrandom.seed(42)',
+  'rs = 7\nn = 10\nimport random\nrandom.seed(42)',
+  'import numpy as np\nnp.random.seed(rs)',
   'noise = np.random.normal(size=3)\nfor i in range(n):\n    x = np.random.rand()\nscale = 2.0',
   'after = np.random.rand() * scale\nmetric = float(after)  # nbprov: metric:max',
   'data = list(range(10))\nrandom.shuffle(data)\ntrain = data[:5]\npick = random.choice(train)',

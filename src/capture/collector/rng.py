@@ -51,7 +51,7 @@ GENERATORS = (
 # Draws that also shuffle their first argument in place.
 SHUFFLES = frozenset(("shuffle",))
 NAMES = frozenset(n for table in (STATES, GENERATORS) for entry in table for n in entry[2] + tuple(entry[3]))
-KIND = "random state"        # the type of a state version: no value, never a parameter
+STATE_TYPE = "random state"      # the type of a state version: no value, never a parameter
 
 
 def call_path(node):
@@ -101,7 +101,7 @@ class RngHooks:
         self.rng_funcs = {}          # id(function) -> (function, state name, "seed" | "draw")
         self.rng_classes = {}        # generator class -> (seeding methods, drawing methods)
         self.rng_indexed = set()     # the table's module paths found so far
-        self.rng_reads = ()          # (call position, (version, type)) of the draws of the statement recorded last
+        self.rng_reads = ()          # (call position, (state, version, type)) of the draws of the statement recorded last
 
     def _rng_index(self):
         # the table's functions, by identity, for the modules imported since the last look
@@ -222,7 +222,7 @@ class RngHooks:
         if not phase2:
             return []
         out = []
-        for state in loop.flow.drawn:
+        for state in sorted(loop.flow.drawn):
             flow = loop.flows.get(state)
             if flow is not None and state not in loop.names:
                 out.append((state, self._flow_deps(state, flow, local_names, local_deps, cond)))
@@ -232,7 +232,7 @@ class RngHooks:
         v = self.next_v
         self._emit(state, kind, at, None, deps, iterations)
         if self.last.get(state) == v:
-            self.versions[-1].update(type=KIND, repr="", value=None)
+            self.versions[-1].update(type=STATE_TYPE, repr="", value=None)
             self.snapshots.pop(state, None)
 
 
