@@ -18,6 +18,7 @@ const RSS = "import resource\nprint(resource.getrusage(resource.RUSAGE_SELF).ru_
 const notebooks = {
   loop: ['x = 0', 'total = 0\nfor i in range(1_000_000):\n    total += i % 7', RSS],
   calls: ['def f(x):\n    return x * 2 + 1', 'acc = 0\nfor i in range(300_000):\n    acc += f(i)', RSS],
+  draws: ['import numpy as np, random\nnp.random.seed(0)\nrandom.seed(0)', 'acc = 0.0\nfor i in range(300_000):\n    acc += np.random.rand() + random.random()', RSS],
   array: ['import numpy as np\nbig = np.ones(1 << 27)', 'big2 = big', RSS],
   frame: ['import numpy as np, pandas as pd\ncols = {f"c{i}": np.random.default_rng(i).random(1_250_000) for i in range(10)}', 'df = pd.DataFrame(cols)', 'df2 = df', RSS],
   small: [...Array.from({ length: 50 }, (_, i) => `v${i} = ${i} + 1`), RSS],
@@ -53,7 +54,7 @@ for (const name of Object.keys(notebooks)) {
 
 const ms = (s) => `${(s * 1000).toFixed(1)} ms`;
 console.log(`nbprov capture bench: --capture vars vs cells, real kernel, min of ${reps} interleaved runs, ${new Date().toISOString()}`);
-for (const [name, label] of [['loop', '10^6-iteration loop cell'], ['calls', 'notebook function called 300,000 times']]) {
+for (const [name, label] of [['loop', '10^6-iteration loop cell'], ['calls', 'notebook function called 300,000 times'], ['draws', '300,000 draws from two random states']]) {
   const r = results[name];
   const v = r.minCell('vars', 1);
   const c = r.minCell('cells', 1);

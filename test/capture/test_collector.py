@@ -1018,11 +1018,12 @@ class TestLoopFlow(CollectorTest):
         s = self.s
         got = self.loop("scale = 10", "import random\na = []\nb = []\nfor i in range(6):\n    x = random.random()\n"
                         "    a.append(x)\n    x = i * scale\n    b.append(x)")
-        self.assertEqual(got, {"a": {("a", "bound"), ("random", "assignment")},
+        self.assertEqual(got, {"a": {("a", "bound"), ("random", "assignment"), ("random state", "assignment")},
                                "b": {("b", "bound"), ("x", "assignment"), ("i", "assignment"), ("scale", "assignment")},
-                               "x": {("i", "assignment"), ("scale", "assignment")}, "i": set()})
+                               "x": {("i", "assignment"), ("scale", "assignment")}, "i": set(),
+                               "random state": {("random state", "bound")}})
         self.run_ok("total_a = sum(a)")
-        self.assertEqual(s.upstream(s.last("total_a")), {"a", "x", "random"})
+        self.assertEqual(s.upstream(s.last("total_a")), {"a", "x", "random", "random state"})
 
     def test_rebinding_in_both_branches_then_after(self):
         got = self.loop("p = 1\nq = 2\nr = 3\nc = []",
@@ -1130,7 +1131,7 @@ class TestLoopFlowMatchesFullRecording(unittest.TestCase):
                 s.run(cell)
                 self.assertEqual(s.last_payload["errors"], 0, s.last_payload["first_error"])
             names = {v["name"] for v in s.last_payload["versions"]}
-            return {n: s.upstream(s.last(n)) for n in names}, {n: repr(s.ns(n)) for n in names}   # arrays, estimators
+            return {n: s.upstream(s.last(n)) for n in names}, {n: repr(s.ns(n)) for n in names if n in s.sh.user_ns}   # arrays, estimators; not random states
         finally:
             s.close()
 

@@ -76,7 +76,7 @@ class LoopFlow:
         self.written, self.rebound = set(), set()
         self.skip, self.exit = frozenset(), None
         self.collect = True           # the first walk: the names written, one pass per loop
-        self._scans = {}
+        self._scans, self.draws, self.drawn = {}, None, set()    # draws, drawn: rng.py's hook and the states it drew from
         self.frames, self.escapes, self.after = [], [], frozenset()   # after: the outermost loop's control
         self.loop(s, {}, frozenset())
         self.collect = False
@@ -137,6 +137,7 @@ class LoopFlow:
         each from what its own call reads: `reg.fit(X, y).predict(Z)` changes reg from reg, X, y."""
         sc = self.scan(nodes)
         val = self.value(S, sc.loads, sc.calls)
+        val = self.draws(self, S, sc.rng, val, pc) if sc.rng and self.draws is not None else val
         for w, inner in sc.walrus:
             wl = self.scan([w.value])
             self.bind(S, w.target.id, self.value(S, [n for n in wl.loads if n not in inner],
@@ -340,8 +341,7 @@ class LoopFlow:
 
 
 def _under(pc, val):
-    # the control context (the sources deciding whether a statement runs) inside a test whose
-    # value is val; the names the test calls stay out: what it reads decides
+    # the sources deciding whether a statement runs, under a test of value val (what it reads, not what it calls)
     return pc | val[0] | val[1]
 
 

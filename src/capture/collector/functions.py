@@ -148,6 +148,8 @@ class FunctionHooks:
                     out.append((g, v, "call"))
                 if g not in seen:
                     stack.append(g)
+            if fi.rng:
+                self._rng_call_deps(fi.rng, out)
 
     def _repair(self, calls, local_names, done, at, base, iterations=None, kind=None):
         """A notebook function past its budget ran uninstrumented: version the globals it may

@@ -119,6 +119,7 @@ class LoopHooks:
             iters = st.n
         ns = self.ns
         if loop.flows is None:
+            loop.flow.draws = self._rng_flow(site)
             loop.flows = loop.flow.flows({n for n in loop.flow.written if isinstance(ns.get(n), types.ModuleType)})
         local_names, local_deps = self._scope(site.ctx)
         conditions = []
@@ -136,13 +137,14 @@ class LoopHooks:
             x = ns.get(name, MISSING)
             if x is MISSING or isinstance(x, types.ModuleType):
                 continue
-            if self._changed(name, x) or (st.phase2 and name in loop.static):
+            if self._changed(name, x) or (st.phase2 and (name in loop.static or name in loop.flow.drawn)):
                 todo.append((name, x, self._flow_deps(name, flow, local_names, local_deps, cond)))
         bases = {}
         for c in loop.calls:
             flow = loop.flows.get(c + "()")
             if flow is not None:
                 bases[c] = self._flow_resolve(flow, local_names, local_deps) + conditions
+        states = self._rng_summaries(loop, st.phase2, local_names, local_deps, cond)
         done = set()
         for name, x, deps in todo:
             if x is MISSING:
@@ -150,6 +152,8 @@ class LoopHooks:
             else:
                 done.add(name)
                 self._loop_version(name, x, deps, site.pos, iters, name in loop.static)
+        for state, deps in states:
+            self._rng_emit(state, "loop", site.pos, deps, iters)
         self._repair(loop.calls, local_names, done, site.pos, bases, iters, "loop")
         if self.alias_queue:
             self._alias_flush(done)

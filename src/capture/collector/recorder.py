@@ -17,6 +17,7 @@ from .files import FileLog
 from .functions import FunctionHooks
 from .loops import LoopHooks
 from .rewriter import ME, ImportsOnly, Rewriter
+from .rng import RngHooks
 from .scan import EMPTY
 from .values import MISSING, NOSCALAR, Summaries
 
@@ -28,7 +29,7 @@ CELLS_ONLY = "cells"
 FULL = "full"
 
 
-class Recorder(LoopHooks, FunctionHooks, AliasHooks):
+class Recorder(LoopHooks, FunctionHooks, AliasHooks, RngHooks):
     """`__nbprov__`: rewritten code calls record / record_value after statements,
     function_entry / fn_instrumented in peeled functions and the loop hooks around peeled
     loops; the runner calls drain and environment. Entry points never raise: failures are counted and reported in the
@@ -48,6 +49,7 @@ class Recorder(LoopHooks, FunctionHooks, AliasHooks):
         self._init_loops()
         self._init_functions(carried)
         self._init_aliases()
+        self._init_rng()
         self.last, self.snapshots = {}, {}    # name -> id of its last version; name -> Snapshot of it
         self.versions, self.deps = [], []
         self.errors, self.first_error, self.truncated = 0, None, False
@@ -213,6 +215,8 @@ class Recorder(LoopHooks, FunctionHooks, AliasHooks):
         expression statement (MISSING for any other), which decides an `obj.m()` mutation."""
         local_names, local_deps, base = self._statement_deps(site, site.loads, site.calls, (site.cond,))
         done = set()           # names versioned by this record: each gets one version
+        if site.rng:
+            self._record_rng(site, local_names, local_deps, base, done)
         self._record_targets(site, local_names, local_deps, base, done)
         if site.walrus:
             self._record_walrus(site, local_names, local_deps, [(v, t) for _, v, t in base], done)
@@ -269,6 +273,8 @@ class Recorder(LoopHooks, FunctionHooks, AliasHooks):
                 self._resolve(own[0], "assignment", local_names, local_deps, deps)
                 self._call_deps(own[1], local_names, deps)
                 self._resolve(site.cond, "condition", local_names, local_deps, deps)
+                if site.rng:
+                    deps.extend(self._rng_within(at))
             x = self._changed_global(name, local_names, local_deps, deps)
             if x is MISSING:
                 if name in local_names:

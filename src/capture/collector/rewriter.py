@@ -227,7 +227,7 @@ class Rewriter(ast.NodeTransformer):
         n = copy.copy(s)
         n.body = self.block(s.body, ctx, c2) or [ast.Pass()]
         n.orelse = self.block(s.orelse, ctx, c2)
-        if sc.walrus or sc.muts:
+        if sc.walrus or sc.muts or sc.rng:
             # the test's := targets exist once the test ran: record at both branch heads
             site = make_site(sc, [], [], ctx, cond, s.test)
             n.body.insert(0, self.record(site, s.test))
@@ -243,7 +243,7 @@ class Rewriter(ast.NodeTransformer):
                 sc.scan([i.optional_vars])
         n = copy.copy(s)
         n.body = self.block(s.body, ctx, cond)
-        if binds or muts or sc.walrus or sc.muts:
+        if binds or muts or sc.walrus or sc.muts or sc.rng:
             site = make_site(sc, binds, muts, ctx, cond, s)
             n.body.insert(0, self.record(site, s))
         n.body = n.body or [ast.Pass()]
@@ -258,7 +258,7 @@ class Rewriter(ast.NodeTransformer):
         add_targets(s.target, "for", binds, muts)
         sid = self.rec.add_site(loop_site(s, ctx, cond, isc, binds, muts, False))
         pre = [stmt_call(s, "loop_begin", const(sid), call("iter", s.iter))]
-        if isc.walrus or isc.muts:
+        if isc.walrus or isc.muts or isc.rng:
             pre.append(self.record(make_site(isc, [], [], ctx, cond, s.iter), s))
         bcond = extend_cond(cond, isc.loads)
         phase2 = ast.copy_location(ast.For(target=s.target, iter=call("loop_rest", const(sid)),

@@ -5,6 +5,8 @@ analysed once, when IPython transforms it, and never per iteration or per call.
 """
 import ast
 
+from .rng import call_path
+
 EMPTY = frozenset()
 # Methods that mutate their receiver (lists, dicts, sets, deques, ndarrays, sklearn
 # estimators). pandas methods mutate only with inplace=True, which is checked separately:
@@ -91,6 +93,7 @@ class Scan(ast.NodeVisitor):
         self.loads, self.stores, self.calls = {}, {}, {}
         self.muts, self.recv, self.mroots = {}, {}, {}
         self.rcalls = []              # (receiver root, call node, mutator) of each method call
+        self.rng = []                 # calls that may seed or draw from a random state (rng.py)
         self.walrus = []              # (NamedExpr, names bound around it)
         self.globals, self.nonlocals = set(), set()
         self.yields = False
@@ -136,6 +139,8 @@ class Scan(ast.NodeVisitor):
     def visit_Call(self, node):
         f = node.func
         if self.fdepth == 0:
+            if call_path(node) is not None:
+                self.rng.append(node)
             if isinstance(f, ast.Name):
                 if not self.bound(f.id):
                     self.calls.setdefault(f.id, node)
@@ -264,7 +269,7 @@ def local_names(fn):
 
 
 class FuncInfo:
-    __slots__ = ("name", "reads", "writes", "gmuts", "locals", "peelable", "fs", "node")
+    __slots__ = ("name", "reads", "writes", "gmuts", "locals", "peelable", "fs", "node", "rng")
 
     def __init__(self, fn):
         self.fs, self.node = None, fn
@@ -276,3 +281,4 @@ class FuncInfo:
         self.writes = tuple(sorted(n for n in sc.globals if n in sc.stores))
         self.gmuts = tuple(r for r in dict.fromkeys(list(sc.mroots) + list(sc.recv)) if r not in loc)
         self.peelable = isinstance(fn, ast.FunctionDef) and not sc.yields
+        self.rng = tuple(call_path(n) for n in sc.rng)     # its own calls that may draw from a random state

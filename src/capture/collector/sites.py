@@ -7,6 +7,7 @@ out once here and the run-time record only reads ready-made tuples.
 import ast
 
 from .flow import loop_flow
+from .rng import rng_calls
 from .scan import Scan, pos, ret_call, root_name
 
 
@@ -36,12 +37,13 @@ class Site:
     ctx      None at cell level, a Ctx inside an instrumented notebook function
     fn       the FuncInfo of a def; mods: the top-level modules an import names
     loop     the LoopInfo of a loop's summary site
+    rng      the RngCalls of the calls that may seed or draw from a random state (rng.py)
     """
     __slots__ = ("targets", "muts", "walrus", "loads", "cond", "calls", "check",
-                 "ctx", "fn", "mods", "pos", "loop")
+                 "ctx", "fn", "mods", "pos", "loop", "rng")
 
     def __init__(self, ctx, cond, at):
-        self.targets = self.muts = self.walrus = self.loads = self.calls = self.mods = ()
+        self.targets = self.muts = self.walrus = self.loads = self.calls = self.mods = self.rng = ()
         self.cond, self.ctx, self.pos = cond, ctx, pos(at)
         self.check, self.fn, self.loop = False, None, None
 
@@ -122,6 +124,8 @@ def make_site(sc, binds, muts, ctx, cond, at):
     site.loads = tuple(sc.loads)
     site.calls = tuple(sc.calls)
     site.check = bool(sc.calls or sc.recv)
+    if sc.rng:
+        site.rng = rng_calls(sc.rng, Scan, root_name, pos)
     return site
 
 
@@ -170,7 +174,7 @@ def expr_site(s, ctx, cond):
     if v is not None and v.func.value.id not in sc.muts:
         # obj.m(...) returning None or obj itself mutated obj (decided at run time)
         muts.append((v.func.value.id, v, "ret"))
-    if not (muts or sc.muts or sc.walrus or sc.calls):
+    if not (muts or sc.muts or sc.walrus or sc.calls or sc.rng):
         return None
     return make_site(sc, [], muts, ctx, cond, s)
 
