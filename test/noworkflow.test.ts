@@ -21,7 +21,8 @@ describe('noWorkflow 2.x reads what nbprov writes', { skip }, () => {
   before(async () => {
     dir = project('wine.ipynb', 'fails.ipynb');
     writeNotebook(dir, 'stores.ipynb', ['import types\ncfg = types.SimpleNamespace()\nd = {}', "lr = 0.1\ncfg.lr = lr\nd['k'] = lr * 2", "out = d['k'] + cfg.lr"]);
-    for (const nb of ['wine.ipynb', 'fails.ipynb', 'stores.ipynb']) {
+    writeNotebook(dir, 'seeded.ipynb', ['import numpy as np\nrs = 7\nnp.random.seed(rs)', 'x = np.random.rand()']);
+    for (const nb of ['wine.ipynb', 'fails.ipynb', 'stores.ipynb', 'seeded.ipynb']) {
       const r = await nbprov(['run', nb, '-q'], { cwd: dir });
       assert.ok(r.code === 0 || r.code === 1, r.stderr);
     }
@@ -92,6 +93,13 @@ describe('noWorkflow 2.x reads what nbprov writes', { skip }, () => {
     assert.ok(edges.has(`${node('cfg', 1)}->${node('cfg.lr')} .lr`), out);
     assert.ok(edges.has(`${node('d', 1)}->${node("d['k']")} ['k']`), out);
     assert.ok(edges.has(`${node('out')}->${node('d', 1)}`));
+  });
+
+  test('now export dataflow 4 -m fineGrain: the seed reaches the draw through the random state', () => {
+    const { out, node, edges } = dataflow('4', '-m', 'fineGrain');
+    const states = [...out.matchAll(/(e_\d+) \[label="\d+ numpy\.random state"/g)].map((m) => m[1]);
+    const via = states.filter((state) => edges.has(`${node('x')}->${state}`) && edges.has(`${state}->${node('rs')}`));
+    assert.equal(via.length, 1, out);
   });
 
   test('now diff 1 2', () => {
