@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { stageOrder } from '../stages.js';
 import { NBPROV_VERSION } from '../version.js';
-import { resolveTrial, type TrialSummary } from '../store/queries.js';
+import { PyFloat, resolveTrial, type TrialSummary } from '../store/queries.js';
 import { stageSecondsOfTrials } from '../store/stage-timings.js';
 import { compareTrials, type Comparison, type ComparisonRow, type Selection } from '../compare/comparison.js';
 import { diffTrials, NO_STAGE, parseSections } from '../compare/trial-diff.js';
@@ -39,7 +39,7 @@ export function buildReport(db: Database.Database, dbDir: string, selection: Sel
     title: [...new Set(rows.map((r) => r.notebook))].join(', '),
     trials: rows.length,
     dateRange: starts.length ? [starts[0], starts[starts.length - 1]] : null,
-    comparison: toJson(comparisonJson(comparison)),
+    comparison: toJson(withFloatText(comparisonJson(comparison))),
     timings: timings(db, rows),
     lineage,
     details,
@@ -92,6 +92,15 @@ function timings(db: Database.Database, rows: ComparisonRow[]): ReportModel['tim
     trial,
     stages: Object.fromEntries(stages.sort(([x], [y]) => rank(x) - rank(y) || x.localeCompare(y))),
   }));
+}
+
+/**
+ * compare --json writes a float with an integral value as a number (1.0 as 1); the page shows values as Python
+ * writes them, as `compare` does, so it gets its text as a repr ({repr: '1.0'}), which it sorts and charts as 1.
+ */
+function withFloatText(json: ReturnType<typeof comparisonJson>): ReturnType<typeof comparisonJson> {
+  const rows = json.rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v instanceof PyFloat ? { repr: v.repr } : v])));
+  return { ...json, rows };
 }
 
 /** What the command would print with --json, as plain data: PyFloat and the like become what JSON.stringify makes them. */

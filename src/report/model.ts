@@ -14,7 +14,7 @@ export interface ReportModel {
   trials: number;
   /** First and last trial start, or null without trials. */
   dateRange: [string, string] | null;
-  /** Exactly `nbprov compare --json` for the selection. */
+  /** `nbprov compare --json` for the selection, with a duration column, and an integral float as {repr: "1.0"}. */
   comparison: Json;
   /** Seconds per stage ('(no stage)' for cells without one), for every trial. */
   timings: { trial: number; stages: Record<string, number> }[];
