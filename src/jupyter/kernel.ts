@@ -14,6 +14,9 @@ process.on('unhandledRejection', (reason) => {
   throw reason;
 });
 
+/** How long a kernel start waits for a kernel_info reply before asking again. */
+const KERNEL_INFO_RETRY_MS = 2_000;
+
 export interface StartKernelOptions {
   name: string;
   /** Working directory relative to the server root (Jupyter Server), also sent as KERNEL_WORKING_DIR (gateways). */
@@ -74,6 +77,13 @@ export class KernelSession {
     );
     const kernel = new KernelConnection({ model, serverSettings: endpoint.settings, handleComms: false });
     const session = new KernelSession(kernel, endpoint.settings);
+    // @jupyterlab/services asks for kernel_info once, when the websocket opens; a request that reaches the kernel
+    // before its sockets are all connected can go unanswered, and the start then waited out the whole timeout
+    // (seen once in ~60 runs on a loaded machine). Ask again while no reply came, as jupyter_client's
+    // wait_for_ready does: any reply settles `info`.
+    const nudge = setInterval(() => {
+      if (kernel.connectionStatus === 'connected') kernel.requestKernelInfo().catch(() => {});
+    }, KERNEL_INFO_RETRY_MS);
     try {
       await withTimeout(session.info, opts.startupTimeoutMs, `kernel '${opts.name}' started but did not answer within ${opts.startupTimeoutMs / 1000} s`);
     } catch (err) {
@@ -83,6 +93,8 @@ export class KernelSession {
       }
       await session.shutdown();
       throw err;
+    } finally {
+      clearInterval(nudge);
     }
     return session;
   }
