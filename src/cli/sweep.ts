@@ -1,8 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
-import { ExitCode, formatError, NbprovError } from '../errors.js';
+import { formatError, NbprovError } from '../errors.js';
 import { combinationLabel, type GridSpec, type GridValue } from '../sweep/grid.js';
-import type { RunOutcome, SweepEvents, SweepResult } from '../sweep/sweep.js';
+import type { SweepEvents, SweepResult } from '../sweep/sweep.js';
 import type { CommandContext, CommandResult } from './command-context.js';
 import { addKernelOptions, kernelRunOptions, type KernelFlags } from './kernel-options.js';
 import { collect } from './options.js';
@@ -81,7 +81,7 @@ function sweepAction(context: CommandContext): (notebook: string | undefined, fl
 
 /** Runs (or resumes) the sweep and returns its table, summary and exit code. */
 export async function handler(notebook: string | undefined, flags: SweepFlags, live: { signal?: AbortSignal; events?: SweepEvents } = {}): Promise<CommandResult> {
-  const { runSweep, isInfrastructureFailure } = await import('../sweep/sweep.js');
+  const { runSweep, sweepExitCode } = await import('../sweep/sweep.js');
   const resume = flags.resume === true ? 'last' : flags.resume;
   const grid = resume === undefined ? await gridOf(notebook, flags) : refuseGridWithResume(notebook, flags);
   const result = await runSweep({
@@ -95,7 +95,7 @@ export async function handler(notebook: string | undefined, flags: SweepFlags, l
     injectAfter: flags.injectAfter,
     ...live,
   });
-  return { ...report(result, flags), exitCode: exitCodeOf(result, isInfrastructureFailure, live.signal) };
+  return { ...report(result, flags), exitCode: sweepExitCode(result.outcomes, live.signal) };
 }
 
 async function gridOf(notebook: string | undefined, flags: SweepFlags): Promise<{ spec: GridSpec; asGiven: unknown }> {
@@ -134,13 +134,6 @@ function refuseGridWithResume(notebook: string | undefined, flags: SweepFlags): 
   const given = [notebook && 'NOTEBOOK', flags.parameter.length && '-p', flags.parameterRaw.length && '-r', flags.gridFile && '-f', flags.output && '-o', flags.zip && '--zip', flags.seedParam && '--seed-param', flags.repeat !== 1 && '--repeat', flags.injectAfter && '--inject-after'].filter(Boolean);
   if (given.length) throw new NbprovError('NBPROV_USAGE', `--resume runs the sweep as it was planned: ${given.join(', ')} cannot change it`, { hint: 'start a new sweep for other values' });
   return undefined;
-}
-
-function exitCodeOf(result: SweepResult, isInfrastructureFailure: (o: RunOutcome) => boolean, signal?: AbortSignal): number {
-  if (signal?.aborted) return signal.reason === 'SIGTERM' ? ExitCode.terminated : signal.reason === 'SIGHUP' ? ExitCode.hangup : ExitCode.interrupted;
-  if (result.outcomes.some(isInfrastructureFailure)) return ExitCode.kernel;
-  if (result.outcomes.some((o) => o.result?.status !== 'finished')) return ExitCode.cellFailed;
-  return ExitCode.ok;
 }
 
 /** What `sweep` prints: the compare table of its trials and a summary line, or JSON; what went wrong on stderr. */

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type Database from 'better-sqlite3';
-import { NbprovError } from '../errors.js';
+import { ExitCode, NbprovError } from '../errors.js';
 import type { JupyterEndpoint } from '../jupyter/server.js';
 import { ServerError } from '../jupyter/rest.js';
 import { closeSweep, linkTrial, reopenSweep, type SweepStatus } from '../store/sweeps.js';
@@ -8,7 +8,7 @@ import { resolveDbPath, storageError } from '../store/db.js';
 import { chooseKernel, openServer, startKernelOn, type RunningKernel } from '../run/kernel-start.js';
 import { claimDatabase, loadRunInput, type RunInput } from '../run/prepare.js';
 import { runTrial } from '../run/runner.js';
-import { throwIfAborted } from '../run/stop.js';
+import { stopped, throwIfAborted } from '../run/stop.js';
 import type { RunOptions, RunResult } from '../run/types.js';
 import { combinationLabel, type GridSpec } from './grid.js';
 import { planRuns, recordSweep, resumeSweep, type SweepRun } from './plan.js';
@@ -52,11 +52,17 @@ export interface SweepResult {
   seconds: number;
 }
 
-/** Statuses that say the infrastructure failed, not the notebook: the sweep exits 3 for them. */
-const INFRASTRUCTURE_STATUSES = new Set(['kernel-died', 'timed-out', 'server-lost']);
-
-export function isInfrastructureFailure(outcome: RunOutcome): boolean {
-  return outcome.result ? INFRASTRUCTURE_STATUSES.has(outcome.result.status) : outcome.error?.code !== 'NBPROV_INTERRUPTED';
+/**
+ * The sweep's exit code: the signal that stopped it, else the worst of its trials' as `run` gives them (3 for a
+ * kernel that died, timed out or never started, or a lost server; 1 for a cell that raised).
+ */
+export function sweepExitCode(outcomes: RunOutcome[], signal?: AbortSignal): number {
+  if (signal?.aborted) return stopped(signal).exitCode;
+  const codes = outcomes.map(({ result }) =>
+    !result ? ExitCode.kernel : result.status === 'finished' ? ExitCode.ok : result.error?.exitCode ?? ExitCode.cellFailed,
+  );
+  if (codes.includes(ExitCode.kernel)) return ExitCode.kernel;
+  return codes.some((code) => code !== ExitCode.ok) ? ExitCode.cellFailed : ExitCode.ok;
 }
 
 /**
