@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { nbprov, project, removeProject, writeNotebook } from './helpers/cli.js';
+import { depsJson } from './helpers/deps.js';
 
 // Issue #17, aliases: an object changed in place gets a new version under every notebook name that holds it (or holds
 // it in a dict, list or tuple), from the change's inputs; names that merely hold an equal int, str or None never do.
@@ -15,17 +16,11 @@ const CELLS = [
   'for i in range(10):\n    alias.append(i)',
 ];
 
-interface DepsJson {
-  nodes: { id: number; name: string; version: number; kind: string }[];
-}
-
 describe('alias lineage through a real kernel', () => {
   let dir: string;
   /** The exact upstream of NAME's last version, as "name vN" labels, NAME's own included. */
   const upstream = async (name: string) => {
-    const r = await nbprov(['deps', name, '--json'], { cwd: dir });
-    assert.equal(r.code, 0, r.stderr);
-    const doc = JSON.parse(r.stdout) as DepsJson;
+    const doc = await depsJson(dir, name);
     return [...new Set(doc.nodes.map((n) => `${n.name} v${n.version}`))].sort();
   };
 

@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { nbprov, project, removeProject, writeNotebook } from './helpers/cli.js';
+import { ancestorNames, depsJson } from './helpers/deps.js';
 
 // Issue #17, files: a value read from a file the same trial wrote depends on what was written there (the last write
 // of that path); a file no cell of the trial wrote (an input, or one a previous trial left) links to nothing.
@@ -21,19 +22,8 @@ const CELLS = [
   "u = open('input.txt').read()",
 ];
 
-interface DepsJson {
-  nodes: { id: number; name: string; version: number; kind: string }[];
-  edges: { dependent: number; dependency: number; type: string }[];
-}
-
 describe('file lineage through a real kernel', () => {
   let dir: string;
-  const deps = async (name: string) => {
-    const r = await nbprov(['deps', name, '--json'], { cwd: dir });
-    assert.equal(r.code, 0, r.stderr);
-    return JSON.parse(r.stdout) as DepsJson;
-  };
-  const ancestors = async (name: string) => [...new Set((await deps(name)).nodes.map((n) => n.name))].sort();
 
   before(async () => {
     dir = project();
@@ -48,11 +38,11 @@ describe('file lineage through a real kernel', () => {
   after(() => removeProject(dir));
 
   test('open / write, then open / read: the last write of the path, not the other path', async () => {
-    assert.deepEqual(await ancestors('t'), ['g', 's2', 't']);
+    assert.deepEqual(await ancestorNames(dir, 't'), ['g', 's2', 't']);
   });
 
   test('to_csv / read_csv: the DataFrame version written, not its later mutation', async () => {
-    const doc = await deps('df2');
+    const doc = await depsJson(dir, 'df2');
     assert.deepEqual([...new Set(doc.nodes.map((n) => n.name))].sort(), ['df', 'df2', 'pd']);
     assert.deepEqual(doc.nodes.filter((n) => n.name === 'df').map((n) => n.version), [1]);
     const df2 = doc.nodes.find((n) => n.name === 'df2')!;
@@ -61,19 +51,19 @@ describe('file lineage through a real kernel', () => {
   });
 
   test('np.save / np.load', async () => {
-    assert.deepEqual(await ancestors('back'), ['arr', 'back', 'np']);
+    assert.deepEqual(await ancestorNames(dir, 'back'), ['arr', 'back', 'np']);
   });
 
   test('pickle.dump / pickle.load through handles', async () => {
-    assert.deepEqual(await ancestors('m2'), ['fh2', 'm', 'm2', 'pickle']);
+    assert.deepEqual(await ancestorNames(dir, 'm2'), ['fh2', 'm', 'm2', 'pickle']);
   });
 
   test('joblib.dump / joblib.load', async () => {
-    assert.deepEqual(await ancestors('model2'), ['joblib', 'model', 'model2']);
+    assert.deepEqual(await ancestorNames(dir, 'model2'), ['joblib', 'model', 'model2']);
   });
 
   test('a file written outside the notebook, or by the previous trial, links to nothing', async () => {
-    assert.deepEqual(await ancestors('u'), ['u']);
-    assert.deepEqual(await ancestors('prev'), ['os', 'prev']);
+    assert.deepEqual(await ancestorNames(dir, 'u'), ['u']);
+    assert.deepEqual(await ancestorNames(dir, 'prev'), ['os', 'prev']);
   });
 });

@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { nbprov, project, removeProject, writeNotebook } from './helpers/cli.js';
+import { ancestorNames, depsJson, depsText } from './helpers/deps.js';
 
 // Issue #12, loop lineage: a loop summary depends only on what flows into each name, a re-bound name is no
 // mutation, and a chained fit(...).predict(...) does not make the test data an ancestor of the fitted model.
@@ -15,23 +16,9 @@ const CELLS = [
     'X_test = np.zeros((3, 2))\nreg = LinearRegression()\npred = reg.fit(X_train, y_train).predict(X_test)',
 ];
 
-interface DepsJson {
-  nodes: { id: number; name: string; version: number; kind: string }[];
-  edges: { dependent: number; dependency: number; type: string }[];
-}
-
 describe('loop lineage through a real kernel', () => {
   let peeled: string;
   let full: string;
-  const deps = async (dir: string, ...args: string[]) => {
-    const r = await nbprov(['deps', ...args], { cwd: dir });
-    assert.equal(r.code, 0, r.stderr);
-    return r.stdout;
-  };
-  const ancestors = async (dir: string, name: string) => {
-    const doc = JSON.parse(await deps(dir, name, '--json')) as DepsJson;
-    return [...new Set(doc.nodes.map((n) => n.name))].sort();
-  };
 
   before(async () => {
     peeled = project();
@@ -55,7 +42,7 @@ describe('loop lineage through a real kernel', () => {
 
   test('final is built from m alone, not from scale, which the same loop updates', async () => {
     assert.equal(
-      await deps(peeled, 'final'),
+      await depsText(peeled, 'final'),
       `final v5 (loop, 10 iterations) = 1.3486784401  cell 3 · line 1
 └─ m v4 = 0.7290000000000001  cell 3 · line 2
    └─ m v3 = 0.81  cell 3 · line 2
@@ -67,7 +54,7 @@ describe('loop lineage through a real kernel', () => {
   });
 
   test('a name re-bound in a loop: its summary is a new version with a data edge, no [mutation]', async () => {
-    const doc = JSON.parse(await deps(peeled, 'scale', '--json')) as DepsJson;
+    const doc = await depsJson(peeled, 'scale');
     const label = (id: number) => {
       const n = doc.nodes.find((x) => x.id === id)!;
       return `${n.name} v${n.version} ${n.kind}`;
@@ -79,8 +66,8 @@ describe('loop lineage through a real kernel', () => {
   });
 
   test('past the peel budget, each loop name has the ancestors --capture full records', async () => {
-    for (const name of ['final', 'm', 'scale', 'i']) assert.deepEqual(await ancestors(peeled, name), await ancestors(full, name), name);
-    assert.deepEqual(await ancestors(peeled, 'final'), ['final', 'm', 'm0']);
+    for (const name of ['final', 'm', 'scale', 'i']) assert.deepEqual(await ancestorNames(peeled, name), await ancestorNames(full, name), name);
+    assert.deepEqual(await ancestorNames(peeled, 'final'), ['final', 'm', 'm0']);
   });
 
   test('diff: "Why" names the parameter final is built from, not the one the same loop also updates', async () => {
@@ -92,20 +79,14 @@ describe('loop lineage through a real kernel', () => {
   });
 
   test('reg.fit(X_train, y_train).predict(X_test): the fitted model is built without X_test, pred with it', async () => {
-    assert.deepEqual(await ancestors(peeled, 'reg'), ['LinearRegression', 'X_train', 'np', 'reg', 'y_train']);
-    assert.deepEqual(await ancestors(peeled, 'pred'), ['LinearRegression', 'X_test', 'X_train', 'np', 'pred', 'reg', 'y_train']);
+    assert.deepEqual(await ancestorNames(peeled, 'reg'), ['LinearRegression', 'X_train', 'np', 'reg', 'y_train']);
+    assert.deepEqual(await ancestorNames(peeled, 'pred'), ['LinearRegression', 'X_test', 'X_train', 'np', 'pred', 'reg', 'y_train']);
   });
 });
 
 // Gallery case K: x is re-bound later in the loop body; only its second binding reads scale, and only b gets it.
 describe('loop lineage: a name re-bound later in the body', () => {
   let dir: string;
-  const ancestors = async (name: string) => {
-    const r = await nbprov(['deps', name, '--json'], { cwd: dir });
-    assert.equal(r.code, 0, r.stderr);
-    const doc = JSON.parse(r.stdout) as DepsJson;
-    return [...new Set(doc.nodes.map((n) => n.name))].sort();
-  };
 
   before(async () => {
     dir = project();
@@ -123,8 +104,8 @@ describe('loop lineage: a name re-bound later in the body', () => {
   after(() => removeProject(dir));
 
   test('total_a comes from random (and its state) through the first x; scale reaches b only', async () => {
-    assert.deepEqual(await ancestors('total_a'), ['a', 'random', 'random state', 'total_a', 'x']);
-    assert.deepEqual(await ancestors('b'), ['b', 'i', 'scale', 'x']);
+    assert.deepEqual(await ancestorNames(dir, 'total_a'), ['a', 'random', 'random state', 'total_a', 'x']);
+    assert.deepEqual(await ancestorNames(dir, 'b'), ['b', 'i', 'scale', 'x']);
   });
 
   test('diff after -p scale 20: Why blames no recorded ancestor, not scale', async () => {

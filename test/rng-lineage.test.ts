@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { nbprov, openDb, project, removeProject, writeNotebook } from './helpers/cli.js';
+import { ancestorNames, depsJson, depsText } from './helpers/deps.js';
 
 // Issue #17, part 1: each module's random state is versioned (`numpy.random state`, `random state`); a seeding call
 // makes a new version from the seed, a draw depends on the latest version and makes the next one, and a generator
@@ -17,11 +18,6 @@ const CELLS = [
   'def jitter(k):\n    return np.random.uniform(size=k)\nj = jitter(4)',
 ];
 
-interface DepsJson {
-  nodes: { id: number; name: string; version: number; kind: string; type: string | null }[];
-  edges: { dependent: number; dependency: number; type: string }[];
-}
-
 function withParameters(dir: string, name: string, cells: string[]): void {
   writeNotebook(dir, name, cells);
   const nb = JSON.parse(readFileSync(join(dir, name), 'utf8'));
@@ -32,15 +28,6 @@ function withParameters(dir: string, name: string, cells: string[]): void {
 describe('random state lineage through a real kernel', () => {
   let peeled: string;
   let full: string;
-  const deps = async (dir: string, ...args: string[]) => {
-    const r = await nbprov(['deps', ...args], { cwd: dir });
-    assert.equal(r.code, 0, r.stderr);
-    return r.stdout;
-  };
-  const ancestors = async (dir: string, name: string) => {
-    const doc = JSON.parse(await deps(dir, name, '--json')) as DepsJson;
-    return [...new Set(doc.nodes.map((n) => n.name))].sort();
-  };
 
   before(async () => {
     peeled = project();
@@ -58,11 +45,11 @@ describe('random state lineage through a real kernel', () => {
   });
 
   test('a draw after a seed: the seed and its parameter are in the lineage, the state reads as such', async () => {
-    assert.deepEqual(await ancestors(peeled, 'metric'), ['after', 'metric', 'n', 'np', 'numpy.random state', 'rs', 'scale']);
-    const text = await deps(peeled, 'after', '--depth', '2');
+    assert.deepEqual(await ancestorNames(peeled, 'metric'), ['after', 'metric', 'n', 'np', 'numpy.random state', 'rs', 'scale']);
+    const text = await depsText(peeled, 'after', '--depth', '2');
     assert.match(text, /^after v1 = [\d.e-]+ {2}cell 4 · line 1\n/);
     assert.match(text, /\n├─ numpy\.random state v6 \(loop, 10 iterations\) {2}cell 3 · line 2\n/);
-    const doc = JSON.parse(await deps(peeled, 'metric', '--json')) as DepsJson;
+    const doc = await depsJson(peeled, 'metric');
     const states = doc.nodes.filter((n) => n.name === 'numpy.random state');
     assert.deepEqual(states.map((n) => `v${n.version} ${n.kind}`), ['v1 seed', 'v2 draw', 'v3 draw', 'v4 draw', 'v5 draw', 'v6 loop']);
     assert.ok(states.every((n) => n.type === 'random state'));
@@ -72,26 +59,26 @@ describe('random state lineage through a real kernel', () => {
   });
 
   test('each module has its own state: the stdlib seed reaches the shuffled data, not numpy\'s values', async () => {
-    assert.deepEqual(await ancestors(peeled, 'train'), ['data', 'random state', 'train']);
-    assert.deepEqual(await ancestors(peeled, 'pick'), ['data', 'pick', 'random', 'random state', 'train']);
-    assert.ok(!(await ancestors(peeled, 'noise')).includes('random state'));
-    assert.deepEqual(await ancestors(peeled, 'noise'), ['noise', 'np', 'numpy.random state', 'rs']);
+    assert.deepEqual(await ancestorNames(peeled, 'train'), ['data', 'random state', 'train']);
+    assert.deepEqual(await ancestorNames(peeled, 'pick'), ['data', 'pick', 'random', 'random state', 'train']);
+    assert.ok(!(await ancestorNames(peeled, 'noise')).includes('random state'));
+    assert.deepEqual(await ancestorNames(peeled, 'noise'), ['noise', 'np', 'numpy.random state', 'rs']);
   });
 
   test('a generator in a variable: its draws are versions of it, each draw reading the one before', async () => {
-    assert.deepEqual(await ancestors(peeled, 'second'), ['np', 'rng', 'rs', 'second']);
-    const doc = JSON.parse(await deps(peeled, 'second', '--json')) as DepsJson;
+    assert.deepEqual(await ancestorNames(peeled, 'second'), ['np', 'rng', 'rs', 'second']);
+    const doc = await depsJson(peeled, 'second');
     assert.deepEqual(doc.nodes.filter((n) => n.name === 'rng').map((n) => `v${n.version} ${n.kind}`), ['v1 assign', 'v2 draw']);
-    assert.deepEqual(await ancestors(peeled, 'first'), ['first', 'np', 'rng', 'rs']);
+    assert.deepEqual(await ancestorNames(peeled, 'first'), ['first', 'np', 'rng', 'rs']);
   });
 
   test('a notebook function that draws: its result depends on the state', async () => {
-    assert.deepEqual(await ancestors(peeled, 'j'), ['j', 'jitter', 'n', 'np', 'numpy.random state', 'rs']);
+    assert.deepEqual(await ancestorNames(peeled, 'j'), ['j', 'jitter', 'n', 'np', 'numpy.random state', 'rs']);
   });
 
   test('past the peel budget, the draws have the ancestors --capture full records', async () => {
     for (const name of ['x', 'after', 'metric', 'noise', 'train', 'second']) {
-      assert.deepEqual(await ancestors(peeled, name), await ancestors(full, name), name);
+      assert.deepEqual(await ancestorNames(peeled, name), await ancestorNames(full, name), name);
     }
   });
 
