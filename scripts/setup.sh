@@ -4,7 +4,7 @@
 # dependencies (better-sqlite3 compiles from source here, ~60 s, on the first install only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-APT_PACKAGES="jupyter-server python3-ipykernel python3-pandas python3-sklearn python3-nbformat python3-nbclient jupyter-nbconvert python3-yaml graphviz chromium"
+APT_PACKAGES="jupyter-server python3-ipykernel python3-pandas python3-sklearn python3-nbformat python3-nbclient jupyter-nbconvert python3-yaml python3-prov python3-scipy graphviz chromium"
 missing=()
 for p in $APT_PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
