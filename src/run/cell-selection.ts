@@ -2,7 +2,7 @@
 // cells they leave out set nothing the cells they run read.
 import { basename } from 'node:path';
 import { NbprovError } from '../errors.js';
-import { analyseCells, type FlowEvent } from '../notebook/cell-flow.js';
+import { analyseCells, type CellFlow, type FlowEvent } from '../notebook/cell-flow.js';
 import type { CodeCellRef, LoadedNotebook } from '../notebook/load.js';
 import { parseStage } from '../notebook/stages.js';
 import { cellStages } from '../notebook/tags.js';
@@ -67,19 +67,19 @@ export function missingDefinitions(nb: LoadedNotebook, selected: Set<number>, py
   const cells = nb.codeCells.filter((c) => !c.tags.includes('skip-execution'));
   const names = [...new Set(cells.filter((c) => selected.has(c.index)).flatMap((c) => c.source.match(/[A-Za-z_]\w*/g) ?? []))];
   if (names.length === 0) return [];
-  let events: FlowEvent[];
+  let flow: CellFlow;
   try {
-    events = analyseCells(python, cells, names, undefined).events;
+    flow = analyseCells(python, cells, names, undefined);
   } catch (err) {
     throw new NbprovError('NBPROV_USAGE', `cannot check which names the selected cells read: ${(err as Error).message}`, { hint: 'pass --force to run them anyway' });
   }
   const byCell = new Map<number, FlowEvent[]>();
-  for (const e of events) byCell.set(e.cell, [...(byCell.get(e.cell) ?? []), e]);
+  for (const e of flow.events) byCell.set(e.cell, [...(byCell.get(e.cell) ?? []), e]);
   const missing: MissingDefinition[] = [];
   cells.forEach((reader, at) => {
     if (!selected.has(reader.index)) return;
     for (const name of incomingReads(byCell.get(reader.index) ?? [])) {
-      const definer = lastDefiner(cells.slice(0, at), byCell, name, selected);
+      const definer = lastDefiner(cells.slice(0, at), (cell) => ({ surely: (byCell.get(cell) ?? []).some((e) => e.name === name && e.kind === 'write'), maybe: flow.binds.get(cell)?.has(name) === true }), selected);
       if (definer !== undefined && (!definers || definers.has(definer))) missing.push({ definer, name, reader: reader.index });
     }
   });
@@ -108,13 +108,13 @@ function incomingReads(events: FlowEvent[]): string[] {
   return [...read];
 }
 
-/** The last left-out cell before a reader that may set `name`, unless a selected cell surely sets it after. */
-function lastDefiner(before: CodeCellRef[], byCell: Map<number, FlowEvent[]>, name: string, selected: Set<number>): number | undefined {
+/** The last left-out cell before a reader that may set the name, unless a selected cell surely sets it after. */
+function lastDefiner(before: CodeCellRef[], sets: (cell: number) => { surely: boolean; maybe: boolean }, selected: Set<number>): number | undefined {
   for (let i = before.length - 1; i >= 0; i--) {
-    const kinds = (byCell.get(before[i].index) ?? []).filter((e) => e.name === name).map((e) => e.kind);
+    const { surely, maybe } = sets(before[i].index);
     if (selected.has(before[i].index)) {
-      if (kinds.includes('write')) return undefined;
-    } else if (kinds.includes('write') || kinds.includes('maybe')) {
+      if (surely) return undefined;
+    } else if (surely || maybe) {
       return before[i].index;
     }
   }
