@@ -161,6 +161,13 @@ describe('run --only / --stage', () => {
     assert.equal(r.stderr, "nbprov: --only accuracy: lineage.ipynb changed since trial 2 in a way that may change accuracy: cell 6 (edited), which sets X that cell 7 reads\n  hint: run the whole notebook (nbprov run lineage.ipynb) to record accuracy's new lineage, or pass --force to run the recorded cells anyway\n");
     assert.equal(trialCount(dir), 5);
 
+    // A left-out edited cell that binds nothing the value reads may still change it: a draw, a call on X.
+    writeFileSync(join(dir, 'lineage.ipynb'), original);
+    editCell(6, 'unused = 42\nnp.random.seed(1)\nX.sort(axis=0)\nprint(unused)');
+    r = await nbprov(['run', 'lineage.ipynb', '--only', 'accuracy'], { cwd: dir });
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr, "nbprov: --only accuracy: lineage.ipynb changed since trial 2 in a way that may change accuracy: line 2 of cell 6 (edited) draws from a random state before cell 7; line 3 of cell 6 (edited) may change X, which cell 7 reads\n  hint: run the whole notebook (nbprov run lineage.ipynb) to record accuracy's new lineage, or pass --force to run the recorded cells anyway\n");
+
     writeFileSync(join(dir, 'lineage.ipynb'), original);
     editCell(6, 'unused = 43\nprint(unused)');
     r = await nbprov(['run', 'lineage.ipynb', '--only', 'accuracy', '-q'], { cwd: dir });

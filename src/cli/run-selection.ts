@@ -8,7 +8,7 @@ import { codeChange, matchCells, type CellPair } from '../compare/cell-match.js'
 import type { SnapshotCell } from '../compare/trial-snapshot.js';
 import { SliceLineage } from '../graph/trial-lineage.js';
 import type { CodeCellRef, LoadedNotebook } from '../notebook/load.js';
-import { describeMissing, missingDefinitions, parameterCells, parseStageList, stageSelection } from '../run/cell-selection.js';
+import { describeEffects, describeMissing, missingDefinitions, parameterCells, parseStageList, stageSelection, unseenEffects } from '../run/cell-selection.js';
 import type { RunOptions } from '../run/types.js';
 import { openDatabase, projectRoot, resolveDbPath } from '../store/db.js';
 import { cellSource, listTrials, trialCells, trialVersionSites, type CellRow, type TrialSummary } from '../store/queries.js';
@@ -110,12 +110,17 @@ function neededCells(db: Database.Database, dbPath: string, trial: TrialSummary,
   return { cells, needed: new Set(cells.filter((c) => c.activationId !== null && chosen.activations.has(c.activationId)).map((c) => c.index)) };
 }
 
-/** Cells edited or added since the trial, left out, that set a name a selected cell reads: why each may change the answer. */
+/**
+ * Cells edited or added since the trial, left out, that set a name a selected cell reads, or may change it unseen
+ * (see unseenEffects): why each may change the answer.
+ */
 function newDefinitions(nb: LoadedNotebook, pairs: CellPair[], selected: Set<number>, python: string): string[] {
   const fresh = new Map(pairs.flatMap((p) => (p.b && !selected.has(p.b.index) && codeChange(p) ? [[p.b.index, codeChange(p)!] as const] : [])));
   if (fresh.size === 0) return [];
+  const about = (cell: number) => (fresh.get(cell) === 'added' ? 'new' : 'edited');
   const missing = missingDefinitions(nb, selected, python, new Set(fresh.keys()));
-  return missing.length ? [describeMissing(missing, (cell) => (fresh.get(cell) === 'added' ? 'new' : 'edited'))] : [];
+  const effects = unseenEffects(nb, selected, python, new Set(fresh.keys()));
+  return [...(missing.length ? [describeMissing(missing, about)] : []), ...(effects.length ? [describeEffects(effects, about)] : [])];
 }
 
 function snapshotCell(c: CellRow): SnapshotCell {
