@@ -80,7 +80,7 @@ export interface TrialDiff {
   a: TrialRef;
   b: TrialRef;
   warnings: string[];
-  /** The cells each trial skipped (`run --only/--stage`, `skip-execution`), left out of Metrics, Why, Files and Time. */
+  /** The cells each trial skipped where the other ran them (`run --only/--stage`): left out of Metrics, Why, Files and Time. */
   skipped?: { trial: number; cells: number[] }[];
   params?: ParamChange[];
   metrics?: MetricChange[];
@@ -112,11 +112,11 @@ export function parseSections(only: string | undefined): Set<Section> {
 export function diffTrials(db: Database.Database, dbDir: string, a: TrialSummary, b: TrialSummary, sections: Set<Section>): TrialDiff {
   const sa = readSnapshot(db, a);
   const sb = readSnapshot(db, b);
-  const skipped = skippedCells(sa, sb);
+  const pairs = matchCells(sa.cells, sb.cells);
+  const skipped = skippedCells(sa, sb, pairs);
   const out: TrialDiff = { a: trialRef(a), b: trialRef(b), warnings: [], ...(skipped.length ? { skipped } : {}) };
   if (a.notebook !== b.notebook) out.warnings.push(`trials ${a.sequence} and ${b.sequence} ran different notebooks (${a.notebook}, ${b.notebook}); cells are paired by id, source and position`);
   if (!a.nbprov || !b.nbprov) out.warnings.push('a trial recorded by noWorkflow itself has no cells, tags or values to compare');
-  const pairs = matchCells(sa.cells, sb.cells);
   const metrics = metricChanges(sa, sb, pairs);
   const reach = new Reach(sa, sb, pairs);
   if (sections.has('params')) out.params = paramChanges(sa, sb);
@@ -220,12 +220,10 @@ function fileChanges(a: TrialSnapshot, b: TrialSnapshot, reach: Reach): FileChan
   ];
 }
 
-/** Cells each trial skipped, for trials that skipped any. */
-function skippedCells(a: TrialSnapshot, b: TrialSnapshot): NonNullable<TrialDiff['skipped']> {
-  return [a, b].flatMap((s) => {
-    const cells = s.cells.filter((c) => c.status === 'skipped').map((c) => c.index);
-    return cells.length ? [{ trial: s.trial.sequence, cells }] : [];
-  });
+/** The cells each trial skipped where the other ran them (a cell both skipped is no difference), for trials with any. */
+function skippedCells(a: TrialSnapshot, b: TrialSnapshot, pairs: CellPair[]): NonNullable<TrialDiff['skipped']> {
+  const only = (side: 'a' | 'b', other: 'a' | 'b') => pairs.flatMap((p) => (p[side]?.status === 'skipped' && p[other]?.status !== 'skipped' ? [p[side]!.index] : [])).sort((x, y) => x - y);
+  return ([[a, only('a', 'b')], [b, only('b', 'a')]] as const).flatMap(([s, cells]) => (cells.length ? [{ trial: s.trial.sequence, cells }] : []));
 }
 
 /** The cell of `lacking` that `present` made the metric in, when `lacking` skipped it. */

@@ -57,7 +57,7 @@ export function whyLines(c: ChalkInstance, w: WhyReport): string[] {
 function absenceText(a: Absence): string {
   const cell = `cell ${cellPlace(null, a.cell, a.stage)}`;
   if (a.reason === 'raised') return `${cell} raised ${a.error ?? 'an error'} in trial ${a.trial}`;
-  if (a.reason === 'skipped') return `${cell} was skipped in trial ${a.trial} (tagged skip-execution)`;
+  if (a.reason === 'skipped') return `${cell} was skipped in trial ${a.trial}`;
   return `${cell} did not run in trial ${a.trial}${a.stoppedAt ? ` (the trial stopped at cell ${cellPlace(null, a.stoppedAt, null)})` : ''}`;
 }
 
