@@ -49,7 +49,7 @@ const NEVER_ASSIGNED = 'nbprov: warning: tagged variable never assigned in this 
 // lineage.ipynb: 2 parameters (alpha, n) · 3 data-reading (X, y) · 4, 5 feature-engineering · 6 unused · 7 model-scoring
 // (score from X, y, alpha) · 8 loop · 9 func · 10 redef (g from b) · 11 metrics-evaluation (accuracy from score) · 12 summary.
 // Trials in order: 1 full · 2 --only accuracy · 3 --only g · 4 --stage data-reading,feature-engineering · 5 --stage
-// model-scoring --force · 6 --only accuracy after a harmless edit.
+// model-scoring --force · 6 --only accuracy after a harmless edit · 7 --only accuracy --only g.
 describe('run --only / --stage', () => {
   let dir: string;
   before(() => {
@@ -174,6 +174,12 @@ describe('run --only / --stage', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(cellStatuses(dir, 6), cellStatuses(dir, 2));
     assert.deepEqual(finalValue(dir, 6, 'accuracy'), ['numpy.float64', '0.9995']);
+
+    // Repeated: the union of the cells each lineage needs (g's from trial 3: 2, 4, 10).
+    r = await nbprov(['run', 'lineage.ipynb', '--only', 'accuracy', '--only', 'g', '-q'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(cellStatuses(dir, 7), ['2:ok', '3:ok', '4:ok', '5:skipped', '6:skipped', '7:ok', '8:skipped', '9:skipped', '10:ok', '11:ok', '12:skipped']);
+    assert.deepEqual(finalValue(dir, 7, 'g'), finalValue(dir, 1, 'g'));
   });
 
   test('options that do not go together exit 2', async () => {
