@@ -1,5 +1,3 @@
-import { statSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { Option, type Command } from 'commander';
 import type Database from 'better-sqlite3';
 import { NbprovError } from '../errors.js';
@@ -15,8 +13,8 @@ import { comparisonJson, renderComparisonCsv } from '../render/comparison-table.
 import { provDocument, type ProvCell, type ProvSource } from '../render/prov-model.js';
 import { renderProvJson } from '../render/prov-json.js';
 import { renderProvN } from '../render/prov-n.js';
-import { writeFileAtomic } from '../write-atomic.js';
 import { openForReading } from './db-options.js';
+import { requireWritableTarget, writeOutputFile } from './output-file.js';
 import type { CommandContext } from './command-context.js';
 
 export const EXPORT_FORMATS = ['prov-json', 'prov-n', 'csv', 'json'] as const;
@@ -72,7 +70,7 @@ export function handler(trials: string[], flags: ExportFlags): string {
   if (prov && (trials.length > 1 || flags.all)) {
     throw new NbprovError('NBPROV_USAGE', `--format ${format} exports one trial at a time`, { hint: 'name one trial (e.g. `nbprov export 3 --format prov-json -o trial3.json`); the documents of several trials merge without clashes' });
   }
-  if (flags.output !== undefined) requireWritableTarget(flags.output);
+  if (flags.output !== undefined) requireWritableTarget(flags.output, 'trial.json');
   const { db, path } = openForReading({ db: flags.db });
   let text: string;
   let what: string;
@@ -94,7 +92,7 @@ export function handler(trials: string[], flags: ExportFlags): string {
     db.close();
   }
   if (flags.output === undefined) return text;
-  writeOutput(flags.output, text);
+  writeOutputFile(flags.output, text);
   return `wrote ${flags.output} (${what}, ${FORMAT_NAMES[format]})\n`;
 }
 
@@ -146,28 +144,3 @@ export function provSource(db: Database.Database, trial: TrialSummary, graph: Li
   };
 }
 
-/** A directory or a missing parent is bad input, found before the database is read. */
-function requireWritableTarget(output: string): void {
-  if (output === '') throw new NbprovError('NBPROV_USAGE', '--output is empty');
-  const stat = (p: string) => {
-    try {
-      return statSync(p);
-    } catch {
-      return undefined;
-    }
-  };
-  if (stat(output)?.isDirectory()) throw new NbprovError('NBPROV_USAGE', `--output ${output} is a directory`, { hint: 'name a file, e.g. trial.json' });
-  if (!stat(dirname(output))?.isDirectory()) throw new NbprovError('NBPROV_USAGE', `cannot write ${output}: no directory ${dirname(output)}`);
-}
-
-/** Writes the whole export at once: a failure leaves any earlier file as it was. */
-function writeOutput(output: string, text: string): void {
-  try {
-    writeFileAtomic(output, text);
-  } catch (err) {
-    // A refused system call (EACCES, EROFS, ENOSPC, ...) is the place, not a bug.
-    const { code, syscall } = err as NodeJS.ErrnoException;
-    if (code && syscall) throw new NbprovError('NBPROV_USAGE', `cannot write ${output}: ${code} (${syscall})`, { cause: err });
-    throw err;
-  }
-}
