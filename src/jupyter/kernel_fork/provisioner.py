@@ -38,13 +38,12 @@ class ForkProvisioner(LocalProvisioner):
 
 
 def forkable(cmd):
-    """`<the fork server's python> -m ipykernel_launcher -f FILE ...`: what the fork server can become."""
-    if len(cmd) < 5 or cmd[1:4] != ["-m", "ipykernel_launcher", "-f"]:
-        return False
-    try:
-        return os.path.samefile(cmd[0], sys.executable)
-    except OSError:
-        return False
+    """`<the fork server's python> -m ipykernel_launcher -f FILE ...`: what the fork server can become.
+
+    The interpreter's path is compared as written, not resolved: a virtualenv's python is a symlink to the system's,
+    and yet another environment (its sys.prefix comes from the path it was started by).
+    """
+    return len(cmd) >= 5 and cmd[1:4] == ["-m", "ipykernel_launcher", "-f"] and os.path.abspath(cmd[0]) == os.path.abspath(sys.executable)
 
 
 class ForkedKernel:
