@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { BIN, nbprov, project, removeProject } from './helpers/cli.js';
+import { startJupyterServer, type TestServer } from './helpers/jupyter.js';
+
+// `--log-output` (issue #18): cell output on the console as the kernel sends it, each line prefixed with its cell.
+
+/** A notebook of these code cells (the first tagged `parameters` when `parameters` is set). */
+function writeNotebook(dir: string, name: string, sources: string[], parameters = false): void {
+  const cells = sources.map((source, i) => ({
+    cell_type: 'code', id: `c${i}`, metadata: parameters && i === 0 ? { tags: ['parameters'] } : {}, outputs: [], execution_count: null, source,
+  }));
+  writeFileSync(join(dir, name), JSON.stringify({ cells, metadata: { kernelspec: { display_name: 'Python 3', name: 'python3' } }, nbformat: 4, nbformat_minor: 5 }));
+}
+
+// A 640×480 PNG made with the standard library: its size is read from the header nbprov sees.
+const PNG_CELL = `import struct, zlib
+from IPython.display import Image, display
+def chunk(kind, data):
+    return struct.pack('>I', len(data)) + kind + data + struct.pack('>I', zlib.crc32(kind + data))
+png = b'\\x89PNG\\r\\n\\x1a\\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', 640, 480, 8, 0, 0, 0, 0)) + chunk(b'IDAT', zlib.compress(b'\\x00' * 641 * 480)) + chunk(b'IEND', b'')
+display(Image(data=png))`;
+
+const OUTPUTS = [
+  "import sys\nprint('one')\nprint('warn', file=sys.stderr)",
+  "print('a', end='', flush=True)\nprint('b')",
+  PNG_CELL,
+  '6 * 7',
+  "for i in range(3):\n    print(f'\\r{i + 1}/3', end='', flush=True)\nprint()",
+  "dsn = 'postgres://admin:hunter22@db/prod'\nprint(dsn)\napi_key = 'k-12345'",
+  "print('key', api_key)",
+  "raise ValueError('bad value')",
+];
+
+const STDOUT_LINES = [
+  '[1] one\n',
+  '[2] ab\n',
+  '[3] [display: image/png 640×480]\n',
+  '[4] 42\n',
+  '[5] 3/3\n',
+  '[6] postgres://admin:<redacted>@db/prod\n',
+  '[7] key <redacted>\n',
+];
+const ERROR_LINE = '[8] [error: ValueError: bad value]\n';
+const CELL_FAILED = 'nbprov: cell 8 raised ValueError: bad value\n  hint: fix the cell, or pass --allow-errors to run the remaining cells anyway\n';
+
+/** Runs the CLI and notes when each line of its stdout arrived (ms from the start). */
+function runTimed(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string; arrivals: [string, number][] }> {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    const arrivals: [string, number][] = [];
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      const before = stdout.split('\n').length - 1;
+      stdout += chunk;
+      for (const line of stdout.split('\n').slice(before, -1)) arrivals.push([line, performance.now() - started]);
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('close', (code) => resolve({ code, stdout, stderr, arrivals: [...arrivals, ['(exit)', performance.now() - started]] }));
+  });
+}
+
+describe('nbprov run --log-output', () => {
+  let dir: string;
+  before(() => {
+    dir = project();
+    writeNotebook(dir, 'outputs.ipynb', OUTPUTS);
+    writeNotebook(dir, 'slow.ipynb', [
+      "import time\nprint('started', flush=True)\ntime.sleep(2)\nprint('slept')",
+      "print('waiting', end='', flush=True)\ntime.sleep(2)\nprint(' done')",
+    ]);
+    writeNotebook(dir, 'sweep.ipynb', ['n_trees = 1\ntest_size = 0.1', "import sys\nprint('trees', n_trees)\nprint('size', test_size, file=sys.stderr)"], true);
+  });
+  after(() => removeProject(dir));
+
+  test('each stream to its own, prefixed by cell: partial lines joined, \\r progress, a PNG display, a result, secrets masked, the error', async () => {
+    const r = await nbprov(['run', 'outputs.ipynb', '--log-output', '-q'], { cwd: dir });
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, STDOUT_LINES.join(''));
+    assert.equal(r.stderr, `[1] warn\n${ERROR_LINE}${CELL_FAILED}`);
+  });
+
+  test('off by default: nothing of the cells on the console', async () => {
+    const r = await nbprov(['run', 'outputs.ipynb', '-q'], { cwd: dir });
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr, CELL_FAILED);
+  });
+
+  test('lines arrive as the cell runs; an unfinished line shows after a second without its newline', async () => {
+    const r = await runTimed(['run', 'slow.ipynb', '--log-output'], dir);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.arrivals.map(([line]) => line);
+    assert.deepEqual(lines.slice(0, 4), ['[1] started', '[1] slept', '[2] waiting', '[2]  done']);
+    assert.match(lines[4], /^trial \d+ \([0-9a-f]{8}\) finished: 2\/2 cells ok, [\d.]+ s$/);
+    const at = Object.fromEntries(r.arrivals);
+    assert.ok(at['[1] slept'] - at['[1] started'] > 1500, `started at ${at['[1] started']} ms, slept at ${at['[1] slept']} ms`);
+    assert.ok(at['[2]  done'] - at['[2] waiting'] > 500, `waiting at ${at['[2] waiting']} ms, done at ${at['[2]  done']} ms`);
+    assert.equal(r.stderr, '');
+  });
+
+  describe('--server', () => {
+    let server: TestServer;
+    before(async () => {
+      server = await startJupyterServer();
+    });
+    after(() => server.stop());
+
+    test('the same lines through a separately started server; with --json all of them on stderr, in order', async () => {
+      const r = await nbprov(['run', 'outputs.ipynb', '--log-output', '--server', server.url], { cwd: dir, env: { JUPYTER_TOKEN: server.token } });
+      assert.equal(r.code, 1);
+      const summary = r.stdout.lastIndexOf('trial ');
+      assert.equal(r.stdout.slice(0, summary), STDOUT_LINES.join(''));
+      assert.match(r.stdout.slice(summary), /^trial \d+ \([0-9a-f]{8}\) failed: 7\/8 cells ok, 1 failed, [\d.]+ s\n$/);
+      assert.equal(r.stderr, `[1] warn\n${ERROR_LINE}${CELL_FAILED}`);
+      const json = await nbprov(['run', 'outputs.ipynb', '--log-output', '--json', '--server', server.url], { cwd: dir, env: { JUPYTER_TOKEN: server.token } });
+      assert.equal(json.code, 1);
+      assert.equal(JSON.parse(json.stdout).status, 'failed');
+      assert.equal(json.stderr, [STDOUT_LINES[0], '[1] warn\n', ...STDOUT_LINES.slice(1), ERROR_LINE].join(''));
+    });
+  });
+
+  test('sweep: each line prefixed with its trial\'s values and its cell', async () => {
+    const r = await nbprov(['sweep', 'sweep.ipynb', '-p', 'n_trees', '3,20', '-p', 'test_size', '0.5', '--jobs', '1', '--log-output', '-q'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, '[n_trees=3 test_size=0.5 · 3] trees 3\n[n_trees=20 test_size=0.5 · 3] trees 20\n');
+    assert.equal(r.stderr, '[n_trees=3 test_size=0.5 · 3] size 0.5\n[n_trees=20 test_size=0.5 · 3] size 0.5\n');
+  });
+});
