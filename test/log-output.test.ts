@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -74,6 +74,7 @@ describe('nbprov run --log-output', () => {
       "import time\nprint('started', flush=True)\ntime.sleep(2)\nprint('slept')",
       "print('waiting', end='', flush=True)\ntime.sleep(2)\nprint(' done')",
     ]);
+    writeNotebook(dir, 'tty.ipynb', ["import sys, time\nfor i in range(10):\n    print('line', i, flush=True)\n    time.sleep(0.15)\nprint('warn', file=sys.stderr)"]);
     writeNotebook(dir, 'sweep.ipynb', ['n_trees = 1\ntest_size = 0.1', "import sys\nprint('trees', n_trees)\nprint('size', test_size, file=sys.stderr)"], true);
   });
   after(() => removeProject(dir));
@@ -83,6 +84,14 @@ describe('nbprov run --log-output', () => {
     assert.equal(r.code, 1);
     assert.equal(r.stdout, STDOUT_LINES.join(''));
     assert.equal(r.stderr, `[1] warn\n${ERROR_LINE}${CELL_FAILED}`);
+  });
+
+  test('--help of run and sweep: the option and an example', async () => {
+    const run = await nbprov(['run', '--help'], { cwd: dir });
+    assert.match(run.stdout, /\n {2}--log-output {22}print each cell's stdout and stderr as the\n {36}kernel sends it, each line prefixed with the\n {36}cell's number \(displays and errors in one\n {36}line each\)\n/);
+    assert.ok(run.stdout.includes('\n  $ nbprov run experiment.ipynb --log-output 2>&1 | tee run.log\n'));
+    const sweep = await nbprov(['sweep', '--help'], { cwd: dir });
+    assert.ok(sweep.stdout.includes('\n  $ nbprov sweep experiment.ipynb -p n_trees 3,20 --log-output --jobs 2\n'));
   });
 
   test('off by default: nothing of the cells on the console', async () => {
@@ -102,6 +111,23 @@ describe('nbprov run --log-output', () => {
     assert.ok(at['[1] slept'] - at['[1] started'] > 1500, `started at ${at['[1] started']} ms, slept at ${at['[1] slept']} ms`);
     assert.ok(at['[2]  done'] - at['[2] waiting'] > 500, `waiting at ${at['[2] waiting']} ms, done at ${at['[2]  done']} ms`);
     assert.equal(r.stderr, '');
+  });
+
+  // A pseudo-terminal from util-linux's `script` (node-pty is not installed), 8 rows high so that the lines scroll.
+  const script = spawnSync('script', ['--version']).status === 0;
+  test('on a terminal the progress bar is drawn below the lines and leaves none of them mangled', { skip: !script && 'no `script` command' }, async () => {
+    const command = `stty cols 100 rows 8; exec "${process.execPath}" "${BIN}" run tty.ipynb --log-output`;
+    const raw = await new Promise<string>((resolve) => {
+      const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: dir, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+      child.on('close', () => resolve(out));
+    });
+    const shown = terminalText(raw, 8);
+    assert.deepEqual(shown.slice(0, -1), [...Array.from({ length: 10 }, (_, i) => `[1] line ${i}`), '[1] warn']);
+    assert.match(shown[shown.length - 1], /^trial \d+ \([0-9a-f]{8}\) finished: 1\/1 cells ok, [\d.]+ s$/);
+    // The bar was on the screen between the lines, not only before the first.
+    assert.match(raw, /\[1\] line 4\r\n\x1b7(\x1b\[1G)? \S+ 0\/1 cells \| /);
   });
 
   describe('--server', () => {
@@ -132,3 +158,35 @@ describe('nbprov run --log-output', () => {
     assert.equal(r.stderr, '[n_trees=3 test_size=0.5 · 3] size 0.5\n[n_trees=20 test_size=0.5 · 3] size 0.5\n');
   });
 });
+
+/**
+ * What a terminal `rows` high shows of `raw` at the end, scrolled-off lines included: the few controls cli-progress
+ * and --log-output write (CR, LF, erase in line, cursor column, save and restore), as an xterm treats them.
+ */
+function terminalText(raw: string, rows: number): string[] {
+  const history: string[] = [];
+  const screen: string[] = Array(rows).fill('');
+  let row = 0;
+  let col = 0;
+  let saved = [0, 0];
+  for (const [, params, final, escape, other] of raw.matchAll(/\x1b\[([?\d;]*)([A-Za-z])|\x1b([78])|([\s\S])/g)) {
+    if (final === 'K') screen[row] = params === '2' ? '' : screen[row].slice(0, col);
+    else if (final === 'G') col = Number(params || 1) - 1;
+    else if (escape === '7') saved = [row, col];
+    else if (escape === '8') [row, col] = saved;
+    else if (other === '\r') col = 0;
+    else if (other === '\n') {
+      if (row < rows - 1) row++;
+      else {
+        history.push(screen.shift()!);
+        screen.push('');
+      }
+    } else if (other !== undefined) {
+      screen[row] = screen[row].padEnd(col).slice(0, col) + other + screen[row].slice(col + 1);
+      col++;
+    }
+  }
+  const all = [...history, ...screen];
+  while (all.length && all[all.length - 1].trim() === '') all.pop();
+  return all.map((line) => line.trimEnd());
+}
