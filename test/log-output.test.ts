@@ -5,6 +5,11 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { BIN, nbprov, project, removeProject } from './helpers/cli.js';
 import { startJupyterServer, type TestServer } from './helpers/jupyter.js';
+import { LiveLines } from '../src/run/live-lines.js';
+import { OutputMask } from '../src/run/output-summary.js';
+import type { OutputLine } from '../src/run/types.js';
+import { trialPrefix } from '../src/cli/live-output.js';
+import type { CodeCellRef } from '../src/notebook/load.js';
 
 // `--log-output` (issue #18): cell output on the console as the kernel sends it, each line prefixed with its cell.
 
@@ -64,6 +69,44 @@ function runTimed(args: string[], cwd: string): Promise<{ code: number | null; s
     child.on('close', (code) => resolve({ code, stdout, stderr, arrivals: [...arrivals, ['(exit)', performance.now() - started]] }));
   });
 }
+
+test('the lines of outputs: streams cut at newlines, \\r keeps the last state, displays and errors in one line, masked', () => {
+  const lines: OutputLine[] = [];
+  const mask = new OutputMask(true);
+  mask.learn(['hunter22']);
+  const live = new LiveLines((line) => lines.push(line), mask);
+  live.add({ output_type: 'stream', name: 'stdout', text: 'ab\ncd' });
+  live.add({ output_type: 'stream', name: 'stderr', text: '10%\r20%' });
+  live.add({ output_type: 'stream', name: 'stdout', text: 'e pw=hunter22\nfg\r\n' });
+  live.add({ output_type: 'stream', name: 'stderr', text: '\r100%\n' });
+  live.add({ output_type: 'stream', name: 'stdout', text: 'unfinished' });
+  live.add({ output_type: 'display_data', data: { 'text/html': '<b>x</b>', 'text/plain': 'x', 'image/png': 'not a png' }, metadata: {} });
+  live.add({ output_type: 'execute_result', data: { 'text/plain': 'array([1,\n       2])' }, metadata: {}, execution_count: 3 });
+  live.add({ output_type: 'execute_result', data: {}, metadata: {}, execution_count: 4 });
+  live.add({ output_type: 'error', ename: 'KeyboardInterrupt', evalue: '', traceback: [] });
+  live.add({ output_type: 'stream', name: 'stdout', text: 'last' });
+  live.end();
+  live.end();
+  assert.deepEqual(lines.map((l) => `${l.stream}: ${l.text}`), [
+    'stdout: ab',
+    'stdout: cde pw=<redacted>',
+    'stdout: fg',
+    'stderr: 100%',
+    'stdout: unfinished',
+    'stdout: [display: text/html, image/png]',
+    'stdout: array([1,',
+    'stdout:        2])',
+    'stderr: [error: KeyboardInterrupt]',
+    'stdout: last',
+  ]);
+});
+
+test('a sweep line names the repeat after the first', () => {
+  const cell = { index: 4 } as CodeCellRef;
+  const run = { position: 0, repeat: 0, combination: { n_trees: 3, label: 'a b' }, parameters: [] };
+  assert.equal(trialPrefix(run, cell), '[n_trees=3 label=a b · 4] ');
+  assert.equal(trialPrefix({ ...run, repeat: 2 }, cell), '[n_trees=3 label=a b repeat 2 · 4] ');
+});
 
 describe('nbprov run --log-output', () => {
   let dir: string;
