@@ -66,7 +66,7 @@ export class LiveOutput {
   }
 }
 
-export function cellPrefix(cell: CodeCellRef): string {
+function cellPrefix(cell: CodeCellRef): string {
   return `[${cell.index}] `;
 }
 
