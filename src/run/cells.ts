@@ -49,7 +49,7 @@ export async function executeCells(
     opts.events?.onCellStart?.(cell, position + 1, nb.codeCells.length);
     progress.recording = cell.index;
     const start = writer.checkpoint();
-    const execution = await executeCell(kernel, cell, opts);
+    const execution = await executeCell(kernel, cell, opts, recorder.mask);
     const end = writer.checkpoint();
     const capture = await captureOf(kernel, execution);
     progress.recorderErrors += (capture.drainFailed ? 1 : 0) + (capture.payload?.errors ?? 0);
