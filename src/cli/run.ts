@@ -6,6 +6,7 @@ import type { RunEvents, RunResult } from '../run/types.js';
 import { collect } from './options.js';
 import type { CommandContext, CommandResult } from './command-context.js';
 import { addKernelOptions, kernelRunOptions, type KernelFlags } from './kernel-options.js';
+import { BAR_BELOW_LINES, LiveOutput } from './live-output.js';
 import { splitPair } from './parameter-args.js';
 
 interface RunFlags extends KernelFlags {
@@ -45,6 +46,7 @@ export function registerRun(program: Command, context: CommandContext): void {
 Examples:
   $ nbprov run experiment.ipynb
   $ nbprov run experiment.ipynb -o executed.ipynb --timeout 600
+  $ nbprov run experiment.ipynb --log-output 2>&1 | tee run.log
   $ nbprov run experiment.ipynb -p n_trees 100 -p test_size 0.3 -r run_name baseline
   $ nbprov run experiment.ipynb -f params.yaml --strict
   $ nbprov run experiment.ipynb -p n_clusters "(3, 3)" --inject-after 4
@@ -91,9 +93,10 @@ function runAction(context: CommandContext): (notebook: string, flags: RunFlags)
     const stop = context.trapStopSignals((signal) => {
       process.stderr.write(`\nnbprov: interrupting the kernel (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again to quit at once)\n`);
     });
-    const progress = flags.quiet || flags.json || !process.stderr.isTTY ? undefined : ProgressReporter.onStderr();
+    const progress = flags.quiet || flags.json || !process.stderr.isTTY ? undefined : ProgressReporter.onStderr(flags.logOutput);
+    const live = flags.logOutput ? new LiveOutput({ json: flags.json }).below(progress && { bar: progress.bar, stream: process.stderr }) : undefined;
     try {
-      context.reply(await handler(notebook, flags, { signal: stop.signal, events: { ...progress?.events, onWarning: context.warn } }));
+      context.reply(await handler(notebook, flags, { signal: stop.signal, events: { ...progress?.events, ...live?.runEvents, onWarning: context.warn } }));
     } finally {
       progress?.stop();
       stop.release();
@@ -126,27 +129,28 @@ function report(result: RunResult, flags: RunFlags): { stdout?: string; stderr?:
 
 /** A cli-progress bar on stderr: cell n/N, the cell's first line, elapsed time. */
 class ProgressReporter {
-  readonly #bar: SingleBar;
+  readonly bar: SingleBar;
   #started = false;
   constructor(bar: SingleBar) {
-    this.#bar = bar;
+    this.bar = bar;
   }
-  static onStderr(): ProgressReporter {
+  /** With `belowLines`, `--log-output` prints cell output above the bar. */
+  static onStderr(belowLines?: boolean): ProgressReporter {
     return new ProgressReporter(new cliProgress.SingleBar(
-      { format: ' {bar} {value}/{total} cells | {duration_formatted} | {line}', stream: process.stderr, hideCursor: true, clearOnComplete: true },
+      { format: ' {bar} {value}/{total} cells | {duration_formatted} | {line}', stream: process.stderr, hideCursor: true, clearOnComplete: true, ...(belowLines ? BAR_BELOW_LINES : {}) },
       cliProgress.Presets.shades_classic,
     ));
   }
   readonly events: RunEvents = {
     onStart: ({ cells }) => {
-      this.#bar.start(cells, 0, { line: '' });
+      this.bar.start(cells, 0, { line: '' });
       this.#started = true;
     },
-    onCellStart: (cell, position) => this.#bar.update(position - 1, { line: `[${cell.index}] ${cell.source.split('\n')[0].slice(0, 50)}` }),
-    onCellEnd: () => this.#bar.increment(),
+    onCellStart: (cell, position) => this.bar.update(position - 1, { line: `[${cell.index}] ${cell.source.split('\n')[0].slice(0, 50)}` }),
+    onCellEnd: () => this.bar.increment(),
   };
   stop(): void {
-    if (this.#started) this.#bar.stop();
+    if (this.#started) this.bar.stop();
     this.#started = false;
   }
 }

@@ -7,6 +7,7 @@ import type { CommandContext, CommandResult } from './command-context.js';
 import { addKernelOptions, kernelRunOptions, type KernelFlags } from './kernel-options.js';
 import { collect } from './options.js';
 import { splitPair } from './parameter-args.js';
+import { LiveOutput } from './live-output.js';
 import { SweepProgress } from './sweep-progress.js';
 import { runCompare } from './compare.js';
 
@@ -56,6 +57,7 @@ Examples:
   $ nbprov sweep experiment.ipynb -f grid.yaml --jobs 2 -o 'out/{n_trees}-{test_size}.ipynb'
   $ nbprov sweep experiment.ipynb -p lr 0.1,0.01 -p epochs 5,50 --zip
   $ nbprov sweep experiment.ipynb -p n_trees 10,100 --repeat 3 --seed-param seed
+  $ nbprov sweep experiment.ipynb -p n_trees 3,20 --log-output --jobs 2
   $ nbprov sweep --resume last
   $ nbprov compare --sweep last --sort -accuracy
   $ JUPYTER_TOKEN=... nbprov sweep experiment.ipynb -p n_trees 10,100 --server https://gateway.example:8888 --kernel-env KERNEL_NAMESPACE=ml --jobs 8
@@ -69,9 +71,10 @@ function sweepAction(context: CommandContext): (notebook: string | undefined, fl
     const stop = context.trapStopSignals((signal) => {
       process.stderr.write(`\nnbprov: interrupting the running trials (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again to quit at once)\n`);
     });
-    const progress = flags.quiet || flags.json ? undefined : new SweepProgress(process.stderr);
+    const progress = flags.quiet || flags.json ? undefined : new SweepProgress(process.stderr, flags.logOutput);
+    const live = flags.logOutput ? new LiveOutput({ json: flags.json }).below(progress?.bar && { bar: progress.bar, stream: process.stderr }) : undefined;
     try {
-      context.reply(await handler(notebook, flags, { signal: stop.signal, events: { ...progress?.events, onWarning: context.warn } }));
+      context.reply(await handler(notebook, flags, { signal: stop.signal, events: { ...progress?.events, ...live?.sweepEvents, onWarning: context.warn } }));
     } finally {
       progress?.stop();
       stop.release();

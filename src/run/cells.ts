@@ -53,7 +53,7 @@ export async function executeCells(
     opts.events?.onCellStart?.(cell, toRun.indexOf(cell) + 1, toRun.length);
     progress.recording = cell.index;
     const start = writer.checkpoint();
-    const execution = await executeCell(kernel, cell, opts);
+    const execution = await executeCell(kernel, cell, opts, recorder.mask);
     const end = writer.checkpoint();
     const capture = await captureOf(kernel, execution);
     progress.recorderErrors += (capture.drainFailed ? 1 : 0) + (capture.payload?.errors ?? 0);

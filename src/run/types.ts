@@ -50,7 +50,15 @@ export interface RunEvents {
   onStart?(info: { trial: number; trialId: string; cells: number; kernel: string; server: string }): void;
   onCellStart?(cell: CodeCellRef, position: number, total: number): void;
   onCellEnd?(cell: CodeCellRef, status: string, seconds: number): void;
+  /** A line the running cell showed (`--log-output`); unset, the outputs are not looked at as they come. */
+  onOutput?(cell: CodeCellRef, line: OutputLine): void;
   onWarning?(message: string): void;
+}
+
+/** A line of a cell's output as it ran: a stream's, or a display's or an error's one-line account; secrets masked. */
+export interface OutputLine {
+  stream: 'stdout' | 'stderr';
+  text: string;
 }
 
 /** The status a trial closes with. */

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type Database from 'better-sqlite3';
 import { ExitCode, NbprovError } from '../errors.js';
 import type { JupyterEndpoint } from '../jupyter/server.js';
+import type { CodeCellRef } from '../notebook/load.js';
 import { ServerError } from '../jupyter/rest.js';
 import { closeSweep, linkTrial, reopenSweep, type SweepStatus } from '../store/sweeps.js';
 import { resolveDbPath, storageError } from '../store/db.js';
@@ -9,7 +10,7 @@ import { chooseKernel, openServer, startKernelOn, type RunningKernel } from '../
 import { claimDatabase, loadRunInput, type RunInput } from '../run/prepare.js';
 import { runTrial } from '../run/runner.js';
 import { stopped, throwIfAborted } from '../run/stop.js';
-import type { RunOptions, RunResult } from '../run/types.js';
+import type { OutputLine, RunOptions, RunResult } from '../run/types.js';
 import { combinationLabel, type GridSpec } from './grid.js';
 import { planRuns, recordSweep, resumeSweep, type SweepRun } from './plan.js';
 import { runPool } from './pool.js';
@@ -31,6 +32,8 @@ export interface SweepEvents {
   onPlan?(info: { sweep: number; total: number; pending: number; jobs: number; server: string }): void;
   onRunStart?(run: SweepRun): void;
   onRunEnd?(outcome: RunOutcome): void;
+  /** A line a run's cell showed (`--log-output`), as `run` gives it. */
+  onOutput?(run: SweepRun, cell: CodeCellRef, line: OutputLine): void;
   onWarning?(message: string): void;
 }
 
@@ -140,7 +143,7 @@ interface SweepContext {
 
 async function runAll(ctx: SweepContext, runs: SweepRun[], opts: SweepOptions): Promise<RunOutcome[]> {
   const outcomes: RunOutcome[] = [];
-  const kernelOptions = { ...opts, notebook: '' };
+  const kernelOptions = { ...opts, notebook: '', events: { onWarning: opts.events?.onWarning } };
   await runPool<SweepRun, RunningKernel>(runs, {
     jobs: opts.jobs,
     acquire: () => startKernelWhenAllowed(ctx, kernelOptions),
@@ -176,6 +179,7 @@ async function runOne(ctx: SweepContext, run: SweepRun, kernelStarting: Promise<
       events: {
         onStart: ({ trialId }) => linkTrial(ctx.db, ctx.sweepId, run.position, trialId),
         onWarning: (message) => opts.events?.onWarning?.(`${combinationLabel(run.combination)}: ${message}`),
+        onOutput: opts.events?.onOutput && ((cell, line) => opts.events?.onOutput?.(run, cell, line)),
       },
     }, started);
     return { run, result };
