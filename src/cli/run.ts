@@ -18,6 +18,9 @@ interface RunFlags extends KernelFlags {
   parameterFile?: string;
   strict?: boolean;
   injectAfter?: string;
+  only: string[];
+  stage?: string;
+  force?: boolean;
 }
 
 export function registerRun(program: Command, context: CommandContext): void {
@@ -30,7 +33,10 @@ export function registerRun(program: Command, context: CommandContext): void {
     .option('-r, --parameter-raw <name value>', 'set a parameter to a raw string (repeatable)', collect, [])
     .option('-f, --parameter-file <path>', 'parameters from a YAML or JSON file')
     .option('--strict', 'unknown parameter names (or no parameters cell) are errors, not warnings')
-    .option('--inject-after <cell>', 'inject the parameters after this cell (index as `nbprov cells` lists, or id) instead of the cell tagged parameters');
+    .option('--inject-after <cell>', 'inject the parameters after this cell (index as `nbprov cells` lists, or id) instead of the cell tagged parameters')
+    .option('--only <variable>', "run only the cells the variable's last recorded lineage needs, plus the parameters cell (repeatable); the others are recorded as skipped", collect, [])
+    .option('--stage <stages>', 'run only the cells tagged with these stages (comma-separated), plus the parameters cell; the others are recorded as skipped')
+    .option('--force', 'run the --only / --stage selection even when a skipped cell sets a name a selected cell reads, or the cells changed since the lineage was recorded');
   addKernelOptions(run)
     .option('-q, --quiet', 'no progress bar and no summary line')
     .option('--json', 'print the trial summary as JSON')
@@ -44,6 +50,8 @@ Examples:
   $ nbprov run experiment.ipynb -p n_trees 100 -p test_size 0.3 -r run_name baseline
   $ nbprov run experiment.ipynb -f params.yaml --strict
   $ nbprov run experiment.ipynb -p n_clusters "(3, 3)" --inject-after 4
+  $ nbprov run experiment.ipynb --only accuracy -p n_trees 50
+  $ nbprov run experiment.ipynb --stage data-reading,feature-engineering
   $ JUPYTER_TOKEN=... nbprov run experiment.ipynb --server https://gateway.example:8888 --startup-timeout 120
 
 Exit codes: 0 all cells ok (or --allow-errors) · 1 a cell raised · 2 bad notebook/options · 3 kernel died, timed out or server failed · 130 Ctrl-C · 143 SIGTERM · 129 SIGHUP`,
@@ -56,7 +64,7 @@ Exit codes: 0 all cells ok (or --allow-errors) · 1 a cell raised · 2 bad noteb
  * and warnings as they happen; aborting `live.signal` interrupts the run.
  */
 export async function handler(notebook: string, flags: RunFlags, live: { signal?: AbortSignal; events?: RunEvents } = {}): Promise<CommandResult> {
-  const [{ runNotebook }, { readParametersFile }] = await Promise.all([import('../run/runner.js'), import('../notebook/parameter-file.js')]);
+  const [{ runNotebook }, { readParametersFile }, { cellSelector }] = await Promise.all([import('../run/runner.js'), import('../notebook/parameter-file.js'), import('./run-selection.js')]);
   const parameters = [
     ...(flags.parameterFile ? Object.entries(readParametersFile(flags.parameterFile)).map(([name, value]) => ({ name, value, fromFile: true as const })) : []),
     ...flags.parameter.map((pair) => ({ ...splitPair(pair), raw: false })),
@@ -64,6 +72,7 @@ export async function handler(notebook: string, flags: RunFlags, live: { signal?
   ];
   const result = await runNotebook({
     ...kernelRunOptions(flags, live.events?.onWarning),
+    selectCells: cellSelector(notebook, flags, live.events?.onWarning),
     notebook,
     parameters,
     strictParameters: flags.strict,

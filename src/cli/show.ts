@@ -39,7 +39,7 @@ export function handler(selector: string, flags: ShowFlags): string {
     const lines = [
       `trial ${trial.sequence}  ${trial.id}  (${trial.tag ?? 'no tag'})`,
       `notebook  ${printable(trial.notebook)}`,
-      `status    ${trial.status}${trial.error ? ` — ${printable(trial.error)}` : ''}${failedWhileFinished(trial.status, cells)}`,
+      `status    ${trial.status}${trial.error ? ` — ${printable(trial.error)}` : ''}${failedWhileFinished(trial.status, cells)}${skippedNote(cells)}`,
       `started   ${trial.start.slice(0, 19)}   duration ${formatSeconds(trial.seconds)}`,
       `command   ${printable(trial.command)}`,
       `python    ${environment.python_version ?? '?'}   kernel ${trial.kernel ?? '?'} (${environment.kernel_implementation ?? '?'})   capture ${trial.capture ?? '-'}`,
@@ -72,6 +72,12 @@ export function handler(selector: string, flags: ShowFlags): string {
   } finally {
     db.close();
   }
+}
+
+/** `, 7 cells skipped` (run --only / --stage, or tagged skip-execution): the rows say which. */
+function skippedNote(cells: { status: string }[]): string {
+  const skipped = cells.filter((c) => c.status === 'skipped').length;
+  return skipped ? `, ${skipped} cell${skipped > 1 ? 's' : ''} skipped` : '';
 }
 
 function truncate(text: string, width: number): string {

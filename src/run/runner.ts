@@ -3,7 +3,7 @@ import type Database from 'better-sqlite3';
 import { NbprovError } from '../errors.js';
 import { ExecutedNotebook } from '../notebook/executed-notebook.js';
 import { storageError } from '../store/db.js';
-import { executeCells, newProgress } from './cells.js';
+import { cellsToRun, executeCells, newProgress } from './cells.js';
 import { startKernel, stopKernel, type RunningKernel } from './kernel-start.js';
 import { claimDatabase, loadRunInput, type RunInput } from './prepare.js';
 import { throwIfAborted } from './stop.js';
@@ -44,10 +44,10 @@ export async function runNotebook(opts: RunOptions): Promise<RunResult> {
 export async function runTrial(db: Database.Database, input: RunInput, kernel: RunningKernel, opts: RunOptions, started: number): Promise<RunResult> {
   const writer = openTrial(db, input, kernel, opts);
   const { endpoint } = kernel;
-  opts.events?.onStart?.({ trial: writer.sequence, trialId: writer.id, cells: input.nb.codeCells.length, kernel: kernel.name, server: endpoint.kind === 'private' ? 'private server' : endpoint.url });
+  opts.events?.onStart?.({ trial: writer.sequence, trialId: writer.id, cells: cellsToRun(input.nb, input.selected).length, kernel: kernel.name, server: endpoint.kind === 'private' ? 'private server' : endpoint.url });
   const progress = newProgress(new ExecutedNotebook(input.nb, kernel.info.language_info));
   try {
-    await executeCells({ nb: input.nb, kernel: kernel.session, writer }, opts, progress);
+    await executeCells({ nb: input.nb, kernel: kernel.session, writer, selected: input.selected }, opts, progress);
   } catch (err) {
     const storage = storageError(err, input.dbPath);
     if (storage) closeAfterStorageFailure(storage, writer, progress, opts.output);

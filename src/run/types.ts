@@ -1,5 +1,5 @@
 import type { NbprovError } from '../errors.js';
-import type { CodeCellRef } from '../notebook/load.js';
+import type { CodeCellRef, LoadedNotebook } from '../notebook/load.js';
 import type { RawParameter } from '../notebook/parameters.js';
 import type { CaptureMode } from '../limits.js';
 import type { TrialStatus } from '../store/trial-writer.js';
@@ -33,6 +33,11 @@ export interface RunOptions {
   capture: CaptureMode;
   loopBudget: number;
   redact: boolean;
+  /**
+   * `--only` / `--stage`: the code cells to run (1-based indexes), picked from the notebook as it will run (with
+   * its injected cell), before anything starts; it throws to refuse. The others are recorded as `skipped`.
+   */
+  selectCells?: (nb: LoadedNotebook) => Set<number>;
   /** The command line as recorded in `trial.command` (never holds a token). */
   command: string;
   events?: RunEvents;
