@@ -59,7 +59,7 @@ describe('list and show', () => {
   test('unknown, ambiguous and malformed selectors: exit 2 saying what exists', async () => {
     let r = await nbprov(['show', '99'], { cwd: dir });
     assert.equal(r.code, 2);
-    assert.equal(r.stderr, "nbprov: trial '99' not found: 3 trials exist\n  hint: see `nbprov list`; selectors are a number, an id prefix, last or last~N\n");
+    assert.equal(r.stderr, "nbprov: trial '99' not found: 3 trials exist\n  hint: see `nbprov list`; selectors are a number, a name, an id prefix, last or last~N\n");
     r = await nbprov(['show', 'last~7'], { cwd: dir });
     assert.equal(r.code, 2);
     assert.match(r.stderr, /^nbprov: trial 'last~7' not found: 3 trials exist\n/);

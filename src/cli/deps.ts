@@ -41,7 +41,7 @@ export function registerDeps(program: Command, context: CommandContext): void {
     .command('deps')
     .description('how a value was built: the tree of versions, values, cells and stages it came from (or, with --forward, what was built from it)')
     .argument('[variable]', 'NAME (its last version), NAME@CELL (its last version in that cell) or NAME@vN (its N-th version)')
-    .option('--trial <trial>', 'trial selector: number, id prefix, last, last~N', 'last')
+    .option('--trial <trial>', 'trial selector: number, name, id prefix, last, last~N', 'last')
     .option('--version <n>', 'the N-th version of the variable (same as NAME@vN)', parseVersion)
     .option('--depth <n>', 'follow at most N levels of dependencies', parseDepth)
     .option('--no-control', 'leave out control dependencies (conditions and loop iterators)')

@@ -24,7 +24,7 @@ export function registerDiff(program: Command, context: CommandContext): void {
   program
     .command('diff')
     .description('what changed between two trials, and why each metric moved: the changed parameters, cells, files and modules in its lineage')
-    .argument('[a]', 'baseline trial: number, id prefix, last, last~N', 'last~1')
+    .argument('[a]', 'baseline trial: number, name, id prefix, last, last~N', 'last~1')
     .argument('[b]', 'trial compared with it', 'last')
     .option('--only <sections>', `comma-separated sections to show: ${SECTIONS.join(', ')}`)
     .option('--json', 'print JSON with the same content')

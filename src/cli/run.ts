@@ -7,6 +7,7 @@ import { collect } from './options.js';
 import type { CommandContext, CommandResult } from './command-context.js';
 import { addKernelOptions, kernelRunOptions, type KernelFlags } from './kernel-options.js';
 import { splitPair } from './parameter-args.js';
+import { quoteName } from '../store/trial-names.js';
 
 interface RunFlags extends KernelFlags {
   output?: string;
@@ -17,6 +18,7 @@ interface RunFlags extends KernelFlags {
   parameterFile?: string;
   strict?: boolean;
   injectAfter?: string;
+  name?: string;
 }
 
 export function registerRun(program: Command, context: CommandContext): void {
@@ -29,7 +31,8 @@ export function registerRun(program: Command, context: CommandContext): void {
     .option('-r, --parameter-raw <name value>', 'set a parameter to a raw string (repeatable)', collect, [])
     .option('-f, --parameter-file <path>', 'parameters from a YAML or JSON file')
     .option('--strict', 'unknown parameter names (or no parameters cell) are errors, not warnings')
-    .option('--inject-after <cell>', 'inject the parameters after this cell (index as `nbprov cells` lists, or id) instead of the cell tagged parameters');
+    .option('--inject-after <cell>', 'inject the parameters after this cell (index as `nbprov cells` lists, or id) instead of the cell tagged parameters')
+    .option('--name <name>', 'name the trial (unique among the notebook\'s trials), to select it by: nbprov diff baseline last');
   addKernelOptions(run)
     .option('-q, --quiet', 'no progress bar and no summary line')
     .option('--json', 'print the trial summary as JSON')
@@ -42,6 +45,7 @@ Examples:
   $ nbprov run experiment.ipynb -p n_trees 100 -p test_size 0.3 -r run_name baseline
   $ nbprov run experiment.ipynb -f params.yaml --strict
   $ nbprov run experiment.ipynb -p n_clusters "(3, 3)" --inject-after 4
+  $ nbprov run experiment.ipynb --name baseline
   $ JUPYTER_TOKEN=... nbprov run experiment.ipynb --server https://gateway.example:8888 --startup-timeout 120
 
 Exit codes: 0 all cells ok (or --allow-errors) · 1 a cell raised · 2 bad notebook/options · 3 kernel died, timed out or server failed · 130 Ctrl-C · 143 SIGTERM · 129 SIGHUP`,
@@ -68,6 +72,7 @@ export async function handler(notebook: string, flags: RunFlags, live: { signal?
     injectAfter: flags.injectAfter,
     parameterFile: flags.parameterFile,
     output: flags.output,
+    name: flags.name,
     ...live,
   });
   return { ...report(result, flags), exitCode: exitCodeOf(result) };
@@ -102,7 +107,7 @@ function exitCodeOf(result: RunResult): number {
 function report(result: RunResult, flags: RunFlags): { stdout?: string; stderr?: string } {
   if (flags.json) {
     const { error, ...rest } = result;
-    return { stdout: JSON.stringify({ ...rest, error: error ? { code: error.code, message: error.message } : null }, null, 2) + '\n' };
+    return { stdout: JSON.stringify({ ...rest, name: rest.name ?? null, error: error ? { code: error.code, message: error.message } : null }, null, 2) + '\n' };
   }
   // As main.ts prints thrown errors: a lost private server's log tail goes under the hint.
   const stderr = result.error ? formatError(result.error) : undefined;
@@ -112,7 +117,8 @@ function report(result: RunResult, flags: RunFlags): { stdout?: string; stderr?:
   const failed = result.cellsFailed ? `, ${result.cellsFailed} failed${expected}` : '';
   const skipped = result.cellsSkipped ? `, ${result.cellsSkipped} skipped` : '';
   const recorder = result.recorderErrors ? `, ${result.recorderErrors} recorder errors` : '';
-  return { stderr, stdout: `trial ${result.sequence} (${result.trialId.slice(0, 8)}) ${result.status}: ${ok}${failed}${skipped}${recorder}, ${result.seconds.toFixed(2)} s\n` };
+  const name = result.name === undefined ? '' : ` ${quoteName(result.name)}`;
+  return { stderr, stdout: `trial ${result.sequence}${name} (${result.trialId.slice(0, 8)}) ${result.status}: ${ok}${failed}${skipped}${recorder}, ${result.seconds.toFixed(2)} s\n` };
 }
 
 /** A cli-progress bar on stderr: cell n/N, the cell's first line, elapsed time. */

@@ -1,10 +1,12 @@
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
 import type Database from 'better-sqlite3';
 import { ExitCode, NbprovError } from '../errors.js';
 import type { JupyterEndpoint } from '../jupyter/server.js';
 import { ServerError } from '../jupyter/rest.js';
 import { closeSweep, linkTrial, reopenSweep, type SweepStatus } from '../store/sweeps.js';
-import { resolveDbPath, storageError } from '../store/db.js';
+import { projectRoot, resolveDbPath, storageError } from '../store/db.js';
+import { nameSweepRuns } from './names.js';
 import { chooseKernel, openServer, startKernelOn, type RunningKernel } from '../run/kernel-start.js';
 import { claimDatabase, loadRunInput, type RunInput } from '../run/prepare.js';
 import { runTrial } from '../run/runner.js';
@@ -18,7 +20,7 @@ import { runPool } from './pool.js';
 export interface SweepOptions extends Omit<RunOptions, 'notebook' | 'parameters' | 'output' | 'events' | 'strictParameters'> {
   /** The notebook of a new sweep (a resumed one names its own). */
   notebook?: string;
-  grid?: { spec: GridSpec; asGiven: unknown; outputTemplate?: string };
+  grid?: { spec: GridSpec; asGiven: unknown; outputTemplate?: string; nameTemplate?: string };
   resume?: string;
   jobs: number;
   failFast: boolean;
@@ -79,8 +81,11 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
   try {
     const resumed = opts.resume ? resumeOf((db = database.open()), dbPath, opts.resume) : undefined;
     const notebookPath = resumed?.notebookPath ?? resolve(opts.notebook!);
-    const runs = resumed?.pending ?? planRuns(opts.grid!.spec, opts.grid!.outputTemplate);
-    const inputs = checkRuns(notebookPath, runs, { ...opts, injectAfter: resumed ? resumed.injectAfter : opts.injectAfter, db: dbPath });
+    const planned = resumed?.pending ?? planRuns(opts.grid!.spec, opts.grid!.outputTemplate);
+    const inputs = checkRuns(notebookPath, planned, { ...opts, injectAfter: resumed ? resumed.injectAfter : opts.injectAfter, db: dbPath });
+    // Names another trial holds refuse the sweep here, before a server starts.
+    if (existsSync(dbPath)) db ??= database.open();
+    const runs = nameSweepRuns(db, relative(projectRoot(dbPath), notebookPath), planned, { template: opts.grid?.nameTemplate, resumedSweep: resumed?.id, onWarning: opts.events?.onWarning });
     const first = inputs.get(runs[0].position)!;
     endpoint = await openServer(first.cwd, opts);
     const kernelName = await chooseKernel(endpoint, first.nb, opts.kernel);
@@ -173,6 +178,8 @@ async function runOne(ctx: SweepContext, run: SweepRun, kernelStarting: Promise<
       notebook: ctx.inputs.get(run.position)!.notebookPath,
       parameters: run.parameters,
       output: run.output,
+      name: run.name,
+      nameFrom: { sweepId: ctx.sweepId, position: run.position },
       events: {
         onStart: ({ trialId }) => linkTrial(ctx.db, ctx.sweepId, run.position, trialId),
         onWarning: (message) => opts.events?.onWarning?.(`${combinationLabel(run.combination)}: ${message}`),
