@@ -31,7 +31,7 @@ describe('list and show', () => {
     const trials = JSON.parse(r.stdout);
     assert.deepEqual(trials.map((t: { sequence: number; status: string }) => [t.sequence, t.status]), [[2, 'failed'], [3, 'finished']]);
     assert.deepEqual(Object.keys(trials[0]).sort(), [
-      'capture', 'cellsFailed', 'cellsOk', 'cellsTotal', 'command', 'error', 'finish', 'id', 'kernel', 'metrics', 'nbprov', 'notebook', 'params', 'seconds', 'sequence', 'start', 'status', 'tag',
+      'capture', 'cellsFailed', 'cellsOk', 'cellsTotal', 'command', 'error', 'finish', 'id', 'kernel', 'metrics', 'name', 'nbprov', 'notebook', 'params', 'seconds', 'sequence', 'start', 'status', 'tag',
     ]);
   });
 
