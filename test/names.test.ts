@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { openDatabase } from '../src/store/db.js';
 import { nbprov, openDb, project, removeProject, waitNoProcesses } from './helpers/cli.js';
 
 /** Parameters x, y (and seed, pause); score = x * 10 + y, tagged metric:max. */
@@ -226,5 +228,43 @@ describe('named trials in sweeps', () => {
     assert.deepEqual(runNames(dir, 1), ['run-1', 'run-2', 'run-3', 'run-4']);
     for (const t of cut) assert.equal(trials(dir).find((u) => u.n === t.n)!.name, null, `trial ${t.n}, cut short, keeps no name`);
     assert.deepEqual(JSON.parse((await nbprov(['show', 'run-4', '--json'], { cwd: dir })).stdout).trial.status, 'finished');
+  });
+});
+
+describe('named trials in the schema', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nbprov-names-'));
+  after(() => removeProject(dir));
+
+  test('migration 11: a name is unique per notebook (any number of trials unnamed), and a database from before it gets the column', () => {
+    const path = join(dir, '.noworkflow', 'db.sqlite');
+    let db = openDatabase(path, { create: true });
+    const insert = db.prepare("INSERT INTO nbprov_trial (trial_id, notebook, notebook_hash, status, cells_total, name) VALUES (?, ?, 'h', 'finished', 0, ?)");
+    insert.run('t1', 'a.ipynb', 'baseline');
+    insert.run('t2', 'b.ipynb', 'baseline');
+    insert.run('t3', 'a.ipynb', null);
+    insert.run('t4', 'a.ipynb', null);
+    assert.throws(() => insert.run('t5', 'a.ipynb', 'baseline'), { code: 'SQLITE_CONSTRAINT_UNIQUE' });
+    db.exec(`DELETE FROM nbprov_migration WHERE id = 11; DROP INDEX ix_nbprov_trial_name; DROP INDEX ix_nbprov_trial_name_lookup;
+      ALTER TABLE nbprov_trial DROP COLUMN name; ALTER TABLE nbprov_sweep_run DROP COLUMN name`);
+    db.close();
+    db = openDatabase(path);
+    try {
+      assert.deepEqual(db.prepare('SELECT id, name FROM nbprov_migration WHERE id >= 10 ORDER BY id').all(), [{ id: 10, name: 'sweeps' }, { id: 11, name: 'trial-names' }]);
+      assert.deepEqual(db.prepare('SELECT trial_id, name FROM nbprov_trial ORDER BY trial_id').all().map((r) => Object.values(r as object)), [['t1', null], ['t2', null], ['t3', null], ['t4', null]]);
+      assert.deepEqual(db.prepare('SELECT name FROM pragma_table_info(?) WHERE name = ?').all('nbprov_sweep_run', 'name'), [{ name: 'name' }]);
+    } finally {
+      db.close();
+    }
+  });
+
+  test('--help: run and sweep list --name with an example, and nbprov name has its own', async () => {
+    const flat = async (...args: string[]) => (await nbprov(args, { cwd: dir })).stdout.replace(/\s+/g, ' ');
+    const run = await flat('run', '--help');
+    assert.ok(run.includes(" --name <name> name the trial (unique among the notebook's trials), to select it by: nbprov diff baseline last "), run);
+    assert.ok(run.includes(' $ nbprov run experiment.ipynb --name baseline '), run);
+    const sweep = await flat('sweep', '--help');
+    assert.ok(sweep.includes(" --name <template> name each trial from its values: 'trees-{n_trees}' ({repeat} and {position} too); default: its combination, n_trees=3,test_size=0.5 "), sweep);
+    assert.ok(sweep.includes(" $ nbprov sweep experiment.ipynb -p n_trees 3,20 --name 'trees-{n_trees}' # then: nbprov diff trees-3 trees-20 "), sweep);
+    assert.equal(await flat('name', '--help'), "Usage: nbprov name [options] <trial> [new-name] name a recorded trial (or rename it), unique among its notebook's trials; the name then selects it Arguments: trial trial selector: number, name, id prefix, last, last~N new-name the name, e.g. baseline: not a number, last, last~N or an id prefix Options: --clear remove the trial's name --db <path> database file (default: .noworkflow/db.sqlite here, or $NBPROV_DB) -h, --help display help for command Examples: $ nbprov name last baseline $ nbprov name 7 tuned $ nbprov name baseline baseline-v1 $ nbprov name tuned --clear $ nbprov diff baseline tuned ");
   });
 });

@@ -53,6 +53,7 @@ Examples:
   $ nbprov compare --all --sort -accuracy
   $ nbprov compare --where "n_trees >= 50 and status = finished" --columns trial,n_trees,accuracy
   $ nbprov compare 3 7 9 --csv > runs.csv
+  $ nbprov compare baseline tuned --columns trial,name,accuracy
   $ nbprov compare --sweep last --sort -accuracy`,
     )
     .action((trials: string[], flags: CompareFlags) => {

@@ -67,6 +67,7 @@ Examples:
   $ nbprov deps model@6 --depth 2 --no-control
   $ nbprov deps total@v3            (or: nbprov deps total --version 3)
   $ nbprov deps n_trees --forward --trial 3
+  $ nbprov deps accuracy --trial baseline
   $ nbprov deps --tagged --stages
   $ nbprov deps accuracy --format dot | dot -Tsvg > accuracy.svg`,
     )

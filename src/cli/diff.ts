@@ -49,6 +49,7 @@ stoppedAt}.
 Examples:
   $ nbprov diff                 # the last two trials
   $ nbprov diff 3 7 --only params,metrics,why
+  $ nbprov diff baseline tuned   # trials named with run --name or nbprov name
   $ nbprov diff last~1 last --fail-on-regression`,
     )
     .action((a: string, b: string, flags: DiffFlags) => {
