@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { openDatabase } from '../src/store/db.js';
+import { freeRunNames, planRunNames } from '../src/sweep/names.js';
 import { nbprov, openDb, project, removeProject, waitNoProcesses } from './helpers/cli.js';
 
 /** Parameters x, y (and seed, pause); score = x * 10 + y, tagged metric:max. */
@@ -255,6 +256,39 @@ describe('named trials in the schema', () => {
     } finally {
       db.close();
     }
+  });
+
+  test("a combination's name that cannot be a name leaves its run unnamed; repeats of values swept before take @2 before #N", () => {
+    const run = (position: number, repeat: number, combination: Record<string, unknown>) => ({ position, repeat, combination, parameters: [] });
+    const odd = planRunNames([run(0, 0, { label: 'a\tb' }), run(1, 0, { label: 'ok', n: 3 })]);
+    assert.deepEqual(odd, { names: [undefined, 'label=ok,n=3'], byDefault: true, unnamed: ['run 1 is left unnamed: "label=a\\tb": it holds a control character'] });
+    const db = openDatabase(join(dir, 'free', 'db.sqlite'), { create: true });
+    try {
+      const runs = [run(0, 0, { x: 1 }), run(1, 1, { x: 1 })];
+      const planned = planRunNames(runs);
+      assert.deepEqual(planned.names, ['x=1#1', 'x=1#2']);
+      assert.deepEqual(freeRunNames(db, 'a.ipynb', runs, planned), ['x=1#1', 'x=1#2']);
+      const insert = (id: string, notebook: string, name: string) => {
+        db.prepare("INSERT INTO trial (id, script, start, command, path, status, main_id) VALUES (?, ?, '2026-01-01 00:00:00.000000', 'nbprov run', '.', 'finished', 1)").run(id, notebook);
+        db.prepare("INSERT INTO nbprov_trial (trial_id, notebook, notebook_hash, status, cells_total, name) VALUES (?, ?, 'h', 'finished', 0, ?)").run(id, notebook, name);
+      };
+      insert('t1', 'a.ipynb', 'x=1#2');
+      insert('t2', 'a.ipynb', 'x=1@2#1');
+      insert('t3', 'b.ipynb', 'x=1@3#1');
+      assert.deepEqual(freeRunNames(db, 'a.ipynb', runs, planned), ['x=1@3#1', 'x=1@3#2']);
+      assert.deepEqual(freeRunNames(db, 'b.ipynb', runs, planned), ['x=1#1', 'x=1#2']);
+    } finally {
+      db.close();
+    }
+  });
+
+  test("a trial noWorkflow recorded itself (no nbprov row) takes no name", async () => {
+    const path = join(dir, 'free', 'db.sqlite');
+    const db = openDatabase(path);
+    db.prepare("INSERT INTO trial (id, script, start, command, path, status, main_id) VALUES ('now-1', 'x.py', '2026-01-01 00:00:00.000000', 'now run x.py', '.', 'finished', 1)").run();
+    db.close();
+    const r = await nbprov(['name', '4', 'mine', '--db', path], { cwd: dir });
+    assert.deepEqual([r.code, r.stderr], [2, "nbprov: trial 4 was recorded by noWorkflow, not nbprov: only nbprov's trials take names\n"]);
   });
 
   test('--help: run and sweep list --name with an example, and nbprov name has its own', async () => {
