@@ -204,6 +204,26 @@ describe('named trials in sweeps', () => {
     assert.deepEqual([resume.code, resume.stderr], [2, 'nbprov: --resume runs the sweep as it was planned: --name cannot change it\n  hint: start a new sweep for other values\n']);
   });
 
+  test('a name given to another trial while the sweep runs fails only the run that would take it', async () => {
+    const dir = sweepProject();
+    let renamed: Promise<unknown> | undefined;
+    const r = await nbprov(['sweep', 'score.ipynb', '-p', 'x', '1,2,3', '-p', 'pause', '1.5', '--jobs', '1', '-q'], {
+      cwd: dir,
+      onSpawn: () => {
+        const poll = setInterval(() => {
+          if (!existsSync(join(dir, '.noworkflow/db.sqlite')) || trials(dir).length === 0) return;
+          clearInterval(poll);
+          renamed = nbprov(['name', '1', 'x=2,pause=1.5'], { cwd: dir });
+        }, 50);
+      },
+    });
+    await renamed;
+    const [first] = trials(dir);
+    assert.equal(r.code, 3);
+    assert.equal(r.stderr, `x=2 pause=1.5: nbprov: name 'x=2,pause=1.5' is taken by trial 1 (${first.id}) of score.ipynb\n  hint: choose another name, or rename that trial first: nbprov name 1 NEW (or --clear)\n`);
+    assert.deepEqual(trials(dir).map((t) => t.name), ['x=2,pause=1.5', 'x=3,pause=1.5']);
+  });
+
   test('--resume names the re-run trials as the sweep planned them; the trial cut short hands its name over', async () => {
     const dir = sweepProject();
     const killed = await nbprov(['sweep', 'score.ipynb', '-p', 'x', '1,2,3,4', '-p', 'pause', '0.8', '--jobs', '1', '--name', 'run-{x}'], {

@@ -172,6 +172,7 @@ async function runOne(ctx: SweepContext, run: SweepRun, kernelStarting: Promise<
     if (err instanceof NbprovError) return { run, error: err };
     throw err;
   }
+  let opened = false;
   try {
     const result = await runTrial(ctx.db, ctx.inputs.get(run.position)!, kernel, {
       ...opts,
@@ -181,11 +182,18 @@ async function runOne(ctx: SweepContext, run: SweepRun, kernelStarting: Promise<
       name: run.name,
       nameFrom: { sweepId: ctx.sweepId, position: run.position },
       events: {
-        onStart: ({ trialId }) => linkTrial(ctx.db, ctx.sweepId, run.position, trialId),
+        onStart: ({ trialId }) => {
+          opened = true;
+          linkTrial(ctx.db, ctx.sweepId, run.position, trialId);
+        },
         onWarning: (message) => opts.events?.onWarning?.(`${combinationLabel(run.combination)}: ${message}`),
       },
     }, started);
     return { run, result };
+  } catch (err) {
+    // A name that another process gave a trial after the sweep checked its names fails this run only.
+    if (!opened && err instanceof NbprovError) return { run, error: err };
+    throw err;
   } finally {
     // Frees its memory before the worker takes the next run (at most jobs + 1 kernels live); not waiting for it
     // measured no faster on 2 cores: the dying kernel only competes with the starting ones.
