@@ -45,7 +45,7 @@ export function registerDeps(program: Command, context: CommandContext): void {
     .command('deps')
     .description('how a value was built: the tree of versions, values, cells and stages it came from (or, with --forward, what was built from it)')
     .argument('[variable]', 'NAME (its last version), NAME@CELL (its last version in that cell) or NAME@vN (its N-th version)')
-    .option('--trial <trial>', 'trial selector: number, id prefix, last, last~N', 'last')
+    .option('--trial <trial>', 'trial selector: number, name, id prefix, last, last~N', 'last')
     .option('--version <n>', 'the N-th version of the variable (same as NAME@vN)', parseVersion)
     .option('--depth <n>', 'follow at most N levels of dependencies', parseDepth)
     .option('--no-control', 'leave out control dependencies (conditions and loop iterators)')
@@ -71,6 +71,7 @@ Examples:
   $ nbprov deps model@6 --depth 2 --no-control
   $ nbprov deps total@v3            (or: nbprov deps total --version 3)
   $ nbprov deps n_trees --forward --trial 3
+  $ nbprov deps accuracy --trial baseline
   $ nbprov deps --tagged --stages
   $ nbprov deps accuracy --format dot | dot -Tsvg > accuracy.svg
   $ nbprov deps accuracy --format prov-json > accuracy.prov.json   (W3C PROV: see \`nbprov export --help\`)`,

@@ -24,7 +24,7 @@ export function registerDiff(program: Command, context: CommandContext): void {
   program
     .command('diff')
     .description('what changed between two trials, and why each metric moved: the changed parameters, cells, files and modules in its lineage')
-    .argument('[a]', 'baseline trial: number, id prefix, last, last~N', 'last~1')
+    .argument('[a]', 'baseline trial: number, name, id prefix, last, last~N', 'last~1')
     .argument('[b]', 'trial compared with it', 'last')
     .option('--only <sections>', `comma-separated sections to show: ${SECTIONS.join(', ')}`)
     .option('--json', 'print JSON with the same content')
@@ -53,6 +53,7 @@ stoppedAt}.
 Examples:
   $ nbprov diff                 # the last two trials
   $ nbprov diff 3 7 --only params,metrics,why
+  $ nbprov diff baseline tuned   # trials named with run --name or nbprov name
   $ nbprov diff last~1 last --fail-on-regression`,
     )
     .action((a: string, b: string, flags: DiffFlags) => {

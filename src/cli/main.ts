@@ -12,6 +12,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   run: async () => (await import('./run.js')).registerRun,
   list: async () => (await import('./list.js')).registerList,
   show: async () => (await import('./show.js')).registerShow,
+  name: async () => (await import('./name.js')).registerName,
   cells: async () => (await import('./cells.js')).registerCells,
   tag,
   untag: tag,

@@ -21,7 +21,7 @@ export function registerReport(program: Command, context: CommandContext): void 
   program
     .command('report')
     .description('one self-contained HTML page of the trials: sortable table, metric charts, lineage graphs, stage timings, diffs')
-    .argument('[notebook-or-trials...]', "a notebook (NAME.ipynb), or trial selectors (number, id prefix, last, last~N); default: every trial of the newest trial's notebook")
+    .argument('[notebook-or-trials...]', "a notebook (NAME.ipynb), or trial selectors (number, name, id prefix, last, last~N); default: every trial of the newest trial's notebook")
     .option('-o, --output <file>', `where to write the page (default: ${DEFAULT_OUTPUT} in the current directory, replaced whole)`)
     .option('--all', 'every trial in the database')
     .option('--sweep <sweep>', 'the trials of this sweep (its number, or `last`)')

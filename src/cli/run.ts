@@ -8,6 +8,7 @@ import type { CommandContext, CommandResult } from './command-context.js';
 import { addKernelOptions, kernelRunOptions, type KernelFlags } from './kernel-options.js';
 import { BAR_BELOW_LINES, LiveOutput } from './live-output.js';
 import { splitPair } from './parameter-args.js';
+import { quoteName } from '../store/trial-names.js';
 
 interface RunFlags extends KernelFlags {
   output?: string;
@@ -21,6 +22,7 @@ interface RunFlags extends KernelFlags {
   only: string[];
   stage?: string;
   force?: boolean;
+  name?: string;
 }
 
 export function registerRun(program: Command, context: CommandContext): void {
@@ -36,7 +38,8 @@ export function registerRun(program: Command, context: CommandContext): void {
     .option('--inject-after <cell>', 'inject the parameters after this cell (index as `nbprov cells` lists, or id) instead of the cell tagged parameters')
     .option('--only <variable>', "run only the cells the variable's last recorded lineage needs, plus the parameters cell (repeatable); the others are recorded as skipped", collect, [])
     .option('--stage <stages>', 'run only the cells tagged with these stages (comma-separated), plus the parameters cell; the others are recorded as skipped')
-    .option('--force', 'run the --only / --stage selection even when a skipped cell sets a name a selected cell reads, or the cells changed since the lineage was recorded');
+    .option('--force', 'run the --only / --stage selection even when a skipped cell sets a name a selected cell reads, or the cells changed since the lineage was recorded')
+    .option('--name <name>', 'name the trial (unique among the notebook\'s trials), to select it by: nbprov diff baseline last');
   addKernelOptions(run)
     .option('-q, --quiet', 'no progress bar and no summary line')
     .option('--json', 'print the trial summary as JSON')
@@ -52,6 +55,7 @@ Examples:
   $ nbprov run experiment.ipynb -p n_clusters "(3, 3)" --inject-after 4
   $ nbprov run experiment.ipynb --only accuracy -p n_trees 50
   $ nbprov run experiment.ipynb --stage data-reading,feature-engineering
+  $ nbprov run experiment.ipynb --name baseline
   $ JUPYTER_TOKEN=... nbprov run experiment.ipynb --server https://gateway.example:8888 --startup-timeout 120
 
 Exit codes: 0 all cells ok (or --allow-errors) · 1 a cell raised · 2 bad notebook/options · 3 kernel died, timed out or server failed · 130 Ctrl-C · 143 SIGTERM · 129 SIGHUP`,
@@ -79,6 +83,7 @@ export async function handler(notebook: string, flags: RunFlags, live: { signal?
     injectAfter: flags.injectAfter,
     parameterFile: flags.parameterFile,
     output: flags.output,
+    name: flags.name,
     ...live,
   });
   return { ...report(result, flags), exitCode: exitCodeOf(result) };
@@ -114,7 +119,7 @@ function exitCodeOf(result: RunResult): number {
 function report(result: RunResult, flags: RunFlags): { stdout?: string; stderr?: string } {
   if (flags.json) {
     const { error, ...rest } = result;
-    return { stdout: JSON.stringify({ ...rest, error: error ? { code: error.code, message: error.message } : null }, null, 2) + '\n' };
+    return { stdout: JSON.stringify({ ...rest, name: rest.name ?? null, error: error ? { code: error.code, message: error.message } : null }, null, 2) + '\n' };
   }
   // As main.ts prints thrown errors: a lost private server's log tail goes under the hint.
   const stderr = result.error ? formatError(result.error) : undefined;
@@ -124,7 +129,8 @@ function report(result: RunResult, flags: RunFlags): { stdout?: string; stderr?:
   const failed = result.cellsFailed ? `, ${result.cellsFailed} failed${expected}` : '';
   const skipped = result.cellsSkipped ? `, ${result.cellsSkipped} skipped` : '';
   const recorder = result.recorderErrors ? `, ${result.recorderErrors} recorder errors` : '';
-  return { stderr, stdout: `trial ${result.sequence} (${result.trialId.slice(0, 8)}) ${result.status}: ${ok}${failed}${skipped}${recorder}, ${result.seconds.toFixed(2)} s\n` };
+  const name = result.name === undefined ? '' : ` ${quoteName(result.name)}`;
+  return { stderr, stdout: `trial ${result.sequence}${name} (${result.trialId.slice(0, 8)}) ${result.status}: ${ok}${failed}${skipped}${recorder}, ${result.seconds.toFixed(2)} s\n` };
 }
 
 /** A cli-progress bar on stderr: cell n/N, the cell's first line, elapsed time. */

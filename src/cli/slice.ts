@@ -30,7 +30,7 @@ export function registerSlice(program: Command, context: CommandContext): void {
     .argument('<variable>', 'NAME (its last version), NAME@CELL or NAME@vN')
     .option('-o, --output <path>', "where to write the notebook ('-' for stdout; default: NOTEBOOK.slice-NAME.ipynb in the current directory)")
     .option('--statements', 'keep only the top-level statements that made a needed version, and those that may change it unseen')
-    .option('--trial <trial>', 'trial selector: number, id prefix, last, last~N', 'last')
+    .option('--trial <trial>', 'trial selector: number, name, id prefix, last, last~N', 'last')
     .option('--db <path>', 'database file (default: .noworkflow/db.sqlite here, or $NBPROV_DB)')
     .addHelpText(
       'after',

@@ -25,6 +25,10 @@ export interface RunOptions {
   port?: number;
   cwd?: string;
   output?: string;
+  /** `--name`: the trial's name, unique among the notebook's trials. */
+  name?: string;
+  /** A sweep's run: an earlier trial of it (one that --resume re-runs) hands the name over. */
+  nameFrom?: { sweepId: number; position: number };
   timeoutSec?: number;
   startupTimeoutSec: number;
   /** `--kernel-env NAME=VALUE`: `KERNEL_*` variables for the kernel start request (Enterprise Gateway). */
@@ -67,6 +71,8 @@ export type FinalStatus = Exclude<TrialStatus, 'running'>;
 export interface RunResult {
   trialId: string;
   sequence: number;
+  /** `--name`, or a sweep's name for its run. */
+  name?: string;
   status: FinalStatus;
   cellsOk: number;
   cellsFailed: number;
