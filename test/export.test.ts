@@ -51,8 +51,10 @@ if sys.argv[1].endswith('.csv'):
     df = pandas.read_csv(sys.argv[1], float_precision='round_trip') if exact else pandas.read_csv(sys.argv[1])
 else:
     df = pandas.read_json(sys.argv[1], precise_float=exact)
+rows = df.drop(columns=['start', 'duration'])
+rows = rows.astype(object).where(rows.notna(), None)  # NaN (an unnamed trial) is not JSON
 print(json.dumps({'columns': list(df.columns), 'dtypes': {c: str(t) for c, t in df.dtypes.items()},
-                  'rows': df.drop(columns=['start', 'duration']).to_dict('records')}, default=lambda v: v.item()))`;
+                  'rows': rows.to_dict('records')}, default=lambda v: v.item()))`;
 
 /** A notebook that writes a file and reads it back, holding a secret. */
 const FILES_NOTEBOOK = {
@@ -186,21 +188,22 @@ describe('nbprov export: two real wine trials and one that writes and reads a fi
   });
 
   test('--format csv | json: one row per trial with params and metrics, as pandas reads them', async () => {
+    await ok('name', '1', 'baseline');
     assert.equal(await ok('export', '1', '2', '--format', 'csv', '-o', 'runs.csv'), 'wrote runs.csv (2 trials, CSV)\n');
     await ok('export', '1', '2', '--format', 'json', '-o', 'runs.json');
     const rows = [
-      { trial: 1, id: ids[0], notebook: 'wine.ipynb', status: 'finished', n_trees: 20, seed: 7, test_size: 0.25, unused: 123, accuracy: 1.0 },
-      { trial: 2, id: ids[1], notebook: 'wine.ipynb', status: 'finished', n_trees: 3, seed: 7, test_size: 0.25, unused: 123, accuracy: 0.9777777777777777 },
+      { trial: 1, id: ids[0], name: 'baseline', notebook: 'wine.ipynb', status: 'finished', n_trees: 20, seed: 7, test_size: 0.25, unused: 123, accuracy: 1.0 },
+      { trial: 2, id: ids[1], name: null, notebook: 'wine.ipynb', status: 'finished', n_trees: 3, seed: 7, test_size: 0.25, unused: 123, accuracy: 0.9777777777777777 },
     ];
-    const columns = ['trial', 'id', 'notebook', 'start', 'status', 'duration', 'n_trees', 'seed', 'test_size', 'unused', 'accuracy'];
-    const dtypes = { trial: 'int64', id: 'object', notebook: 'object', start: 'object', status: 'object', duration: 'float64', n_trees: 'int64', seed: 'int64', test_size: 'float64', unused: 'int64', accuracy: 'float64' };
+    const columns = ['trial', 'id', 'name', 'notebook', 'start', 'status', 'duration', 'n_trees', 'seed', 'test_size', 'unused', 'accuracy'];
+    const dtypes = { trial: 'int64', id: 'object', name: 'object', notebook: 'object', start: 'object', status: 'object', duration: 'float64', n_trees: 'int64', seed: 'int64', test_size: 'float64', unused: 'int64', accuracy: 'float64' };
     // pandas' default float parsers may miss the last bit (0.9777777777777776); their round-trip options read exactly.
     const near = rows.map((r) => (r.trial === 2 ? { ...r, accuracy: 0.9777777777777776 } : r));
     assert.deepEqual(python(READ_TABLE, join(dir, 'runs.csv')), { columns, dtypes, rows: near });
     assert.deepEqual(python(READ_TABLE, join(dir, 'runs.csv'), 'exact'), { columns, dtypes, rows });
     assert.deepEqual(python(READ_TABLE, join(dir, 'runs.json'), 'exact'), { columns, dtypes, rows });
     const csv = await ok('export', '--format', 'csv', '--all');
-    assert.deepEqual(csv.split('\r\n').map((l) => l.split(',').slice(0, 3).join(',')), ['trial,id,notebook', `1,${ids[0]},wine.ipynb`, `2,${ids[1]},wine.ipynb`, `3,${ids[2]},files.ipynb`, '']);
+    assert.deepEqual(csv.split('\r\n').map((l) => l.split(',').slice(0, 4).join(',')), ['trial,id,name,notebook', `1,${ids[0]},baseline,wine.ipynb`, `2,${ids[1]},,wine.ipynb`, `3,${ids[2]},,files.ipynb`, '']);
   });
 
   test('bad input: one line, exit 2, and an existing -o file left as it was', async () => {
@@ -208,7 +211,7 @@ describe('nbprov export: two real wine trials and one that writes and reads a fi
     mkdirSync(join(dir, 'sub'));
     const cases: [string[], string][] = [
       [['export', '--format', 'xml'], "error: option '--format <format>' argument 'xml' is invalid. Allowed choices are prov-json, prov-n, csv, json.\n(run with --help for usage)\n"],
-      [['export', '9', '-o', 'keep.json'], "nbprov: trial '9' not found: 3 trials exist\n  hint: see `nbprov list`; selectors are a number, an id prefix, last or last~N\n"],
+      [['export', '9', '-o', 'keep.json'], "nbprov: trial '9' not found: 3 trials exist\n  hint: see `nbprov list`; selectors are a number, a name, an id prefix, last or last~N\n"],
       [['export', '1', '2'], 'nbprov: --format prov-json exports one trial at a time\n  hint: name one trial (e.g. `nbprov export 3 --format prov-json -o trial3.json`); the documents of several trials merge without clashes\n'],
       [['export', '--all', '--format', 'prov-n'], 'nbprov: --format prov-n exports one trial at a time\n  hint: name one trial (e.g. `nbprov export 3 --format prov-json -o trial3.json`); the documents of several trials merge without clashes\n'],
       [['export', '1', '-o', 'missing/x.json'], 'nbprov: cannot write missing/x.json: no directory missing\n'],

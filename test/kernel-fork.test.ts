@@ -100,7 +100,8 @@ describe('python3 kernels forked from the private server\'s fork server', () => 
     const dir = factsProject();
     const r = await nbprov(['sweep', 'facts.ipynb', '-p', 'x', '1,2,3', '-p', 'kill_fork', 'True', '--jobs', '1'], { cwd: dir, killAfterMs: 60_000 });
     assert.equal(r.code, 3, r.stderr);
-    const statuses = [...r.stdout.matchAll(/^\d+ +[0-9a-f]{8} +\S+ \S+ +(\S+)/gm)].map((m) => m[1]);
+    const list = await nbprov(['list', '--json'], { cwd: dir });
+    const statuses = (JSON.parse(list.stdout) as { status: string }[]).map((t) => t.status);
     // Trial 2's kernel was forked ahead of its turn, or launched after the fork server died: which depends on timing.
     assert.equal(statuses[0], 'kernel-died', r.stdout);
     assert.ok(['kernel-died', 'finished'].includes(statuses[1]), r.stdout);

@@ -7,6 +7,7 @@ import { assignedNames } from '../src/cli/tag.js';
 import { namesRead } from '../src/compare/why.js';
 import Database from 'better-sqlite3';
 import { nbprov, openDb, project, removeProject } from './helpers/cli.js';
+import { asBeforeMigration9 } from './helpers/old-database.js';
 
 /**
  * A parameters cell with a flag that makes cell 3 raise, an integral float, a list of dicts and a dict; metrics made
@@ -100,8 +101,7 @@ Why
     let db = new Database(join(dir, '.noworkflow', 'db.sqlite'));
     db.prepare("UPDATE nbprov_value SET value = '1' WHERE name = 'lr' AND value = '1.0'").run();
     db.prepare("UPDATE stage_tags SET variable_value = '1' WHERE variable_name = 'lr' AND variable_value = '1.0'").run();
-    // As a database from before migration 9: the later migrations' tables go too, they are made again.
-    db.exec('DELETE FROM nbprov_migration WHERE id >= 9; DROP TABLE nbprov_sweep_trial; DROP TABLE nbprov_sweep_run; DROP TABLE nbprov_sweep');
+      asBeforeMigration9(db);
     db.close();
     const show = await nbprov(['show', '1'], { cwd: dir });
     assert.match(show.stdout, /\nlr +param +1\.0 +1 *\n/);

@@ -8,6 +8,7 @@ import type { CommandContext, CommandResult } from './command-context.js';
 import { addKernelOptions, kernelRunOptions, type KernelFlags } from './kernel-options.js';
 import { BAR_BELOW_LINES, LiveOutput } from './live-output.js';
 import { splitPair } from './parameter-args.js';
+import { renderTimings } from './run-timings.js';
 import { quoteName } from '../store/trial-names.js';
 
 interface RunFlags extends KernelFlags {
@@ -23,6 +24,7 @@ interface RunFlags extends KernelFlags {
   stage?: string;
   force?: boolean;
   name?: string;
+  timings?: boolean;
 }
 
 export function registerRun(program: Command, context: CommandContext): void {
@@ -39,7 +41,8 @@ export function registerRun(program: Command, context: CommandContext): void {
     .option('--only <variable>', "run only the cells the variable's last recorded lineage needs, plus the parameters cell (repeatable); the others are recorded as skipped", collect, [])
     .option('--stage <stages>', 'run only the cells tagged with these stages (comma-separated), plus the parameters cell; the others are recorded as skipped')
     .option('--force', 'run the --only / --stage selection even when a skipped cell sets a name a selected cell reads, or the cells changed since the lineage was recorded')
-    .option('--name <name>', 'name the trial (unique among the notebook\'s trials), to select it by: nbprov diff baseline last');
+    .option('--name <name>', 'name the trial (unique among the notebook\'s trials), to select it by: nbprov diff baseline last')
+    .option('--timings', 'print on stderr where the wall time went: start-up, server, kernel, collector, each cell (kernel, messaging, recording), shutdown (also NBPROV_TIMINGS=1)');
   addKernelOptions(run)
     .option('-q, --quiet', 'no progress bar and no summary line')
     .option('--json', 'print the trial summary as JSON')
@@ -50,6 +53,7 @@ Examples:
   $ nbprov run experiment.ipynb
   $ nbprov run experiment.ipynb -o executed.ipynb --timeout 600
   $ nbprov run experiment.ipynb --log-output 2>&1 | tee run.log
+  $ nbprov run experiment.ipynb --timings
   $ nbprov run experiment.ipynb -p n_trees 100 -p test_size 0.3 -r run_name baseline
   $ nbprov run experiment.ipynb -f params.yaml --strict
   $ nbprov run experiment.ipynb -p n_clusters "(3, 3)" --inject-after 4
@@ -68,7 +72,13 @@ Exit codes: 0 all cells ok (or --allow-errors) · 1 a cell raised · 2 bad noteb
  * and warnings as they happen; aborting `live.signal` interrupts the run.
  */
 export async function handler(notebook: string, flags: RunFlags, live: { signal?: AbortSignal; events?: RunEvents } = {}): Promise<CommandResult> {
-  const [{ runNotebook }, { readParametersFile }, { cellSelector }] = await Promise.all([import('../run/runner.js'), import('../notebook/parameter-file.js'), import('./run-selection.js')]);
+  const [{ runNotebook }, { readParametersFile }, { cellSelector }, { RunTimings }] = await Promise.all([
+    import('../run/runner.js'),
+    import('../notebook/parameter-file.js'),
+    import('./run-selection.js'),
+    import('../run/timings.js'),
+  ]);
+  const timings = flags.timings || process.env.NBPROV_TIMINGS === '1' ? new RunTimings() : undefined;
   const parameters = [
     ...(flags.parameterFile ? Object.entries(readParametersFile(flags.parameterFile)).map(([name, value]) => ({ name, value, fromFile: true as const })) : []),
     ...flags.parameter.map((pair) => ({ ...splitPair(pair), raw: false })),
@@ -84,9 +94,12 @@ export async function handler(notebook: string, flags: RunFlags, live: { signal?
     parameterFile: flags.parameterFile,
     output: flags.output,
     name: flags.name,
+    timings,
     ...live,
   });
-  return { ...report(result, flags), exitCode: exitCodeOf(result) };
+  const summary = report(result, flags);
+  const stderr = timings ? (summary.stderr ?? '') + renderTimings(timings) : summary.stderr;
+  return { ...summary, stderr, exitCode: exitCodeOf(result) };
 }
 
 /** The action of `run`: a handler that stops gracefully on signals, with a progress bar on a terminal. */

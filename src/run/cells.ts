@@ -7,6 +7,7 @@ import type { TrialWriter } from '../store/trial-writer.js';
 import { CellRecorder, executedCell } from './cell-recorder.js';
 import { captureOf, executeCell, type CellExecution } from './execute-cell.js';
 import { trialStatusOf } from './stop.js';
+import { kernelMs } from './timings.js';
 import type { RunOptions } from './types.js';
 
 /**
@@ -53,11 +54,19 @@ export async function executeCells(
     opts.events?.onCellStart?.(cell, toRun.indexOf(cell) + 1, toRun.length);
     progress.recording = cell.index;
     const start = writer.checkpoint();
+    const sent = performance.now();
     const execution = await executeCell(kernel, cell, opts, recorder.mask);
+    const replied = performance.now();
     const end = writer.checkpoint();
     const capture = await captureOf(kernel, execution);
     progress.recorderErrors += (capture.drainFailed ? 1 : 0) + (capture.payload?.errors ?? 0);
     recorder.record(cell, execution, capture.payload, start, end);
+    opts.timings?.cells.push({
+      index: cell.index,
+      roundTripMs: replied - sent,
+      kernelMs: execution.kind === 'replied' ? kernelMs(execution.result.timing) : undefined,
+      recordMs: performance.now() - replied,
+    });
     progress.executed.set(cell.index, executedCell(execution));
     opts.events?.onCellEnd?.(cell, cellStatus(execution), end - start);
     if (!tally(progress, cell, execution, opts.allowErrors)) return;

@@ -6,6 +6,7 @@ import { KernelSession, type ExecuteResult } from '../jupyter/kernel.js';
 import { ENVIRONMENT_EXPRESSION, decodeExpression, installCode } from '../capture/collector.js';
 import type { RunInput } from './prepare.js';
 import { throwIfAborted } from './stop.js';
+import { timed } from './timings.js';
 import type { RunOptions } from './types.js';
 
 /** A kernel ready to run cells: started on its server, with nbprov's collector installed. */
@@ -24,9 +25,10 @@ export interface RunningKernel {
  * stops what it started and throws (NBPROV_SERVER, NBPROV_UNKNOWN_KERNEL, NBPROV_KERNEL_DIED, NBPROV_INTERRUPTED).
  */
 export async function startKernel(input: RunInput, opts: RunOptions): Promise<RunningKernel> {
-  const endpoint = await openServer(input.cwd, opts);
+  const endpoint = await timed(opts.timings, opts.server ? 'server connect' : 'server start → ready', () => openServer(input.cwd, opts));
   try {
-    return await startKernelOn(endpoint, await chooseKernel(endpoint, input.nb, opts.kernel), opts);
+    const name = await timed(opts.timings, 'kernel specs', () => chooseKernel(endpoint, input.nb, opts.kernel));
+    return await startKernelOn(endpoint, name, opts);
   } catch (err) {
     await endpoint.close({ wait: false });
     throw err;
@@ -43,14 +45,14 @@ export function openServer(cwd: string, opts: Pick<RunOptions, 'server' | 'token
 /** Starts a kernel on a running server and installs the collector; shuts the kernel down again on failure. */
 export async function startKernelOn(endpoint: JupyterEndpoint, name: string, opts: RunOptions): Promise<RunningKernel> {
   throwIfAborted(opts.signal);
-  const session = await KernelSession.start(endpoint, {
+  const session = await timed(opts.timings, 'kernel start → kernel_info', () => KernelSession.start(endpoint, {
     name,
     path: endpoint.kind === 'remote' && opts.cwd ? opts.cwd : endpoint.kind === 'private' ? '' : undefined,
     env: opts.kernelEnv,
     startupTimeoutMs: opts.startupTimeoutSec * 1000,
-  });
+  }));
   try {
-    const env = await installCollector(endpoint, session, opts);
+    const env = await timed(opts.timings, 'collector install', () => installCollector(endpoint, session, opts));
     return { endpoint, session, name, env, info: await session.info };
   } catch (err) {
     await session.shutdown();

@@ -9,6 +9,7 @@ import { startKernel, stopKernel, type RunningKernel } from './kernel-start.js';
 import { claimDatabase, loadRunInput, type DatabaseClaim, type RunInput } from './prepare.js';
 import { checkTrialName, nameTaken, trialNamed } from '../store/trial-names.js';
 import { throwIfAborted } from './stop.js';
+import { timed } from './timings.js';
 import { closeAfterStorageFailure, closeTrial, openTrial, trialNotebook } from './trial.js';
 import type { RunOptions, RunResult } from './types.js';
 
@@ -20,15 +21,15 @@ import type { RunOptions, RunResult } from './types.js';
 export async function runNotebook(opts: RunOptions): Promise<RunResult> {
   throwIfAborted(opts.signal);
   if (opts.name !== undefined) checkTrialName(opts.name, '--name');
-  const input = loadRunInput(opts);
-  const database = claimDatabase(input.dbPath);
+  const input = timed(opts.timings, 'notebook load and parameters', () => loadRunInput(opts));
+  const database = timed(opts.timings, 'database claim', () => claimDatabase(input.dbPath));
   const started = performance.now();
   let kernel: RunningKernel | undefined;
   try {
     // A name another trial holds stops the run before a server starts; opening the trial checks again, atomically.
     if (opts.name !== undefined && existsSync(input.dbPath)) refuseTakenName(database, input, opts.name);
     kernel = await startKernel(input, opts);
-    const db = database.open();
+    const db = timed(opts.timings, 'database open', () => database.open());
     try {
       return await runTrial(db, input, kernel, opts, started);
     } catch (err) {
@@ -38,7 +39,7 @@ export async function runNotebook(opts: RunOptions): Promise<RunResult> {
     }
   } finally {
     database.release();
-    if (kernel) await stopKernel(kernel);
+    if (kernel) await timed(opts.timings, 'kernel and server stop', () => stopKernel(kernel!));
   }
 }
 
@@ -47,7 +48,7 @@ export async function runNotebook(opts: RunOptions): Promise<RunResult> {
  * sweep repeats on each of its kernels.
  */
 export async function runTrial(db: Database.Database, input: RunInput, kernel: RunningKernel, opts: RunOptions, started: number): Promise<RunResult> {
-  const writer = openTrial(db, input, kernel, opts);
+  const writer = timed(opts.timings, 'trial open', () => openTrial(db, input, kernel, opts));
   const { endpoint } = kernel;
   opts.events?.onStart?.({ trial: writer.sequence, trialId: writer.id, cells: cellsToRun(input.nb, input.selected).length, kernel: kernel.name, server: endpoint.kind === 'private' ? 'private server' : endpoint.url });
   const progress = newProgress(new ExecutedNotebook(input.nb, kernel.info.language_info));
@@ -58,8 +59,8 @@ export async function runTrial(db: Database.Database, input: RunInput, kernel: R
     if (storage) closeAfterStorageFailure(storage, writer, progress, opts.output);
     throw storage ?? err;
   }
-  const status = closeTrial(db, writer, input, progress, opts);
-  if (opts.output) writeOutput(progress.executed, opts.output, writer.sequence);
+  const status = timed(opts.timings, 'trial close', () => closeTrial(db, writer, input, progress, opts));
+  if (opts.output) timed(opts.timings, 'executed notebook write', () => writeOutput(progress.executed, opts.output!, writer.sequence));
   return {
     trialId: writer.id,
     sequence: writer.sequence,

@@ -3,6 +3,7 @@ import type { CodeCellRef, LoadedNotebook } from '../notebook/load.js';
 import type { RawParameter } from '../notebook/parameters.js';
 import type { CaptureMode } from '../limits.js';
 import type { TrialStatus } from '../store/trial-writer.js';
+import type { RunTimings } from './timings.js';
 
 /** What one `nbprov run` is asked to do: the run pipeline's input, from the command line. */
 export interface RunOptions {
@@ -45,6 +46,8 @@ export interface RunOptions {
   /** The command line as recorded in `trial.command` (never holds a token). */
   command: string;
   events?: RunEvents;
+  /** Filled with where the run's time went (`--timings`). */
+  timings?: RunTimings;
   /** Aborted on Ctrl-C, SIGTERM or SIGHUP (the abort's reason): the running cell is interrupted and the trial closes as `interrupted`. */
   signal?: AbortSignal;
 }
