@@ -59,7 +59,7 @@ function effectClause(e: Explanation, p: Parameter): string {
     case 'unreached':
       return `${p.name} cannot affect ${m} (not in its lineage in any of ${p.trials} trials)`;
     case 'repeat':
-      return `${p.name} numbers the repeats (sweep --seed-param): the spread of ${m} within each combination is the noise`;
+      return `${p.name} numbers the repeats of a sweep (--seed-param), so it is no factor: ${e.noise ? `the spread of ${m} among the repeats is the noise` : 'no combination was repeated here'}`;
     case 'constant':
       return `${p.name} is ${pythonText(p.values[0]?.value)} in all ${p.measured} trials where it reaches ${m}, so its effect cannot be measured`;
     case 'unmeasured':
@@ -84,7 +84,9 @@ export function noiseSentence(e: Explanation): string {
   const n = e.noise;
   if (!n) return `Noise: no combination of ${factors} was run twice, so these effects carry no noise estimate (\`nbprov sweep --repeat N\` runs each N times).`;
   const runs = n.runs.min === n.runs.max ? `${n.runs.min} times` : `${n.runs.min} to ${n.runs.max} times`;
-  return `Noise: ${n.repeated} of ${n.combinations} combinations of ${factors} ran ${runs}; within them ${e.metric} varies by sd ${num(n.sd)} (${n.df} df). An effect stands out of the noise when the F test of its mean square against the within-combination mean square gives p < ${ALPHA}.`;
+  const unreached = e.parameters.filter((p) => p.role === 'unreached').map((p) => p.name);
+  const merged = unreached.length ? ` (trials that differ only in ${unreached.join(', ')}, which cannot affect ${e.metric}, count as repeats)` : '';
+  return `Noise: ${n.repeated} of ${n.combinations} combinations of ${factors} ran ${runs}${merged}; within them ${e.metric} varies by sd ${num(n.sd)} (${n.df} df). An effect stands out of the noise when the F test of its mean square against the within-combination mean square gives p < ${ALPHA}.`;
 }
 
 export function interactionSentence(i: Interaction): string {
