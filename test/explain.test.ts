@@ -268,7 +268,7 @@ test_size: 0.5 → 0.25 raises accuracy by 0.017 on average (η² 0.261, p 0.49)
 seed is 7 in all 4 trials where it reaches accuracy, so its effect cannot be measured.
 unused cannot affect accuracy (not in its lineage in any of 4 trials).
 
-Noise: no combination of n_trees, seed, test_size was run twice, so these effects carry no noise estimate (\`nbprov sweep --repeat N\` runs each N times).
+Noise: no combination of n_trees, test_size was run twice, so these effects carry no noise estimate (\`nbprov sweep --repeat N\` runs each N times).
 
 Interactions (pairs of grid parameters that cross completely):
   n_trees × test_size: η² 0.03 (no degrees of freedom left to test it)

@@ -77,14 +77,11 @@ export function valueKey(v: unknown): string {
 
 /** reach[p][t]: whether parameter p's tagged version is an ancestor of the metric's in trial t (null: unknown). */
 function reachOfParameters(db: Database.Database, ids: string[], metric: string, names: string[]): (boolean | null)[][] {
-  const at = new Map(ids.map((id, t) => [id, t]));
-  const column = new Map(names.map((n, p) => [n, p]));
   const metricVersion = new Array<number | null>(ids.length).fill(null);
   const paramVersions = names.map(() => new Array<number | null>(ids.length).fill(null));
-  for (const [trialId, name, evaluationId] of taggedVersionsOfTrials(db, ids, [metric, ...names])) {
-    const t = at.get(trialId)!;
-    if (name === metric) metricVersion[t] = evaluationId;
-    else paramVersions[column.get(name)!][t] = evaluationId;
+  for (const [t, name, evaluationId] of taggedVersionsOfTrials(db, ids, [metric, ...names])) {
+    if (name === 0) metricVersion[t] = evaluationId;
+    else paramVersions[name - 1][t] = evaluationId;
   }
   const reach = names.map(() => new Array<boolean | null>(ids.length).fill(null));
   ids.forEach((id, t) => {

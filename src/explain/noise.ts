@@ -42,7 +42,8 @@ export interface Interaction {
 }
 
 export function estimateNoise(params: ParameterInputs[], effects: ParameterEffect[], y: number[]): { noise: Noise | null; combinations: number; factors: string[] } {
-  const factors = effects.filter((e) => e.role !== 'unreached' && e.role !== 'repeat').map((e) => e.name);
+  // Parameters that cannot affect the metric, the repeat number and fixed values split nothing worth splitting.
+  const factors = effects.filter((e) => e.role === 'grouped' || e.role === 'ranked' || e.role === 'unmeasured').map((e) => e.name);
   const columns = factors.map((name) => params.find((p) => p.name === name)!.values);
   const combos = new Map<string, number[]>();
   y.forEach((value, t) => {
