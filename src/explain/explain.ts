@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3';
-import type { Selection } from '../compare/comparison.js';
+import type { Comparison, Selection } from '../compare/comparison.js';
 import type { Direction } from '../compare/values.js';
 import { parameterEffect, type ParameterEffect } from './effects.js';
-import { readExplainInputs, type ExplainInputs } from './inputs.js';
+import { explainInputsOf, readExplainInputs, type ExplainInputs } from './inputs.js';
 import { estimateNoise, interactions, noiseTest, type Interaction, type Noise, type NoiseTest } from './noise.js';
 
 export type { ParameterEffect, Interaction, Noise, NoiseTest };
@@ -26,6 +26,11 @@ export interface Explanation {
 /** Reads the selection and explains the metric; throws NBPROV_USAGE as readExplainInputs does. */
 export function explainMetric(db: Database.Database, selection: Selection, metric: string): Explanation {
   return explain(readExplainInputs(db, selection, metric));
+}
+
+/** As explainMetric, over a comparison of the trials already made. */
+export function explainComparison(db: Database.Database, comparison: Comparison, metric: string): Explanation {
+  return explain(explainInputsOf(db, comparison, metric));
 }
 
 const ROLE_ORDER = ['grouped', 'ranked', 'repeat', 'constant', 'unmeasured', 'unreached'];

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { NbprovError } from '../errors.js';
 import { plainText, pythonText } from '../python-text.js';
-import { compareTrials, type Selection } from '../compare/comparison.js';
+import { compareTrials, type Comparison, type Selection } from '../compare/comparison.js';
 import type { Direction } from '../compare/values.js';
 import { TrialLineage } from '../graph/trial-lineage.js';
 import { repeatParamsOfTrials } from '../store/sweeps.js';
@@ -39,7 +39,11 @@ export interface ParameterInputs {
  * tagged metric, fewer than MIN_TRIALS trials have a number for it, or no parameter varies among them.
  */
 export function readExplainInputs(db: Database.Database, selection: Selection, metric: string): ExplainInputs {
-  const comparison = compareTrials(db, selection, {});
+  return explainInputsOf(db, compareTrials(db, selection, {}), metric);
+}
+
+/** As readExplainInputs, from a comparison of the trials already made (the report's). */
+export function explainInputsOf(db: Database.Database, comparison: Comparison, metric: string): ExplainInputs {
   const column = comparison.columns.find((c) => c.name === metric);
   const metrics = comparison.columns.filter((c) => c.kind === 'metric').map((c) => c.name);
   if (!column || column.kind !== 'metric') throw notAMetric(metric, column?.kind, metrics);
