@@ -35,6 +35,7 @@ const compare = wall(dir, [bin, 'compare', '--all', '--json'], reps);
 const explain = wall(dir, [bin, 'explain', 'accuracy', '--all'], reps);
 const explainJson = wall(dir, [bin, 'explain', 'loss', '--all', '--json'], reps);
 const work = inProcess(dir, 'explain.js', "m.handler('accuracy', [], { all: true })", reps);
+const cpu = cpuSeconds(dir, [bin, 'explain', 'accuracy', '--all']);
 
 process.stdout.write(`node -e 0 (the machine's floor)                ${ms(floor)}
 nbprov --version (start-up)                    ${ms(startup)}
@@ -42,8 +43,16 @@ compare --all --json (10,000 trials), wall     ${ms(compare)}
 explain accuracy --all (5 params), wall        ${ms(explain)}   ${verdict(explain.median, 1000)}
 explain loss --all --json, wall                ${ms(explainJson)}   ${verdict(explainJson.median, 1000)}
   explain's own work in process                ${ms(work)}
+  CPU (user + sys) of one explain accuracy     ${cpu}
 (${reps} runs each; load average now: ${loadAverage()})
 `);
+
+/** User + system CPU seconds of one run, which a loaded machine inflates less than wall time. */
+function cpuSeconds(cwd, argv) {
+  const r = spawnSync('/usr/bin/time', ['-f', '%U %S', process.execPath, ...argv], { cwd, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+  const [user, sys] = (r.stderr.trim().split('\n').at(-1) ?? '').split(' ').map(Number);
+  return r.status === 0 && Number.isFinite(user + sys) ? `${((user + sys) * 1000).toFixed(0)} ms` : 'unknown (no /usr/bin/time)';
+}
 
 function loadAverage() {
   const r = spawnSync('cat', ['/proc/loadavg'], { encoding: 'utf8' });
