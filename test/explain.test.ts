@@ -22,7 +22,7 @@ interface ExplainJson {
     role: string;
     inLineage: number;
     trials: number;
-    best: { value: unknown } | string | null;
+    best: { value: unknown; tiedWith: unknown[] } | string | null;
     effectRange: number | null;
     values: { value: unknown; trials: number; mean: number; effect: number }[];
     anova: { f: number | null; p: number | null; eta2: number; ssBetween: number; ssWithin: number; dfBetween: number; dfWithin: number } | null;
@@ -107,6 +107,10 @@ b_small: 0 → 1 raises score by 0.01 on average (η² < 0.001, p 0.99); within 
 seed numbers the repeats of a sweep (--seed-param), so it is no factor: the spread of score among the repeats is the noise.
 c cannot affect score (not in its lineage in any of 24 trials).
 
+Mean score per value (and its difference to the mean of the trials measured):
+  a        1: 2.34 (-2)   2: 4.34 (0)   3: 6.34 (+2)
+  b_small  0: 4.33 (-0.005)   1: 4.34 (+0.005)
+
 Noise: 6 of 6 combinations of a, b_small ran 4 times (trials that differ only in c, which cannot affect score, count as repeats); within them score varies by sd 0.06 (18 df). An effect stands out of the noise when the F test of its mean square against the within-combination mean square gives p < 0.05.
 
 Interactions (pairs of grid parameters that cross completely):
@@ -131,13 +135,19 @@ describe('nbprov explain: a sweep of score = 2*a + b_small*0.01 + noise(seed), c
     assert.equal(await ok(dir, 'explain', 'score', '--sweep', 'last'), SWEEP_TEXT);
   });
 
+  test('--all and --notebook select the same trials as --sweep last here', async () => {
+    assert.equal(await ok(dir, 'explain', 'score', '--all'), SWEEP_TEXT);
+    assert.equal(await ok(dir, 'explain', 'score', '--notebook', 'explain.ipynb'), SWEEP_TEXT);
+    assert.equal(await ok(dir, 'explain', 'score'), SWEEP_TEXT);
+  });
+
   test('c is in no trial\'s lineage; a explains ~all variance; b_small\'s effect is within the noise; as scipy computes them', async () => {
     const e = JSON.parse(await ok(dir, 'explain', 'score', '--sweep', 'last', '--json')) as ExplainJson;
     assert.deepEqual(e.parameters.map((p) => [p.name, p.role, p.inLineage, p.trials]), [['a', 'grouped', 24, 24], ['b_small', 'grouped', 24, 24], ['seed', 'repeat', 24, 24], ['c', 'unreached', 0, 24]]);
     assert.equal(param(e, 'c').anova, null);
     assert.equal(param(e, 'c').sentence, 'c cannot affect score (not in its lineage in any of 24 trials).');
     assert.ok(param(e, 'a').anova!.eta2 > 0.998, `a: η² ${param(e, 'a').anova!.eta2}`);
-    assert.deepEqual(param(e, 'a').best, { value: 3 });
+    assert.deepEqual(param(e, 'a').best, { value: 3, tiedWith: [] });
     assert.deepEqual(param(e, 'a').values.map((v) => [v.value, v.trials]), [[1, 8], [2, 8], [3, 8]]);
     close(param(e, 'a').effectRange, 4, 'a: 1 → 3');
     close(param(e, 'b_small').effectRange, 0.01, 'b_small: 0 → 1');
@@ -267,6 +277,10 @@ n_trees: 3 → 20 raises accuracy by 0.028 on average (η² 0.709, p 0.16).
 test_size: 0.5 → 0.25 raises accuracy by 0.017 on average (η² 0.261, p 0.49).
 seed is 7 in all 4 trials where it reaches accuracy, so its effect cannot be measured.
 unused cannot affect accuracy (not in its lineage in any of 4 trials).
+
+Mean accuracy per value (and its difference to the mean of the trials measured):
+  n_trees    3: 0.966 (-0.014)   20: 0.994 (+0.014)
+  test_size  0.25: 0.989 (+0.00849)   0.5: 0.972 (-0.00849)
 
 Noise: no combination of n_trees, test_size was run twice, so these effects carry no noise estimate (\`nbprov sweep --repeat N\` runs each N times).
 

@@ -34,8 +34,11 @@ export interface ParameterEffect {
   measured: number;
   /** Per value, in value order (numbers ascending); empty for a ranked parameter. */
   values: ValueEffect[];
-  /** The value with the best mean by the metric's direction; for a ranked one, `higher` or `lower`. */
-  best: { value: unknown } | 'higher' | 'lower' | null;
+  /**
+   * The value with the best mean by the metric's direction (the first in value order, with the values whose mean
+   * ties it); for a ranked one, `higher` or `lower`.
+   */
+  best: { value: unknown; tiedWith: unknown[] } | 'higher' | 'lower' | null;
   /** The lowest and highest mean's values (grouped), for "3 → 20 raises accuracy by 0.03". */
   from: { value: unknown; mean: number } | null;
   to: { value: unknown; mean: number } | null;
@@ -70,15 +73,17 @@ export function parameterEffect(param: ParameterInputs, y: number[], direction: 
   }
   if (groups.length === kept.length) return { ...measured, role: 'unmeasured' };
   const anova = oneWayAnova(groups.map((g) => g.ys));
-  const byMean = [...values].sort((a, b) => a.mean - b.mean);
-  const [low, high] = [byMean[0], byMean[byMean.length - 1]];
+  // Ties go to the first value in value order at either end: 3 → 20 when 20 and 100 score alike.
+  const low = values.reduce((m, v) => (v.mean < m.mean ? v : m));
+  const high = values.reduce((m, v) => (v.mean > m.mean ? v : m));
   const best = direction === 'max' ? high : direction === 'min' ? low : null;
+  const tiedWith = best ? values.filter((v) => v !== best && v.mean === best.mean).map((v) => v.value) : [];
   return {
     ...measured,
     role: 'grouped',
     values,
     anova,
-    best: best && { value: best.value },
+    best: best && { value: best.value, tiedWith },
     from: direction === 'min' ? { value: high.value, mean: high.mean } : { value: low.value, mean: low.mean },
     to: direction === 'min' ? { value: low.value, mean: low.mean } : { value: high.value, mean: high.mean },
     effectRange: high.mean - low.mean,

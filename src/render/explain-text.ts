@@ -10,7 +10,7 @@ export function renderExplanationText(e: Explanation): string {
   const kind = e.direction ? `metric:${e.direction}` : 'metric';
   const head = `${e.metric} (${kind}) over ${e.trials.length} trials, mean ${num(e.mean)}`;
   const rows = e.parameters.map((p) => tableRow(p));
-  const lines = [head, '', renderTable(['parameter', 'in lineage', 'best value', 'effect range', 'η²', 'p'], rows), '', ...e.parameters.map((p) => parameterSentence(e, p)), '', noiseSentence(e)];
+  const lines = [head, '', renderTable(['parameter', 'in lineage', 'best value', 'effect range', 'η²', 'p'], rows), '', ...e.parameters.map((p) => parameterSentence(e, p)), ...meansPerValue(e), '', noiseSentence(e)];
   if (e.interactions.length) lines.push('', 'Interactions (pairs of grid parameters that cross completely):', ...e.interactions.map((i) => `  ${interactionSentence(i)}`));
   return `${lines.join('\n')}\n`;
 }
@@ -29,12 +29,28 @@ export function explanationJson(e: Explanation): Record<string, unknown> {
   };
 }
 
+/** Values shown per parameter in the text; --json has them all. */
+const SHOWN_VALUES = 12;
+
+/** The main effects: the metric's mean for each value of each grid parameter, and its difference to the mean. */
+function meansPerValue(e: Explanation): string[] {
+  const grouped = e.parameters.filter((p) => p.role === 'grouped');
+  if (grouped.length === 0) return [];
+  const width = Math.max(...grouped.map((p) => p.name.length));
+  const line = (p: Parameter) => {
+    const shown = p.values.slice(0, SHOWN_VALUES).map((v) => `${pythonText(v.value)}: ${num(v.mean)} (${v.effect > 0 ? '+' : ''}${num(v.effect)})`);
+    const more = p.values.length > SHOWN_VALUES ? [`… ${p.values.length - SHOWN_VALUES} more (--json)`] : [];
+    return `  ${p.name.padEnd(width)}  ${[...shown, ...more].join('   ')}`;
+  };
+  return ['', `Mean ${e.metric} per value (and its difference to the mean of the trials measured):`, ...grouped.map(line)];
+}
+
 function tableRow(p: Parameter): string[] {
   const lineage = `${p.inLineage}/${p.trials}${p.lineageUnknown ? ` (+${p.lineageUnknown} unknown)` : ''}`;
   const dash = '—';
   switch (p.role) {
     case 'grouped':
-      return [p.name, lineage, p.best && typeof p.best === 'object' ? pythonText(p.best.value) : dash, num(p.effectRange!), share(p.anova!.eta2), pValue(p.anova!.p)];
+      return [p.name, lineage, p.best && typeof p.best === 'object' ? [p.best.value, ...p.best.tiedWith].map(pythonText).join(' = ') : dash, num(p.effectRange!), share(p.anova!.eta2), pValue(p.anova!.p)];
     case 'ranked':
       return [p.name, lineage, typeof p.best === 'string' ? p.best : dash, `ρ ${signed(p.spearman!.rho)}`, `ρ² ${share(p.share)}`, pValue(p.spearman!.p)];
     case 'repeat':
@@ -72,7 +88,8 @@ function effectClause(e: Explanation, p: Parameter): string {
     default: {
       const change = Math.abs(p.to!.mean - p.from!.mean);
       const stats = `(η² ${share(p.anova!.eta2)}, p ${pValue(p.anova!.p)})`;
-      const moves = change === 0 ? `no value moves ${m} on average ${stats}` : `${pythonText(p.from!.value)} → ${pythonText(p.to!.value)} ${e.direction === 'min' ? 'lowers' : 'raises'} ${m} by ${num(change)} on average ${stats}`;
+      const tied = p.best && typeof p.best === 'object' && p.best.tiedWith.length ? ` (as does ${p.best.tiedWith.map(pythonText).join(', ')})` : '';
+      const moves = change === 0 ? `no value moves ${m} on average ${stats}` : `${pythonText(p.from!.value)} → ${pythonText(p.to!.value)}${tied} ${e.direction === 'min' ? 'lowers' : 'raises'} ${m} by ${num(change)} on average ${stats}`;
       return `${p.name}: ${moves}${p.noise ? `; ${noiseVerdict(p.noise)}` : ''}`;
     }
   }
