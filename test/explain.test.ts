@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { nbprov, project, removeProject } from './helpers/cli.js';
+import { nbprov, project, removeProject, ROOT } from './helpers/cli.js';
 
 // `nbprov explain` on real sweeps of fixtures/explain.ipynb, where score = 2*a + b_small*0.01 + noise(seed) and c
 // never reaches score, and of fixtures/wine.ipynb. Every statistic is checked against Debian's python3-scipy run
@@ -219,6 +219,14 @@ describe('nbprov explain: a sweep of score = 2*a + b_small*0.01 + noise(seed), c
       assert.deepEqual({ code: r.code, stdout: r.stdout, stderr: r.stderr }, { code: 2, stdout: '', stderr }, args.join(' '));
     }
   });
+});
+
+test('explain --help: usage, the selection options and examples', async () => {
+  const r = await nbprov(['explain', '--help'], { cwd: ROOT });
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /^Usage: nbprov explain \[options\] <metric> \[trials\.\.\.\]\n/);
+  for (const option of ['--notebook <path>', '--all', '--sweep <sweep>', '--json', '--db <path>']) assert.match(r.stdout, new RegExp(`^ {2}${option} `, 'm'));
+  assert.match(r.stdout, /\nExamples:\n {2}\$ nbprov explain accuracy --sweep last\n {2}\$ nbprov explain loss --all --json\n {2}\$ nbprov explain accuracy 3 7 9 12\n$/);
 });
 
 describe('nbprov explain: three runs of one combination', () => {

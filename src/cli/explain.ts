@@ -35,9 +35,14 @@ it reaches, its effect. A parameter whose values repeat (a grid) gets the metric
 variance it explains (one-way ANOVA: η², F, p); numbers that do not repeat get Spearman's rank correlation. Trials
 that ran one combination of parameter values (sweep --repeat, or equal values) give the noise: an effect stands
 out of it when the F test of its mean square against the within-combination mean square gives p < ${ALPHA}; a
-sweep's --seed-param numbers the repeats and is not a factor. Pairs of grid parameters that cross completely and
+sweep's --seed-param numbers the repeats and is not a factor. (The one-way p counts every other parameter's effect
+as error; the test against the noise does not, so it can find an effect the one-way p misses.) Pairs of grid parameters that cross completely and
 evenly get their interaction. metric:max / metric:min decide each parameter's best value.
 Refuses (exit 2) when the metric is not tagged, fewer than 3 trials have it, or no parameter varies.
+JSON: {metric, direction, trials, mean, parameters: [{name, role, trials, inLineage, measured, values: [{value,
+trials, mean, effect}], best, effectRange, anova: {ssBetween, ssWithin, dfBetween, dfWithin, eta2, f, p},
+noise: {f, df1, df2, p, standsOut}, spearman: {rho, p, n}, share, sentence}], noise: {ss, df, ms, sd, ...},
+interactions: [{a, b, ss, df, eta2, test, sentence}]}; an infinite F is null.
 
 Examples:
   $ nbprov explain accuracy --sweep last
