@@ -54,7 +54,8 @@ export interface ParameterEffect {
 export function parameterEffect(param: ParameterInputs, y: number[], direction: Direction, repeat: boolean): ParameterEffect {
   const trials = y.length;
   const inLineage = param.reach.filter((r) => r === true).length;
-  const lineageUnknown = param.reach.filter((r) => r === null).length;
+  // A trial without the parameter (tagged later, or not set there) is not one whose lineage is unknown.
+  const lineageUnknown = param.reach.filter((r, t) => r === null && param.values[t] !== undefined).length;
   const base = { name: param.name, trials, inLineage, lineageUnknown, values: [], best: null, from: null, to: null, effectRange: null, anova: null, spearman: null, share: null };
   if (inLineage === 0 && lineageUnknown === 0) return { ...base, role: 'unreached', measured: 0 };
   const kept = param.reach.flatMap((r, t) => (r === false || param.values[t] === undefined ? [] : [t]));

@@ -2,7 +2,8 @@ import type Database from 'better-sqlite3';
 import type { Comparison, Selection } from '../compare/comparison.js';
 import type { Direction } from '../compare/values.js';
 import { parameterEffect, type ParameterEffect } from './effects.js';
-import { explainInputsOf, readExplainInputs, type ExplainInputs } from './inputs.js';
+import { NbprovError } from '../errors.js';
+import { explainInputsOfMetrics, readExplainInputs, type ExplainInputs } from './inputs.js';
 import { estimateNoise, interactions, noiseTest, type Interaction, type Noise, type NoiseTest } from './noise.js';
 
 export type { ParameterEffect, Interaction, Noise, NoiseTest };
@@ -28,9 +29,9 @@ export function explainMetric(db: Database.Database, selection: Selection, metri
   return explain(readExplainInputs(db, selection, metric));
 }
 
-/** As explainMetric, over a comparison of the trials already made. */
-export function explainComparison(db: Database.Database, comparison: Comparison, metric: string): Explanation {
-  return explain(explainInputsOf(db, comparison, metric));
+/** Each metric explained over a comparison of the trials already made (the report's), or why explain refuses it. */
+export function explainComparison(db: Database.Database, comparison: Comparison, metrics: string[]): (Explanation | NbprovError)[] {
+  return explainInputsOfMetrics(db, comparison, metrics).map((inputs) => (inputs instanceof NbprovError ? inputs : explain(inputs)));
 }
 
 const ROLE_ORDER = ['grouped', 'ranked', 'repeat', 'constant', 'unmeasured', 'unreached'];

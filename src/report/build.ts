@@ -54,16 +54,11 @@ export function buildReport(db: Database.Database, dbDir: string, selection: Sel
 
 /** `nbprov explain METRIC --json` of each metric over the report's trials, or why explain refuses it. */
 function explanations(db: Database.Database, comparison: Comparison, metrics: string[]): ReportModel['explain'] {
-  const out: ReportModel['explain'] = {};
-  for (const metric of metrics) {
-    try {
-      out[metric] = toJson(explanationJson(explainComparison(db, comparison, metric)));
-    } catch (err) {
-      if (!(err instanceof NbprovError)) throw err;
-      out[metric] = { refused: err.message, hint: err.hint ?? null };
-    }
-  }
-  return out;
+  const found = explainComparison(db, comparison, metrics);
+  return Object.fromEntries(metrics.map((metric, i) => {
+    const e = found[i];
+    return [metric, e instanceof NbprovError ? { refused: e.message, hint: e.hint ?? null } : toJson(explanationJson(e))];
+  }));
 }
 
 /** The comparison with a duration column after status: `compare --json --columns trial,id,…,status,duration,…`. */
