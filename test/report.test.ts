@@ -208,7 +208,8 @@ describe('nbprov report in Chromium: three real runs of wine.ipynb (-p n_trees 3
     ]);
     const explained = JSON.parse(await ok(dir, 'explain', 'accuracy', '--json')) as { parameters: { name: string; sentence: string }[]; noiseSentence: string };
     assert.deepEqual(rows.map((r) => [r[0], r[4]]), explained.parameters.map((p) => [p.name, p.sentence]));
-    assert.equal(await figure.locator('p.explain-noise').textContent(), explained.noiseSentence);
+    assert.equal(await figure.locator('p.explain-noise').textContent(), explained.noiseSentence.replaceAll('`', ''));
+    assert.equal(await figure.locator('p.explain-noise code').textContent(), 'nbprov sweep --repeat N');
     // the bars themselves: the grey one is drawn in the chart's grey, the others in its blue
     const colors = await canvas.evaluate((c: HTMLCanvasElement) => {
       const ctx = c.getContext('2d')!;

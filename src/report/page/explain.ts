@@ -39,7 +39,7 @@ function explanationFigure(e: ExplainJson): HTMLElement {
     el('figcaption', {}, el('span', { class: 'metric' }, e.metric), ` over ${e.trials.length} trials`),
     frame,
     table('explain-table', ['parameter', 'in lineage', 'measured as', 'η² / ρ²', 'what it did'], rows),
-    el('p', { class: 'explain-noise' }, e.noiseSentence),
+    el('p', { class: 'explain-noise' }, ...withCommands(e.noiseSentence)),
     ...(e.interactions.length ? [el('ul', { class: 'explain-interactions' }, ...e.interactions.map((i) => el('li', {}, i.sentence)))] : []),
   );
   figure.querySelectorAll('table.explain-table tbody tr').forEach((tr, i) => {
@@ -77,6 +77,11 @@ function bars(canvas: HTMLCanvasElement, metric: string, params: ExplainParamete
       },
     },
   });
+}
+
+/** A sentence's `quoted commands` as code elements, the rest as text. */
+function withCommands(sentence: string): (string | HTMLElement)[] {
+  return sentence.split('`').map((part, i) => (i % 2 === 1 ? command(part) : part));
 }
 
 function shareText(p: ExplainParameterJson): string {
