@@ -39,12 +39,18 @@ function timed(cmd, argv) {
 }
 
 // Read from /proc in this process: spawning pgrep ten times a second would itself take CPU from the sweep.
+// A kernel is a `python -m ipykernel_launcher`, or a child of the private server's kernel fork server (which
+// shares its command line).
 function kernelsAlive() {
+  const forkServer = 'kernel_fork/forkserver.py';
+  const cmdline = (pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8');
   let n = 0;
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     try {
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('ipykernel_launcher')) n++;
+      const command = cmdline(pid);
+      const parent = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1];
+      if (command.includes('ipykernel_launcher') || (command.includes(forkServer) && cmdline(parent).includes(forkServer))) n++;
     } catch {
       // gone while we looked
     }

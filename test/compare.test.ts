@@ -112,7 +112,7 @@ describe('nbprov compare: three real runs of wine.ipynb with different -p values
     assert.deepEqual(column(compare(['3', ids[0].slice(0, 8), 'last~2'], { columns: 'trial,n_trees' })), [['3', '2'], ['1', '5'], ['2', '20']]);
     const r = await nbprov(['compare', '1', '99'], { cwd: dir });
     assert.equal(r.code, 2);
-    assert.equal(r.stderr, "nbprov: trial '99' not found: 4 trials exist\n  hint: see `nbprov list`; selectors are a number, an id prefix, last or last~N\n");
+    assert.equal(r.stderr, "nbprov: trial '99' not found: 4 trials exist\n  hint: see `nbprov list`; selectors are a number, a name, an id prefix, last or last~N\n");
   });
 
   test('--fail-on-regression: exit 1 when the newest trial is worse than the one before in a directed metric', async () => {
@@ -126,7 +126,7 @@ describe('nbprov compare: three real runs of wine.ipynb with different -p values
   test('bad options exit 2 and say what is valid', async () => {
     const cases: [string[], string][] = [
       [['--all', '--sort', 'speed'], "nbprov: --sort: unknown column 'speed'\n"],
-      [['--all', '--columns', 'trial,speed'], "nbprov: --columns: unknown column 'speed'\n  hint: columns: trial, id, notebook, start, status, duration, accuracy, n_trees, note, seed, test_size, unused\n"],
+      [['--all', '--columns', 'trial,speed'], "nbprov: --columns: unknown column 'speed'\n  hint: columns: trial, id, name, notebook, start, status, duration, accuracy, n_trees, note, seed, test_size, unused\n"],
       [['--json', '--csv'], 'nbprov: --json and --csv exclude each other\n'],
       [['1', '--all'], 'nbprov: TRIAL arguments and --all exclude each other\n'],
     ];

@@ -294,7 +294,7 @@ metrics-evaluation
       [['--tagged', '--version', '1'], 'nbprov: --version picks a version of a named variable\n  hint: e.g. `nbprov deps total --version 3`\n'],
       [['a', '--version', '0'], "error: option '--version <n>' argument '0' is invalid. --version needs a version number from 1, got '0'.\n(run with --help for usage)\n"],
       [['--tagged', '--trial', '2'], 'nbprov: trial 2 has no variable tagged metric\n  hint: tag one with `nbprov tag var NAME metric:max` or a `# nbprov: metric` comment, then re-run\n'],
-      [['x', '--trial', '9'], "nbprov: trial '9' not found: 2 trials exist\n  hint: see `nbprov list`; selectors are a number, an id prefix, last or last~N\n"],
+      [['x', '--trial', '9'], "nbprov: trial '9' not found: 2 trials exist\n  hint: see `nbprov list`; selectors are a number, a name, an id prefix, last or last~N\n"],
     ];
     for (const [args, stderr] of cases) {
       const r = await deps(...args);

@@ -193,8 +193,8 @@ Files
 
   test('bad input exits 2: unknown trials, unknown sections', async () => {
     const cases: [string[], string][] = [
-      [['diff', '1', '9'], "nbprov: trial '9' not found: 4 trials exist\n  hint: see `nbprov list`; selectors are a number, an id prefix, last or last~N\n"],
-      [['diff', 'nope', 'last'], "nbprov: trial 'nope' not found: 4 trials exist\n  hint: see `nbprov list`; selectors are a number, an id prefix, last or last~N\n"],
+      [['diff', '1', '9'], "nbprov: trial '9' not found: 4 trials exist\n  hint: see `nbprov list`; selectors are a number, a name, an id prefix, last or last~N\n"],
+      [['diff', 'nope', 'last'], "nbprov: trial 'nope' not found: 4 trials exist\n  hint: see `nbprov list`; selectors are a number, a name, an id prefix, last or last~N\n"],
       [['diff', '1', '2', '--only', 'params,colour'], "nbprov: --only: unknown section 'colour'\n  hint: sections are params, metrics, why, code, environment, files, time\n"],
     ];
     for (const [args, stderr] of cases) {

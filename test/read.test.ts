@@ -31,7 +31,7 @@ describe('list and show', () => {
     const trials = JSON.parse(r.stdout);
     assert.deepEqual(trials.map((t: { sequence: number; status: string }) => [t.sequence, t.status]), [[2, 'failed'], [3, 'finished']]);
     assert.deepEqual(Object.keys(trials[0]).sort(), [
-      'capture', 'cellsFailed', 'cellsOk', 'cellsTotal', 'command', 'error', 'finish', 'id', 'kernel', 'metrics', 'nbprov', 'notebook', 'params', 'seconds', 'sequence', 'start', 'status', 'tag',
+      'capture', 'cellsFailed', 'cellsOk', 'cellsTotal', 'command', 'error', 'finish', 'id', 'kernel', 'metrics', 'name', 'nbprov', 'notebook', 'params', 'seconds', 'sequence', 'start', 'status', 'tag',
     ]);
   });
 
@@ -59,7 +59,7 @@ describe('list and show', () => {
   test('unknown, ambiguous and malformed selectors: exit 2 saying what exists', async () => {
     let r = await nbprov(['show', '99'], { cwd: dir });
     assert.equal(r.code, 2);
-    assert.equal(r.stderr, "nbprov: trial '99' not found: 3 trials exist\n  hint: see `nbprov list`; selectors are a number, an id prefix, last or last~N\n");
+    assert.equal(r.stderr, "nbprov: trial '99' not found: 3 trials exist\n  hint: see `nbprov list`; selectors are a number, a name, an id prefix, last or last~N\n");
     r = await nbprov(['show', 'last~7'], { cwd: dir });
     assert.equal(r.code, 2);
     assert.match(r.stderr, /^nbprov: trial 'last~7' not found: 3 trials exist\n/);

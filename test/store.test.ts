@@ -43,7 +43,8 @@ test('a tag record tells a Python repr from a string, also after migration 9 reb
   // What migration 6's record held: the repr quoted like the string, the list's repr read as an array.
   db.prepare("UPDATE nbprov_trial_tags SET record = ? WHERE trial_id = 't1'").run('["t1","label","param","(3, 3)","shape","param","(3, 3)","sizes","param",[1, 2]]');
   // As a database from before migration 9: the later migrations' tables go too, they are made again.
-  db.exec('DELETE FROM nbprov_migration WHERE id >= 9; DROP TABLE nbprov_sweep_trial; DROP TABLE nbprov_sweep_run; DROP TABLE nbprov_sweep');
+  db.exec(`DELETE FROM nbprov_migration WHERE id >= 9; DROP TABLE nbprov_sweep_trial; DROP TABLE nbprov_sweep_run; DROP TABLE nbprov_sweep;
+    DROP INDEX ix_nbprov_trial_name; DROP INDEX ix_nbprov_trial_name_lookup; ALTER TABLE nbprov_trial DROP COLUMN name`);
   db.close();
   db = openDatabase(path);
   assert.deepEqual(tagRecordsOfTrials(db), expected);

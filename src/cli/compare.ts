@@ -26,7 +26,7 @@ export function registerCompare(program: Command, context: CommandContext): void
   program
     .command('compare')
     .description('one row per trial with its tagged params and metrics: filter, sort, and the best value of each metric highlighted')
-    .argument('[trials...]', 'trial selectors (number, id prefix, last, last~N); default: every trial of the newest trial\'s notebook')
+    .argument('[trials...]', 'trial selectors (number, name, id prefix, last, last~N); default: every trial of the newest trial\'s notebook')
     .option('--notebook <path>', 'every trial of this notebook')
     .option('--all', 'every trial in the database')
     .option('--sweep <sweep>', 'the trials of this sweep (its number, or `last`)')
@@ -41,7 +41,7 @@ export function registerCompare(program: Command, context: CommandContext): void
       'after',
       `
 --where: comparisons = != < <= > >= between numbers, 'quoted strings' and names (tagged params and metrics, or
-trial, id, notebook, start, status, duration), joined by and / or / not, with parentheses. A bare word compared
+trial, id, name, notebook, start, status, duration), joined by and / or / not, with parentheses. A bare word compared
 with a name is a string: status = finished. Nothing is evaluated as code.
 
 Columns of metric:max / metric:min metrics show ↑ / ↓; their best values are highlighted (marked * without colors).
@@ -53,6 +53,7 @@ Examples:
   $ nbprov compare --all --sort -accuracy
   $ nbprov compare --where "n_trees >= 50 and status = finished" --columns trial,n_trees,accuracy
   $ nbprov compare 3 7 9 --csv > runs.csv
+  $ nbprov compare baseline tuned --columns trial,name,accuracy
   $ nbprov compare --sweep last --sort -accuracy`,
     )
     .action((trials: string[], flags: CompareFlags) => {

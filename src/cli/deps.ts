@@ -11,10 +11,14 @@ import { renderMermaid } from '../render/lineage-mermaid.js';
 import { renderStages } from '../render/lineage-stages.js';
 import { renderTree } from '../render/lineage-tree.js';
 import { stdoutColors } from '../render/terminal.js';
+import { provDocument } from '../render/prov-model.js';
+import { renderProvJson } from '../render/prov-json.js';
+import { renderProvN } from '../render/prov-n.js';
 import { openForReading } from './db-options.js';
+import { provSource } from './export.js';
 import type { CommandContext } from './command-context.js';
 
-export const FORMATS = ['text', 'json', 'dot', 'mermaid'] as const;
+export const FORMATS = ['text', 'json', 'dot', 'mermaid', 'prov-json', 'prov-n'] as const;
 export type Format = (typeof FORMATS)[number];
 
 export interface DepsFlags {
@@ -41,7 +45,7 @@ export function registerDeps(program: Command, context: CommandContext): void {
     .command('deps')
     .description('how a value was built: the tree of versions, values, cells and stages it came from (or, with --forward, what was built from it)')
     .argument('[variable]', 'NAME (its last version), NAME@CELL (its last version in that cell) or NAME@vN (its N-th version)')
-    .option('--trial <trial>', 'trial selector: number, id prefix, last, last~N', 'last')
+    .option('--trial <trial>', 'trial selector: number, name, id prefix, last, last~N', 'last')
     .option('--version <n>', 'the N-th version of the variable (same as NAME@vN)', parseVersion)
     .option('--depth <n>', 'follow at most N levels of dependencies', parseDepth)
     .option('--no-control', 'leave out control dependencies (conditions and loop iterators)')
@@ -67,8 +71,10 @@ Examples:
   $ nbprov deps model@6 --depth 2 --no-control
   $ nbprov deps total@v3            (or: nbprov deps total --version 3)
   $ nbprov deps n_trees --forward --trial 3
+  $ nbprov deps accuracy --trial baseline
   $ nbprov deps --tagged --stages
-  $ nbprov deps accuracy --format dot | dot -Tsvg > accuracy.svg`,
+  $ nbprov deps accuracy --format dot | dot -Tsvg > accuracy.svg
+  $ nbprov deps accuracy --format prov-json > accuracy.prov.json   (W3C PROV: see \`nbprov export --help\`)`,
     )
     .action((variable: string | undefined, flags: DepsFlags) => {
       const color = stdoutColors();
@@ -97,6 +103,10 @@ export function handler(variable: string | undefined, flags: DepsFlags): string 
     if (format === 'json') return renderJson(graph, keys, { trial: { sequence: trial.sequence, id: trial.id }, direction, tags });
     if (format === 'dot') return renderDot(graph, keys);
     if (format === 'mermaid') return renderMermaid(graph);
+    if (format === 'prov-json' || format === 'prov-n') {
+      const doc = provDocument(provSource(db, trial, graph, { files: false }));
+      return format === 'prov-json' ? renderProvJson(doc) : renderProvN(doc);
+    }
     if (flags.stages) return renderStages(graph, keys, { direction, color: flags.color === true });
     return renderTree(graph, keys, { direction, color: flags.color === true, rootNotes: tags, depth: flags.depth });
   } finally {

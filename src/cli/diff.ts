@@ -24,7 +24,7 @@ export function registerDiff(program: Command, context: CommandContext): void {
   program
     .command('diff')
     .description('what changed between two trials, and why each metric moved: the changed parameters, cells, files and modules in its lineage')
-    .argument('[a]', 'baseline trial: number, id prefix, last, last~N', 'last~1')
+    .argument('[a]', 'baseline trial: number, name, id prefix, last, last~N', 'last~1')
     .argument('[b]', 'trial compared with it', 'last')
     .option('--only <sections>', `comma-separated sections to show: ${SECTIONS.join(', ')}`)
     .option('--json', 'print JSON with the same content')
@@ -37,8 +37,12 @@ Sections, each left out when nothing differs: Parameters (tagged params and -p v
 change, better/worse for metric:max / metric:min), Why (per changed metric: the parameters, cells, input files and
 modules in its lineage that changed), Code (unified diffs of changed cells), Environment, Files, Time (per stage).
 
-JSON: {a, b, warnings, params: [{name, a, b, injected, entries?, notCompared?}], metrics: [{name, kind, direction, a,
-b, delta, relative, verdict, entries?, notCompared?}], why: [{metric, verdict, a, b, absent?, params, cells, files,
+Cells a trial skipped (run --only / --stage, or tagged skip-execution) are not compared: a metric made by a cell
+the other trial skipped is "not compared (cell 11 skipped in trial 2)", and Why, Files, Environment and Time leave
+such cells out.
+
+JSON: {a, b, warnings, skipped?: [{trial, cells}], params: [{name, a, b, injected, entries?, notCompared?}], metrics: [{name, kind, direction, a,
+b, delta, relative, verdict, entries?, notCompared?, skipped?: {trial, cell}}], why: [{metric, verdict, a, b, absent?, params, cells, files,
 modules}], code: [{a, b, stage, change, patch}], environment: {attributes, modules}, files: [{role, name, a, b}],
 time: [{stage, a, b}]}; values are {value, text}; entries (changed entries of small dicts, lists, tuples; a level
 that gained or lost entries as one, its value {len}) are [{path, a, b}]; verdict uncompared with notCompared 'too
@@ -49,6 +53,7 @@ stoppedAt}.
 Examples:
   $ nbprov diff                 # the last two trials
   $ nbprov diff 3 7 --only params,metrics,why
+  $ nbprov diff baseline tuned   # trials named with run --name or nbprov name
   $ nbprov diff last~1 last --fail-on-regression`,
     )
     .action((a: string, b: string, flags: DiffFlags) => {

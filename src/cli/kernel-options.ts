@@ -26,6 +26,7 @@ export interface KernelFlags {
   capture: CaptureMode;
   loopBudget: number;
   redact: boolean;
+  logOutput?: boolean;
 }
 
 export function addKernelOptions(command: Command): Command {
@@ -45,7 +46,8 @@ export function addKernelOptions(command: Command): Command {
     .option('--allow-errors', 'keep running after a cell raises and exit 0, as nbconvert does (the trial still records the failed cells)')
     .addOption(new Option('--capture <mode>', 'what to record: cells, vars (variables and dependencies) or full (every loop iteration)').choices(CAPTURE_MODES).default(DEFAULT_CAPTURE_MODE))
     .option('--loop-budget <n>', 'loop iterations / function calls recorded in detail', parsePositive('--loop-budget'), DEFAULT_LOOP_BUDGET)
-    .option('--no-redact', 'store values of secret-looking variables (token, password, key...) instead of <redacted>');
+    .option('--no-redact', 'store values of secret-looking variables (token, password, key...) instead of <redacted>')
+    .option('--log-output', "print each cell's stdout and stderr as the kernel sends it, each line prefixed with the cell's number (displays and errors in one line each)");
 }
 
 type KernelRunOptions = Pick<RunOptions,

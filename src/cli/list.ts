@@ -6,7 +6,7 @@ import chalk from 'chalk';
 import { pythonText } from '../python-text.js';
 import { renderColumns } from '../render/columns.js';
 import { formatSeconds } from '../render/durations.js';
-import { stdoutColors } from '../render/terminal.js';
+import { printable, stdoutColors } from '../render/terminal.js';
 import { openForReading } from './db-options.js';
 import { NbprovError } from '../errors.js';
 import { findSweep, sweepTrialIds } from '../store/sweeps.js';
@@ -47,10 +47,11 @@ export function handler(notebook: string | undefined, flags: ListFlags): string 
     if (flags.json) return JSON.stringify(trials, null, 2) + '\n';
     if (trials.length === 0) return notebook ? `no trials of ${notebook} yet\n` : 'no trials yet: record one with `nbprov run NOTEBOOK.ipynb`\n';
     const tagged = trials.some((t) => Object.keys(t.params).length || Object.keys(t.metrics).length);
-    const head = ['#', 'id', 'notebook', 'start', 'duration', 'status', 'cells ok/failed', ...(tagged ? ['params', 'metrics'] : [])];
+    const named = trials.some((t) => t.name !== null);
+    const head = ['#', 'id', ...(named ? ['name'] : []), 'notebook', 'start', 'duration', 'status', 'cells ok/failed', ...(tagged ? ['params', 'metrics'] : [])];
     // renderColumns, not cli-table3: a list grows with every run, and cli-table3 took 33 s for 10,000 trials.
     const bold = stdoutColors() ? (s: string) => chalk.bold(s) : undefined;
-    return renderColumns(head, trials.map((t) => [...row(t), ...(tagged ? [inline(t.params), inline(t.metrics)] : [])]), { bold }) + '\n';
+    return renderColumns(head, trials.map((t) => [...row(t, named), ...(tagged ? [inline(t.params), inline(t.metrics)] : [])]), { bold }) + '\n';
   } finally {
     db.close();
   }
@@ -62,6 +63,6 @@ export function inline(values: Record<string, unknown>): string {
   return text.length > 48 ? text.slice(0, 47) + '…' : text || '-';
 }
 
-function row(t: TrialSummary): string[] {
-  return [String(t.sequence), t.id.slice(0, 8), basename(t.notebook), t.start.slice(0, 19), formatSeconds(t.seconds), t.status, t.nbprov ? `${t.cellsOk}/${t.cellsFailed}` : '-'];
+function row(t: TrialSummary, named: boolean): string[] {
+  return [String(t.sequence), t.id.slice(0, 8), ...(named ? [t.name === null ? '-' : printable(t.name)] : []), basename(t.notebook), t.start.slice(0, 19), formatSeconds(t.seconds), t.status, t.nbprov ? `${t.cellsOk}/${t.cellsFailed}` : '-'];
 }

@@ -12,6 +12,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   run: async () => (await import('./run.js')).registerRun,
   list: async () => (await import('./list.js')).registerList,
   show: async () => (await import('./show.js')).registerShow,
+  name: async () => (await import('./name.js')).registerName,
   cells: async () => (await import('./cells.js')).registerCells,
   tag,
   untag: tag,
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   diff: async () => (await import('./diff.js')).registerDiff,
   compare: async () => (await import('./compare.js')).registerCompare,
   explain: async () => (await import('./explain.js')).registerExplain,
+  export: async () => (await import('./export.js')).registerExport,
   sweep: async () => (await import('./sweep.js')).registerSweep,
   report: async () => (await import('./report.js')).registerReport,
 };

@@ -1,12 +1,11 @@
-import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { NbprovError } from '../errors.js';
-import { writeFileAtomic } from '../write-atomic.js';
 import { checkSelection, selectTrials } from '../compare/selection.js';
 import { buildReport, NEWEST_PRECOMPUTED } from '../report/build.js';
 import { renderReportHtml } from '../report/html.js';
 import { openForReading } from './db-options.js';
+import { requireWritableTarget, writeOutputFile } from './output-file.js';
 import type { CommandContext } from './command-context.js';
 
 export interface ReportFlags {
@@ -22,7 +21,7 @@ export function registerReport(program: Command, context: CommandContext): void 
   program
     .command('report')
     .description('one self-contained HTML page of the trials: sortable table, metric charts, lineage graphs, stage timings, diffs')
-    .argument('[notebook-or-trials...]', "a notebook (NAME.ipynb), or trial selectors (number, id prefix, last, last~N); default: every trial of the newest trial's notebook")
+    .argument('[notebook-or-trials...]', "a notebook (NAME.ipynb), or trial selectors (number, name, id prefix, last, last~N); default: every trial of the newest trial's notebook")
     .option('-o, --output <file>', `where to write the page (default: ${DEFAULT_OUTPUT} in the current directory, replaced whole)`)
     .option('--all', 'every trial in the database')
     .option('--sweep <sweep>', 'the trials of this sweep (its number, or `last`)')
@@ -54,7 +53,7 @@ export function handler(args: string[], flags: ReportFlags): string {
   if (trials.some((t) => t.endsWith('.ipynb'))) throw new NbprovError('NBPROV_USAGE', 'name one notebook, or trials, not both', { hint: 'e.g. `nbprov report wine.ipynb` or `nbprov report 3 7 9`' });
   checkSelection(trials, { notebook, all: flags.all, sweep: flags.sweep });
   const output = flags.output ?? DEFAULT_OUTPUT;
-  requireWritableTarget(output);
+  requireWritableTarget(output, `${output.replace(/\/+$/, '')}/${DEFAULT_OUTPUT}`);
   const { db, path } = openForReading({ db: flags.db, notebook });
   let html: string;
   let count: number;
@@ -70,33 +69,8 @@ export function handler(args: string[], flags: ReportFlags): string {
   } finally {
     db.close();
   }
-  writeReport(output, html);
+  writeOutputFile(output, html);
   return `wrote ${output} (${formatBytes(Buffer.byteLength(html))}, ${count} trial${count === 1 ? '' : 's'})\n`;
-}
-
-/** A directory or a missing parent is bad input, found before the database is read. */
-function requireWritableTarget(output: string): void {
-  if (output === '') throw new NbprovError('NBPROV_USAGE', '--output is empty');
-  const stat = (p: string) => {
-    try {
-      return statSync(p);
-    } catch {
-      return undefined;
-    }
-  };
-  if (stat(output)?.isDirectory()) throw new NbprovError('NBPROV_USAGE', `--output ${output} is a directory`, { hint: `name a file, e.g. ${output.replace(/\/+$/, '')}/${DEFAULT_OUTPUT}` });
-  if (!stat(dirname(output))?.isDirectory()) throw new NbprovError('NBPROV_USAGE', `cannot write ${output}: no directory ${dirname(output)}`);
-}
-
-function writeReport(output: string, html: string): void {
-  try {
-    writeFileAtomic(output, html);
-  } catch (err) {
-    // A refused system call (EACCES, EROFS, ENOSPC, a directory that takes no files...) is the place, not a bug.
-    const { code, syscall } = err as NodeJS.ErrnoException;
-    if (code && syscall) throw new NbprovError('NBPROV_USAGE', `cannot write ${output}: ${code} (${syscall})`, { cause: err });
-    throw err;
-  }
 }
 
 /** 845 KB, 1.2 MB: decimal units, as file managers show sizes. */

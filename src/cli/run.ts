@@ -6,7 +6,9 @@ import type { RunEvents, RunResult } from '../run/types.js';
 import { collect } from './options.js';
 import type { CommandContext, CommandResult } from './command-context.js';
 import { addKernelOptions, kernelRunOptions, type KernelFlags } from './kernel-options.js';
+import { BAR_BELOW_LINES, LiveOutput } from './live-output.js';
 import { splitPair } from './parameter-args.js';
+import { quoteName } from '../store/trial-names.js';
 
 interface RunFlags extends KernelFlags {
   output?: string;
@@ -17,6 +19,10 @@ interface RunFlags extends KernelFlags {
   parameterFile?: string;
   strict?: boolean;
   injectAfter?: string;
+  only: string[];
+  stage?: string;
+  force?: boolean;
+  name?: string;
 }
 
 export function registerRun(program: Command, context: CommandContext): void {
@@ -29,7 +35,11 @@ export function registerRun(program: Command, context: CommandContext): void {
     .option('-r, --parameter-raw <name value>', 'set a parameter to a raw string (repeatable)', collect, [])
     .option('-f, --parameter-file <path>', 'parameters from a YAML or JSON file')
     .option('--strict', 'unknown parameter names (or no parameters cell) are errors, not warnings')
-    .option('--inject-after <cell>', 'inject the parameters after this cell (index as `nbprov cells` lists, or id) instead of the cell tagged parameters');
+    .option('--inject-after <cell>', 'inject the parameters after this cell (index as `nbprov cells` lists, or id) instead of the cell tagged parameters')
+    .option('--only <variable>', "run only the cells the variable's last recorded lineage needs, plus the parameters cell (repeatable); the others are recorded as skipped", collect, [])
+    .option('--stage <stages>', 'run only the cells tagged with these stages (comma-separated), plus the parameters cell; the others are recorded as skipped')
+    .option('--force', 'run the --only / --stage selection even when a skipped cell sets a name a selected cell reads, or the cells changed since the lineage was recorded')
+    .option('--name <name>', 'name the trial (unique among the notebook\'s trials), to select it by: nbprov diff baseline last');
   addKernelOptions(run)
     .option('-q, --quiet', 'no progress bar and no summary line')
     .option('--json', 'print the trial summary as JSON')
@@ -39,9 +49,13 @@ export function registerRun(program: Command, context: CommandContext): void {
 Examples:
   $ nbprov run experiment.ipynb
   $ nbprov run experiment.ipynb -o executed.ipynb --timeout 600
+  $ nbprov run experiment.ipynb --log-output 2>&1 | tee run.log
   $ nbprov run experiment.ipynb -p n_trees 100 -p test_size 0.3 -r run_name baseline
   $ nbprov run experiment.ipynb -f params.yaml --strict
   $ nbprov run experiment.ipynb -p n_clusters "(3, 3)" --inject-after 4
+  $ nbprov run experiment.ipynb --only accuracy -p n_trees 50
+  $ nbprov run experiment.ipynb --stage data-reading,feature-engineering
+  $ nbprov run experiment.ipynb --name baseline
   $ JUPYTER_TOKEN=... nbprov run experiment.ipynb --server https://gateway.example:8888 --startup-timeout 120
 
 Exit codes: 0 all cells ok (or --allow-errors) · 1 a cell raised · 2 bad notebook/options · 3 kernel died, timed out or server failed · 130 Ctrl-C · 143 SIGTERM · 129 SIGHUP`,
@@ -54,7 +68,7 @@ Exit codes: 0 all cells ok (or --allow-errors) · 1 a cell raised · 2 bad noteb
  * and warnings as they happen; aborting `live.signal` interrupts the run.
  */
 export async function handler(notebook: string, flags: RunFlags, live: { signal?: AbortSignal; events?: RunEvents } = {}): Promise<CommandResult> {
-  const [{ runNotebook }, { readParametersFile }] = await Promise.all([import('../run/runner.js'), import('../notebook/parameter-file.js')]);
+  const [{ runNotebook }, { readParametersFile }, { cellSelector }] = await Promise.all([import('../run/runner.js'), import('../notebook/parameter-file.js'), import('./run-selection.js')]);
   const parameters = [
     ...(flags.parameterFile ? Object.entries(readParametersFile(flags.parameterFile)).map(([name, value]) => ({ name, value, fromFile: true as const })) : []),
     ...flags.parameter.map((pair) => ({ ...splitPair(pair), raw: false })),
@@ -62,12 +76,14 @@ export async function handler(notebook: string, flags: RunFlags, live: { signal?
   ];
   const result = await runNotebook({
     ...kernelRunOptions(flags, live.events?.onWarning),
+    selectCells: cellSelector(notebook, flags, live.events?.onWarning),
     notebook,
     parameters,
     strictParameters: flags.strict,
     injectAfter: flags.injectAfter,
     parameterFile: flags.parameterFile,
     output: flags.output,
+    name: flags.name,
     ...live,
   });
   return { ...report(result, flags), exitCode: exitCodeOf(result) };
@@ -82,9 +98,10 @@ function runAction(context: CommandContext): (notebook: string, flags: RunFlags)
     const stop = context.trapStopSignals((signal) => {
       process.stderr.write(`\nnbprov: interrupting the kernel (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again to quit at once)\n`);
     });
-    const progress = flags.quiet || flags.json || !process.stderr.isTTY ? undefined : ProgressReporter.onStderr();
+    const progress = flags.quiet || flags.json || !process.stderr.isTTY ? undefined : ProgressReporter.onStderr(flags.logOutput);
+    const live = flags.logOutput ? new LiveOutput({ json: flags.json }).below(progress && { bar: progress.bar, stream: process.stderr }) : undefined;
     try {
-      context.reply(await handler(notebook, flags, { signal: stop.signal, events: { ...progress?.events, onWarning: context.warn } }));
+      context.reply(await handler(notebook, flags, { signal: stop.signal, events: { ...progress?.events, ...live?.runEvents, onWarning: context.warn } }));
     } finally {
       progress?.stop();
       stop.release();
@@ -102,7 +119,7 @@ function exitCodeOf(result: RunResult): number {
 function report(result: RunResult, flags: RunFlags): { stdout?: string; stderr?: string } {
   if (flags.json) {
     const { error, ...rest } = result;
-    return { stdout: JSON.stringify({ ...rest, error: error ? { code: error.code, message: error.message } : null }, null, 2) + '\n' };
+    return { stdout: JSON.stringify({ ...rest, name: rest.name ?? null, error: error ? { code: error.code, message: error.message } : null }, null, 2) + '\n' };
   }
   // As main.ts prints thrown errors: a lost private server's log tail goes under the hint.
   const stderr = result.error ? formatError(result.error) : undefined;
@@ -112,32 +129,34 @@ function report(result: RunResult, flags: RunFlags): { stdout?: string; stderr?:
   const failed = result.cellsFailed ? `, ${result.cellsFailed} failed${expected}` : '';
   const skipped = result.cellsSkipped ? `, ${result.cellsSkipped} skipped` : '';
   const recorder = result.recorderErrors ? `, ${result.recorderErrors} recorder errors` : '';
-  return { stderr, stdout: `trial ${result.sequence} (${result.trialId.slice(0, 8)}) ${result.status}: ${ok}${failed}${skipped}${recorder}, ${result.seconds.toFixed(2)} s\n` };
+  const name = result.name === undefined ? '' : ` ${quoteName(result.name)}`;
+  return { stderr, stdout: `trial ${result.sequence}${name} (${result.trialId.slice(0, 8)}) ${result.status}: ${ok}${failed}${skipped}${recorder}, ${result.seconds.toFixed(2)} s\n` };
 }
 
 /** A cli-progress bar on stderr: cell n/N, the cell's first line, elapsed time. */
 class ProgressReporter {
-  readonly #bar: SingleBar;
+  readonly bar: SingleBar;
   #started = false;
   constructor(bar: SingleBar) {
-    this.#bar = bar;
+    this.bar = bar;
   }
-  static onStderr(): ProgressReporter {
+  /** With `belowLines`, `--log-output` prints cell output above the bar. */
+  static onStderr(belowLines?: boolean): ProgressReporter {
     return new ProgressReporter(new cliProgress.SingleBar(
-      { format: ' {bar} {value}/{total} cells | {duration_formatted} | {line}', stream: process.stderr, hideCursor: true, clearOnComplete: true },
+      { format: ' {bar} {value}/{total} cells | {duration_formatted} | {line}', stream: process.stderr, hideCursor: true, clearOnComplete: true, ...(belowLines ? BAR_BELOW_LINES : {}) },
       cliProgress.Presets.shades_classic,
     ));
   }
   readonly events: RunEvents = {
     onStart: ({ cells }) => {
-      this.#bar.start(cells, 0, { line: '' });
+      this.bar.start(cells, 0, { line: '' });
       this.#started = true;
     },
-    onCellStart: (cell, position) => this.#bar.update(position - 1, { line: `[${cell.index}] ${cell.source.split('\n')[0].slice(0, 50)}` }),
-    onCellEnd: () => this.#bar.increment(),
+    onCellStart: (cell, position) => this.bar.update(position - 1, { line: `[${cell.index}] ${cell.source.split('\n')[0].slice(0, 50)}` }),
+    onCellEnd: () => this.bar.increment(),
   };
   stop(): void {
-    if (this.#started) this.#bar.stop();
+    if (this.#started) this.bar.stop();
     this.#started = false;
   }
 }

@@ -20,11 +20,11 @@ export function registerShow(program: Command, context: CommandContext): void {
   program
     .command('show')
     .description('show one trial: header, environment and one row per cell')
-    .argument('[trial]', 'trial selector: number, id prefix, last, last~N', 'last')
+    .argument('[trial]', 'trial selector: number, name, id prefix, last, last~N', 'last')
     .option('--db <path>', 'database file (default: .noworkflow/db.sqlite here, or $NBPROV_DB)')
     .option('--code', 'print each cell source')
     .option('--json', 'print JSON')
-    .addHelpText('after', '\nExamples:\n  $ nbprov show\n  $ nbprov show 3 --code\n  $ nbprov show last~1 --json')
+    .addHelpText('after', '\nExamples:\n  $ nbprov show\n  $ nbprov show 3 --code\n  $ nbprov show baseline\n  $ nbprov show last~1 --json')
     .action((trial: string, flags: ShowFlags) => {
       context.reply({ stdout: handler(trial, flags) });
     });
@@ -38,8 +38,9 @@ export function handler(selector: string, flags: ShowFlags): string {
     const { trial, environment, modules, variables: tagged, cells } = detail;
     const lines = [
       `trial ${trial.sequence}  ${trial.id}  (${trial.tag ?? 'no tag'})`,
+      ...(trial.name === null ? [] : [`name      ${trial.name}`]),
       `notebook  ${printable(trial.notebook)}`,
-      `status    ${trial.status}${trial.error ? ` — ${printable(trial.error)}` : ''}${failedWhileFinished(trial.status, cells)}`,
+      `status    ${trial.status}${trial.error ? ` — ${printable(trial.error)}` : ''}${failedWhileFinished(trial.status, cells)}${skippedNote(cells)}`,
       `started   ${trial.start.slice(0, 19)}   duration ${formatSeconds(trial.seconds)}`,
       `command   ${printable(trial.command)}`,
       `python    ${environment.python_version ?? '?'}   kernel ${trial.kernel ?? '?'} (${environment.kernel_implementation ?? '?'})   capture ${trial.capture ?? '-'}`,
@@ -72,6 +73,12 @@ export function handler(selector: string, flags: ShowFlags): string {
   } finally {
     db.close();
   }
+}
+
+/** `, 7 cells skipped` (run --only / --stage, or tagged skip-execution): the rows say which. */
+function skippedNote(cells: { status: string }[]): string {
+  const skipped = cells.filter((c) => c.status === 'skipped').length;
+  return skipped ? `, ${skipped} cell${skipped > 1 ? 's' : ''} skipped` : '';
 }
 
 function truncate(text: string, width: number): string {

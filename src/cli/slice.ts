@@ -30,7 +30,7 @@ export function registerSlice(program: Command, context: CommandContext): void {
     .argument('<variable>', 'NAME (its last version), NAME@CELL or NAME@vN')
     .option('-o, --output <path>', "where to write the notebook ('-' for stdout; default: NOTEBOOK.slice-NAME.ipynb in the current directory)")
     .option('--statements', 'keep only the top-level statements that made a needed version, and those that may change it unseen')
-    .option('--trial <trial>', 'trial selector: number, id prefix, last, last~N', 'last')
+    .option('--trial <trial>', 'trial selector: number, name, id prefix, last, last~N', 'last')
     .option('--db <path>', 'database file (default: .noworkflow/db.sqlite here, or $NBPROV_DB)')
     .addHelpText(
       'after',
@@ -96,7 +96,7 @@ export function handler(variable: string, flags: SliceFlags): string {
   }
 }
 
-interface Chosen {
+export interface Chosen {
   /** The cell runs to keep. */
   activations: Set<number>;
   /** For `--statements`: the part of a kept cell to keep. */
@@ -111,7 +111,7 @@ interface Chosen {
  * The cells (or, with --statements, the statements) that recompute `root`: its ancestry plus what may change it
  * unseen (see planSlice). Falls back to whole cells, with a warning, when a needed cell cannot be parsed.
  */
-function choose(lineage: SliceLineage, versions: VersionSite[], root: number, cells: CellRow[], sourceOf: (hash: string) => string | undefined, flags: SliceFlags): Chosen {
+export function choose(lineage: SliceLineage, versions: VersionSite[], root: number, cells: CellRow[], sourceOf: (hash: string) => string | undefined, flags: SliceFlags): Chosen {
   const ran = cells.filter((c) => c.activationId !== null);
   const rootActivation = versions.find((v) => v.evaluationId === root)?.activationId;
   const analysed = ran.slice(0, ran.findIndex((c) => c.activationId === rootActivation) + 1);

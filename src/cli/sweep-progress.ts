@@ -1,6 +1,7 @@
 import cliProgress, { type SingleBar } from 'cli-progress';
 import type { RunOutcome, SweepEvents } from '../sweep/sweep.js';
 import { combinationLabel } from '../sweep/grid.js';
+import { BAR_BELOW_LINES } from './live-output.js';
 
 /**
  * A sweep's progress on stderr: on a terminal a cli-progress bar (trials done/total, running, failed, elapsed,
@@ -8,16 +9,17 @@ import { combinationLabel } from '../sweep/grid.js';
  */
 export class SweepProgress {
   readonly #stream: NodeJS.WriteStream;
-  readonly #bar?: SingleBar;
+  /** The bar, on a terminal: `--log-output` prints cell output above it. */
+  readonly bar?: SingleBar;
   #running = 0;
   #failed = 0;
   #started = false;
 
-  constructor(stream: NodeJS.WriteStream) {
+  constructor(stream: NodeJS.WriteStream, belowLines?: boolean) {
     this.#stream = stream;
     if (stream.isTTY) {
-      this.#bar = new cliProgress.SingleBar(
-        { format: ' {bar} {value}/{total} trials | {running} running | {failed} failed | {duration_formatted} | ETA {eta_formatted}', stream, hideCursor: true, clearOnComplete: true, etaBuffer: 20 },
+      this.bar = new cliProgress.SingleBar(
+        { format: ' {bar} {value}/{total} trials | {running} running | {failed} failed | {duration_formatted} | ETA {eta_formatted}', stream, hideCursor: true, clearOnComplete: true, etaBuffer: 20, ...(belowLines ? BAR_BELOW_LINES : {}) },
         cliProgress.Presets.shades_classic,
       );
     }
@@ -27,24 +29,24 @@ export class SweepProgress {
     onPlan: ({ sweep, total, pending, jobs, server }) => {
       const resumed = pending < total ? `, ${pending} left of ${total}` : '';
       this.#stream.write(`sweep ${sweep}: ${pending} trials${resumed}, ${jobs} at a time on the ${server}\n`);
-      this.#bar?.start(pending, 0, this.#payload());
+      this.bar?.start(pending, 0, this.#payload());
       this.#started = true;
     },
     onRunStart: () => {
       this.#running++;
-      this.#bar?.update(this.#payload());
+      this.bar?.update(this.#payload());
     },
     onRunEnd: (outcome) => {
       this.#running--;
       const ok = outcome.result?.status === 'finished';
       if (!ok) this.#failed++;
-      if (this.#bar) this.#bar.increment(this.#payload());
+      if (this.bar) this.bar.increment(this.#payload());
       else this.#stream.write(`${line(outcome)}\n`);
     },
   };
 
   stop(): void {
-    if (this.#started) this.#bar?.stop();
+    if (this.#started) this.bar?.stop();
     this.#started = false;
   }
 

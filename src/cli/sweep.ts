@@ -7,6 +7,7 @@ import type { CommandContext, CommandResult } from './command-context.js';
 import { addKernelOptions, kernelRunOptions, type KernelFlags } from './kernel-options.js';
 import { collect } from './options.js';
 import { splitPair } from './parameter-args.js';
+import { LiveOutput } from './live-output.js';
 import { SweepProgress } from './sweep-progress.js';
 import { runCompare } from './compare.js';
 
@@ -21,6 +22,7 @@ interface SweepFlags extends KernelFlags {
   injectAfter?: string;
   jobs: number;
   output?: string;
+  name?: string;
   failFast?: boolean;
   resume?: string | true;
   quiet?: boolean;
@@ -42,6 +44,7 @@ export function registerSweep(program: Command, context: CommandContext): void {
     .option('--inject-after <cell>', 'inject the values after this cell (index as `nbprov cells` lists, or id) instead of the cell tagged parameters')
     .option('-j, --jobs <n>', `trials at once (default: the number of CPUs, ${availableParallelism()} here); more than the CPUs only adds waiting, unless the kernels run on a --server`, positiveInteger('--jobs'), availableParallelism())
     .option('-o, --output <template>', "write each executed notebook to a path made from its values: 'out/{n_trees}-{test_size}.ipynb' ({repeat} and {position} too)")
+    .option('--name <template>', "name each trial from its values: 'trees-{n_trees}' ({repeat} and {position} too); default: its combination, n_trees=3,test_size=0.5")
     .option('--fail-fast', 'start no further trial once one fails')
     .option('--resume [sweep]', 'run the trials of a sweep (its number, default the last) that never finished: after a crash, Ctrl-C or kill');
   addKernelOptions(sweep)
@@ -56,6 +59,8 @@ Examples:
   $ nbprov sweep experiment.ipynb -f grid.yaml --jobs 2 -o 'out/{n_trees}-{test_size}.ipynb'
   $ nbprov sweep experiment.ipynb -p lr 0.1,0.01 -p epochs 5,50 --zip
   $ nbprov sweep experiment.ipynb -p n_trees 10,100 --repeat 3 --seed-param seed
+  $ nbprov sweep experiment.ipynb -p n_trees 3,20 --log-output --jobs 2
+  $ nbprov sweep experiment.ipynb -p n_trees 3,20 --name 'trees-{n_trees}'   # then: nbprov diff trees-3 trees-20
   $ nbprov sweep --resume last
   $ nbprov compare --sweep last --sort -accuracy
   $ JUPYTER_TOKEN=... nbprov sweep experiment.ipynb -p n_trees 10,100 --server https://gateway.example:8888 --kernel-env KERNEL_NAMESPACE=ml --jobs 8
@@ -69,9 +74,10 @@ function sweepAction(context: CommandContext): (notebook: string | undefined, fl
     const stop = context.trapStopSignals((signal) => {
       process.stderr.write(`\nnbprov: interrupting the running trials (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again to quit at once)\n`);
     });
-    const progress = flags.quiet || flags.json ? undefined : new SweepProgress(process.stderr);
+    const progress = flags.quiet || flags.json ? undefined : new SweepProgress(process.stderr, flags.logOutput);
+    const live = flags.logOutput ? new LiveOutput({ json: flags.json }).below(progress?.bar && { bar: progress.bar, stream: process.stderr }) : undefined;
     try {
-      context.reply(await handler(notebook, flags, { signal: stop.signal, events: { ...progress?.events, onWarning: context.warn } }));
+      context.reply(await handler(notebook, flags, { signal: stop.signal, events: { ...progress?.events, ...live?.sweepEvents, onWarning: context.warn } }));
     } finally {
       progress?.stop();
       stop.release();
@@ -87,7 +93,7 @@ export async function handler(notebook: string | undefined, flags: SweepFlags, l
   const result = await runSweep({
     ...kernelRunOptions(flags, live.events?.onWarning),
     notebook,
-    grid: grid && { ...grid, outputTemplate: flags.output },
+    grid: grid && { ...grid, outputTemplate: flags.output, nameTemplate: flags.name },
     resume,
     jobs: flags.jobs,
     failFast: flags.failFast === true,
@@ -131,7 +137,7 @@ function axis(pair: string, raw: boolean, split: (text: string) => string[]): [s
 }
 
 function refuseGridWithResume(notebook: string | undefined, flags: SweepFlags): undefined {
-  const given = [notebook && 'NOTEBOOK', flags.parameter.length && '-p', flags.parameterRaw.length && '-r', flags.gridFile && '-f', flags.output && '-o', flags.zip && '--zip', flags.seedParam && '--seed-param', flags.repeat !== 1 && '--repeat', flags.injectAfter && '--inject-after'].filter(Boolean);
+  const given = [notebook && 'NOTEBOOK', flags.parameter.length && '-p', flags.parameterRaw.length && '-r', flags.gridFile && '-f', flags.output && '-o', flags.name && '--name', flags.zip && '--zip', flags.seedParam && '--seed-param', flags.repeat !== 1 && '--repeat', flags.injectAfter && '--inject-after'].filter(Boolean);
   if (given.length) throw new NbprovError('NBPROV_USAGE', `--resume runs the sweep as it was planned: ${given.join(', ')} cannot change it`, { hint: 'start a new sweep for other values' });
   return undefined;
 }
@@ -142,7 +148,7 @@ function report(result: SweepResult, flags: SweepFlags): { stdout?: string; stde
   const stderr = problems.join('') || undefined;
   if (flags.json) {
     const trials = result.outcomes.map(({ run, result: r, error }) => ({
-      position: run.position, repeat: run.repeat, combination: run.combination, output: run.output ?? null,
+      position: run.position, repeat: run.repeat, combination: run.combination, name: run.name ?? null, output: run.output ?? null,
       trial: r?.sequence ?? null, id: r?.trialId ?? null, status: r?.status ?? 'not-started', seconds: r?.seconds ?? null,
       error: (error ?? r?.error) ? { code: (error ?? r!.error!).code, message: (error ?? r!.error!).message } : null,
     }));

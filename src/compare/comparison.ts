@@ -8,12 +8,14 @@ import { directionOf, type Direction } from './values.js';
 import { matches, parseWhere } from './where.js';
 
 /** Columns every trial has, besides its tagged params and metrics. */
-export const TRIAL_COLUMNS = ['trial', 'id', 'notebook', 'start', 'status', 'duration'] as const;
+export const TRIAL_COLUMNS = ['trial', 'id', 'name', 'notebook', 'start', 'status', 'duration'] as const;
 const DEFAULT_TRIAL_COLUMNS = ['trial', 'id', 'start', 'status'];
 
 export interface ComparisonRow {
   trial: number;
   id: string;
+  /** null (or left out) for a trial without a name. */
+  name?: string | null;
   notebook: string;
   start: string;
   status: string;
@@ -69,6 +71,8 @@ export function lookup(row: ComparisonRow, name: string): unknown {
       return row.trial;
     case 'id':
       return row.id;
+    case 'name':
+      return row.name ?? undefined;
     case 'notebook':
       return row.notebook;
     case 'start':
@@ -119,8 +123,8 @@ function loadRows(db: Database.Database, selection: Selection): { rows: Comparis
     });
     values.set(record[0] as string, m);
   }
-  const rows = trials.map(([trial, id, notebook, start, finish, status, pid, host]) => ({
-    trial, id, notebook, start, finish, status: effectiveStatus(status, pid, host), values: values.get(id) ?? new Map<string, unknown>(),
+  const rows = trials.map(([trial, id, notebook, start, finish, status, pid, host, name]) => ({
+    trial, id, name, notebook, start, finish, status: effectiveStatus(status, pid, host), values: values.get(id) ?? new Map<string, unknown>(),
   }));
   if (selection.kind !== 'trials') return { rows, kinds };
   const byId = new Map(rows.map((r) => [r.id, r]));
@@ -160,7 +164,8 @@ function pickColumns(spec: string | undefined, rows: ComparisonRow[], kinds: Map
     return names.map(column);
   }
   const notebooks = new Set(rows.map((r) => r.notebook));
-  const trialColumns = notebooks.size > 1 ? [...DEFAULT_TRIAL_COLUMNS.slice(0, 2), 'notebook', ...DEFAULT_TRIAL_COLUMNS.slice(2)] : DEFAULT_TRIAL_COLUMNS;
+  // After the number and id: a trial's name when any has one, its notebook when they differ.
+  const trialColumns = [...DEFAULT_TRIAL_COLUMNS.slice(0, 2), ...(rows.some((r) => typeof r.name === 'string') ? ['name'] : []), ...(notebooks.size > 1 ? ['notebook'] : []), ...DEFAULT_TRIAL_COLUMNS.slice(2)];
   const tagged = [...kinds.keys()].sort();
   return [...trialColumns.map(column), ...tagged.filter((n) => kinds.get(n) === 'param').map(column), ...tagged.filter((n) => kinds.get(n) !== 'param').map(column)];
 }

@@ -2,9 +2,9 @@ import type Database from 'better-sqlite3';
 import { NbprovError } from '../errors.js';
 import type { TrialSummary } from '../store/queries.js';
 import { stageOrder } from '../stages.js';
-import { matchCells } from './cell-match.js';
+import { matchCells, pairIndex, type CellPair } from './cell-match.js';
 import { codeChanges, type CodeChange } from './code-diff.js';
-import { readSnapshot, unreachedModule, type TrialSnapshot } from './trial-snapshot.js';
+import { readSnapshot, unreachedModule, type SnapshotCell, type TaggedVariable, type TrialSnapshot } from './trial-snapshot.js';
 import { changedFiles, firstReads, lastWrites, Reach } from './file-reads.js';
 import { changedEntries, explainMetrics, readWhySide, type WhyReport } from './why.js';
 import {
@@ -49,6 +49,14 @@ export interface MetricChange {
   verdict: Verdict;
   entries?: EntryChange[];
   notCompared?: NotCompared;
+  /** Set (with verdict `uncompared`) when one trial skipped the cell that makes the metric (`run --only/--stage`). */
+  skipped?: SkippedCell;
+}
+
+/** A cell one trial skipped: what it makes there is not compared. */
+export interface SkippedCell {
+  trial: number;
+  cell: number;
 }
 
 export interface NameChange {
@@ -72,6 +80,8 @@ export interface TrialDiff {
   a: TrialRef;
   b: TrialRef;
   warnings: string[];
+  /** The cells each trial skipped where the other ran them (`run --only/--stage`): left out of Metrics, Why, Files and Time. */
+  skipped?: { trial: number; cells: number[] }[];
   params?: ParamChange[];
   metrics?: MetricChange[];
   why?: WhyReport[];
@@ -102,11 +112,12 @@ export function parseSections(only: string | undefined): Set<Section> {
 export function diffTrials(db: Database.Database, dbDir: string, a: TrialSummary, b: TrialSummary, sections: Set<Section>): TrialDiff {
   const sa = readSnapshot(db, a);
   const sb = readSnapshot(db, b);
-  const out: TrialDiff = { a: trialRef(a), b: trialRef(b), warnings: [] };
+  const pairs = matchCells(sa.cells, sb.cells);
+  const skipped = skippedCells(sa, sb, pairs);
+  const out: TrialDiff = { a: trialRef(a), b: trialRef(b), warnings: [], ...(skipped.length ? { skipped } : {}) };
   if (a.notebook !== b.notebook) out.warnings.push(`trials ${a.sequence} and ${b.sequence} ran different notebooks (${a.notebook}, ${b.notebook}); cells are paired by id, source and position`);
   if (!a.nbprov || !b.nbprov) out.warnings.push('a trial recorded by noWorkflow itself has no cells, tags or values to compare');
-  const pairs = matchCells(sa.cells, sb.cells);
-  const metrics = metricChanges(sa, sb);
+  const metrics = metricChanges(sa, sb, pairs);
   const reach = new Reach(sa, sb, pairs);
   if (sections.has('params')) out.params = paramChanges(sa, sb);
   if (sections.has('metrics')) out.metrics = metrics;
@@ -114,12 +125,12 @@ export function diffTrials(db: Database.Database, dbDir: string, a: TrialSummary
     const names = paramNames(sa, sb);
     const sideA = readWhySide(db, dbDir, sa, names);
     const sideB = readWhySide(db, dbDir, sb, names);
-    out.why = explainMetrics(metrics.filter((m) => m.verdict !== 'unchanged'), sideA, sideB, pairs, names, reach);
+    out.why = explainMetrics(metrics.filter((m) => m.verdict !== 'unchanged' && !m.skipped), sideA, sideB, pairs, names, reach);
   }
   if (sections.has('code')) out.code = codeChanges(pairs, dbDir, { a: `trial ${a.sequence}`, b: `trial ${b.sequence}` });
   if (sections.has('environment')) out.environment = environmentChanges(sa, sb);
   if (sections.has('files')) out.files = fileChanges(sa, sb, reach);
-  if (sections.has('time')) out.time = stageTimes(sa, sb);
+  if (sections.has('time')) out.time = stageTimes(sa, sb, pairs);
   return out;
 }
 
@@ -168,7 +179,8 @@ function withContentNotes<T extends { entries?: EntryChange[]; notCompared?: Not
   return change;
 }
 
-function metricChanges(a: TrialSnapshot, b: TrialSnapshot): MetricChange[] {
+function metricChanges(a: TrialSnapshot, b: TrialSnapshot, pairs: CellPair[]): MetricChange[] {
+  const index = pairIndex(pairs);
   const names = [...new Set([...a.tags.values(), ...b.tags.values()].filter((t) => t.kind.startsWith('metric')).map((t) => t.name))].sort();
   return names.map((name) => {
     const ta = a.tags.get(name);
@@ -186,6 +198,8 @@ function metricChanges(a: TrialSnapshot, b: TrialSnapshot): MetricChange[] {
       relative: change?.relative ?? null,
       verdict: verdictOf(ta?.value, tb?.value, direction),
     };
+    const skipped = ta && !tb ? skippedCounterpart(a, b, ta, (c) => index.a.get(c)?.b) : tb && !ta ? skippedCounterpart(b, a, tb, (c) => index.b.get(c)?.a) : undefined;
+    if (skipped) return { ...metric, verdict: 'uncompared', skipped };
     return ta && tb ? withContentNotes(metric, name, ta.value, tb.value, compareValues(ta.value, tb.value)) : metric;
   });
 }
@@ -206,11 +220,28 @@ function fileChanges(a: TrialSnapshot, b: TrialSnapshot, reach: Reach): FileChan
   ];
 }
 
-/** Seconds per stage in pipeline order, then unstaged cells, then the total. */
-function stageTimes(a: TrialSnapshot, b: TrialSnapshot): StageTime[] {
+/** The cells each trial skipped where the other ran them (a cell both skipped is no difference), for trials with any. */
+function skippedCells(a: TrialSnapshot, b: TrialSnapshot, pairs: CellPair[]): NonNullable<TrialDiff['skipped']> {
+  const only = (side: 'a' | 'b', other: 'a' | 'b') => pairs.flatMap((p) => (p[side]?.status === 'skipped' && p[other]?.status !== 'skipped' ? [p[side]!.index] : [])).sort((x, y) => x - y);
+  return ([[a, only('a', 'b')], [b, only('b', 'a')]] as const).flatMap(([s, cells]) => (cells.length ? [{ trial: s.trial.sequence, cells }] : []));
+}
+
+/** The cell of `lacking` that `present` made the metric in, when `lacking` skipped it. */
+function skippedCounterpart(present: TrialSnapshot, lacking: TrialSnapshot, tag: TaggedVariable, counterpart: (c: SnapshotCell) => SnapshotCell | undefined): SkippedCell | undefined {
+  const made = tag.activationId === null ? undefined : present.cells.find((c) => c.activationId === tag.activationId);
+  const cell = made && counterpart(made);
+  return cell?.status === 'skipped' ? { trial: lacking.trial.sequence, cell: cell.index } : undefined;
+}
+
+/**
+ * Seconds per stage in pipeline order, then unstaged cells, then the total; a cell either trial skipped counts in
+ * neither, so that both sides sum the same cells.
+ */
+function stageTimes(a: TrialSnapshot, b: TrialSnapshot, pairs: CellPair[]): StageTime[] {
+  const uncompared = new Set(pairs.filter((p) => p.a?.status === 'skipped' || p.b?.status === 'skipped').flatMap((p) => [p.a, p.b]));
   const sum = (s: TrialSnapshot) => {
     const m = new Map<string, number>();
-    for (const c of s.cells) if (c.seconds !== null) m.set(c.stage ?? NO_STAGE, (m.get(c.stage ?? NO_STAGE) ?? 0) + c.seconds);
+    for (const c of s.cells) if (c.seconds !== null && !uncompared.has(c)) m.set(c.stage ?? NO_STAGE, (m.get(c.stage ?? NO_STAGE) ?? 0) + c.seconds);
     return m;
   };
   const ta = sum(a);

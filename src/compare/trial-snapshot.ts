@@ -55,11 +55,12 @@ export function readSnapshot(db: Database.Database, trial: TrialSummary): TrialS
 }
 
 /**
- * Whether a module's absence from one trial is no change: that trial stopped early (failed, interrupted, ...) and
- * may never have reached the import. A finished trial that lacks a module really ran without it.
+ * Whether a module's absence from one trial is no change: that trial stopped early (failed, interrupted, ...) or
+ * skipped cells (`run --only/--stage`), and may never have reached the import. A finished trial that ran every
+ * cell and lacks a module really ran without it.
  */
 export function unreachedModule(name: string, a: TrialSnapshot, b: TrialSnapshot): boolean {
-  return [a, b].some((s) => !s.modules.has(name) && s.trial.status !== 'finished');
+  return [a, b].some((s) => !s.modules.has(name) && (s.trial.status !== 'finished' || s.cells.some((c) => c.status === 'skipped')));
 }
 
 function tagValue(r: TagVersionRow): RecordedValue {

@@ -31,6 +31,8 @@ export interface ExecuteOptions {
   timeoutMs?: number;
   silent?: boolean;
   userExpressions?: Record<string, string>;
+  /** Hears each output (stream chunk, display, result, error) the moment the kernel sends it. */
+  onOutput?: (output: IOutput) => void;
 }
 
 export interface ExecuteResult {
@@ -165,10 +167,15 @@ export class KernelSession {
       true,
       opts.cellId ? { cellId: opts.cellId } : undefined,
     );
+    const { onOutput } = opts;
     future.onIOPub = (msg) => {
       if (KernelMessage.isStatusMsg(msg)) timing[`iopub.status.${msg.content.execution_state}`] = msg.header.date;
       else if (KernelMessage.isExecuteInputMsg(msg)) timing['iopub.execute_input'] = msg.header.date;
-      else collector.handle(msg);
+      else if (!onOutput) collector.handle(msg);
+      else {
+        const output = collector.handle(msg);
+        if (output) onOutput(output);
+      }
     };
     future.onReply = (msg) => {
       timing['shell.execute_reply'] = msg.header.date;

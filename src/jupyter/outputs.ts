@@ -44,19 +44,19 @@ export class OutputCollector {
     this.#displays = displays;
   }
 
-  /** Feeds one IOPub message. */
-  handle(msg: KernelMessage.IIOPubMessage): void {
+  /** Feeds one IOPub message; returns the output it added, if it added one (not for a clear or a display update). */
+  handle(msg: KernelMessage.IIOPubMessage): IOutput | undefined {
     if (KernelMessage.isClearOutputMsg(msg)) {
       if (msg.content.wait) this.#clearBeforeNext = true;
       else this.#clear();
-      return;
+      return undefined;
     }
     if (KernelMessage.isUpdateDisplayDataMsg(msg)) {
       this.#displays.handle(msg);
-      return;
+      return undefined;
     }
     const output = toOutput(msg);
-    if (!output) return;
+    if (!output) return undefined;
     const id = 'data' in output ? displayId(msg.content as { transient?: unknown }) : undefined;
     // As in nbclient, a new display with a known id first updates the earlier ones (a delayed clear comes after).
     this.#displays.update(id, output as IDisplayOutput);
@@ -66,6 +66,7 @@ export class OutputCollector {
     }
     if (id) this.#displays.add(id, output as IDisplayOutput);
     this.#outputs.push(output);
+    return output;
   }
 
   /** The outputs as nbconvert writes them: consecutive same-name streams merged, `\r` overwrites applied. */

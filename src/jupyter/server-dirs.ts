@@ -7,6 +7,8 @@ import { processAlive } from '../process-alive.js';
 const TEMP_PREFIX = 'nbprov-jupyter-';
 const OWNER_FILE = 'nbprov.pid';
 const SERVER_CONFIG = packageFile('src/jupyter/server_config.py');
+const KERNEL_FORK_DIR = packageFile('src/jupyter/kernel_fork');
+const KERNEL_FORK_FILES = ['forkserver.py', 'provisioner.py'];
 
 /** A private server's temp dir: its config (with server_config.py) and runtime files, owned by this process. */
 export interface ServerDir {
@@ -21,7 +23,11 @@ export async function makeServerDir(): Promise<ServerDir> {
   await writeFile(join(base, OWNER_FILE), String(process.pid));
   const configDir = join(base, 'config');
   await mkdir(configDir);
-  await copyFile(SERVER_CONFIG, join(configDir, 'jupyter_server_config.py'));
+  await mkdir(join(configDir, 'kernel_fork'));
+  await Promise.all([
+    copyFile(SERVER_CONFIG, join(configDir, 'jupyter_server_config.py')),
+    ...KERNEL_FORK_FILES.map((file) => copyFile(join(KERNEL_FORK_DIR, file), join(configDir, 'kernel_fork', file))),
+  ]);
   return { base, configDir, runtimeDir: join(base, 'runtime') };
 }
 

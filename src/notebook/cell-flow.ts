@@ -24,6 +24,8 @@ export interface CellFlow {
    * about; with the source text of the value (null: not known).
    */
   assignments: Assignment[];
+  /** Cell → the names asked about that any of its top-level statements may bind (`x = x * 2` and `x += 1` too). */
+  binds: Map<number, Set<string>>;
 }
 
 export interface Assignment {
@@ -34,7 +36,7 @@ export interface Assignment {
 }
 
 interface FlowAnswer {
-  cells: { index: number; events: [string, FlowKind, number, string, number][]; assigns: [string, string | null, number][] }[];
+  cells: { index: number; events: [string, FlowKind, number, string, number][]; assigns: [string, string | null, number][]; binds: string[] }[];
 }
 
 const answers = new Map<string, FlowAnswer>();
@@ -56,5 +58,6 @@ export function analyseCells(python: string, cells: CodeCellRef[], names: string
   return {
     events: out.cells.flatMap((c) => c.events.map(([name, kind, line, text, top]) => ({ name, kind, cell: c.index, line, text, top }))),
     assignments: out.cells.flatMap((c) => c.assigns.map(([name, value, line]) => ({ name, value, cell: c.index, line }))),
+    binds: new Map(out.cells.map((c) => [c.index, new Set(c.binds)])),
   };
 }

@@ -16,6 +16,7 @@ export class ExecutedNotebook {
   readonly #nb: LoadedNotebook;
   readonly #languageInfo: unknown;
   readonly #cells = new Map<number, ExecutedCell>();
+  readonly #cleared = new Set<number>();
 
   constructor(nb: LoadedNotebook, languageInfo: unknown) {
     this.#nb = nb;
@@ -25,6 +26,11 @@ export class ExecutedNotebook {
   /** Records what the cell at 1-based `index` produced. */
   set(index: number, cell: ExecutedCell): void {
     this.#cells.set(index, cell);
+  }
+
+  /** Writes the cell at 1-based `index` unexecuted (no outputs, no execution count): a run chose not to run it. */
+  clear(index: number): void {
+    this.#cleared.add(index);
   }
 
   /** Whether the cell at 1-based `index` ran. */
@@ -41,6 +47,7 @@ export class ExecutedNotebook {
     content.cells.forEach((cell, i) => {
       cell.source = splitLines(joinSource(cell.source) ?? '');
       const run = this.#cells.get(i + 1);
+      if (this.#cleared.has(i + 1)) Object.assign(cell, { outputs: [], execution_count: null });
       if (!run) return;
       cell.outputs = outputsForDisk(run.outputs);
       cell.execution_count = run.executionCount;

@@ -12,6 +12,7 @@ const INDENT = '  ';
 export function renderDiffText(diff: TrialDiff, opts: { color?: boolean } = {}): string {
   const c = new Chalk({ level: opts.color ? 1 : 0 });
   const out = [`${trialLabel(diff.a)} → ${trialLabel(diff.b)}   ${diff.a.notebook === diff.b.notebook ? diff.a.notebook : `${diff.a.notebook} → ${diff.b.notebook}`}`];
+  for (const s of diff.skipped ?? []) out.push(`trial ${s.trial} skipped cell${s.cells.length === 1 ? '' : 's'} ${s.cells.join(', ')}: not compared`);
   const add = (title: string, lines: string[]) => {
     if (lines.length) out.push('', c.bold(title), ...lines);
   };
@@ -56,7 +57,7 @@ export function whyLines(c: ChalkInstance, w: WhyReport): string[] {
 function absenceText(a: Absence): string {
   const cell = `cell ${cellPlace(null, a.cell, a.stage)}`;
   if (a.reason === 'raised') return `${cell} raised ${a.error ?? 'an error'} in trial ${a.trial}`;
-  if (a.reason === 'skipped') return `${cell} was skipped in trial ${a.trial} (tagged skip-execution)`;
+  if (a.reason === 'skipped') return `${cell} was skipped in trial ${a.trial}`;
   return `${cell} did not run in trial ${a.trial}${a.stoppedAt ? ` (the trial stopped at cell ${cellPlace(null, a.stoppedAt, null)})` : ''}`;
 }
 
@@ -89,6 +90,7 @@ function percentText(relative: number): string {
 }
 
 function verdictText(m: MetricChange): string {
+  if (m.skipped) return `not compared (cell ${m.skipped.cell} skipped in trial ${m.skipped.trial})`;
   if (m.verdict === 'better' || m.verdict === 'worse') return `${m.verdict} (${m.kind})`;
   if (m.verdict === 'uncompared') return notComparedText(m.notCompared);
   return m.verdict === 'added' ? 'new' : m.verdict;

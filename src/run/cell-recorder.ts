@@ -13,18 +13,19 @@ import { OutputMask, summarizeOutputs } from './output-summary.js';
 export class CellRecorder {
   readonly #writer: TrialWriter;
   readonly #capture = new CaptureWriter();
-  readonly #mask: OutputMask;
+  /** What the stored (and the live, `--log-output`) output text is masked with; learns each cell's secrets. */
+  readonly mask: OutputMask;
   readonly #stages: Map<number, string>;
 
   constructor(writer: TrialWriter, redact: boolean, stages: Map<number, string>) {
     this.#writer = writer;
-    this.#mask = new OutputMask(redact);
+    this.mask = new OutputMask(redact);
     this.#stages = stages;
   }
 
   /** Records `cell`, which ran from checkpoint `start` to `end`; throws what SQLite throws (the cell rolled back). */
   record(cell: CodeCellRef, execution: CellExecution, payload: CapturePayload | undefined, start: number, end: number): void {
-    this.#mask.learn(payload?.secrets);
+    this.mask.learn(payload?.secrets);
     if (payload?.modules.length) this.#writer.recordModules(payload.modules);
     const reply = execution.kind === 'replied' ? execution.result : undefined;
     const record: CellRecord = {
@@ -33,7 +34,7 @@ export class CellRecorder {
       executionCount: reply?.executionCount ?? null,
       start,
       end,
-      outputsSummary: this.#mask.apply(summarizeOutputs(executedCell(execution).outputs)),
+      outputsSummary: this.mask.apply(summarizeOutputs(executedCell(execution).outputs)),
       error: this.#error(execution),
       stage: this.#stages.get(cell.index),
     };
@@ -43,7 +44,7 @@ export class CellRecorder {
   #error(execution: CellExecution): CellRecord['error'] {
     if (execution.kind === 'stopped') return { ename: execution.error.code, evalue: execution.error.message };
     const { error } = execution.result;
-    return error && { ename: error.ename, evalue: this.#mask.apply(error.evalue) };
+    return error && { ename: error.ename, evalue: this.mask.apply(error.evalue) };
   }
 }
 

@@ -31,25 +31,29 @@ export function newProgress(executed: ExecutedNotebook): CellsProgress {
 }
 
 /**
- * Runs the notebook's code cells in order, committing each into the trial, until one stops the run. Fills
- * `progress`; throws only what SQLite throws (the cell being committed rolled back) or a bug.
+ * Runs the notebook's code cells in order, committing each into the trial, until one stops the run; a cell tagged
+ * `skip-execution`, or left out of `selected` (`--only`, `--stage`), is recorded as skipped. Fills `progress`;
+ * throws only what SQLite throws (the cell being committed rolled back) or a bug.
  */
 export async function executeCells(
-  { nb, kernel, writer }: { nb: LoadedNotebook; kernel: KernelSession; writer: TrialWriter },
+  { nb, kernel, writer, selected }: { nb: LoadedNotebook; kernel: KernelSession; writer: TrialWriter; selected?: Set<number> },
   opts: RunOptions,
   progress: CellsProgress,
 ): Promise<void> {
   const recorder = new CellRecorder(writer, opts.redact, cellStages(nb));
-  for (const [position, cell] of nb.codeCells.entries()) {
-    if (cell.tags.includes('skip-execution')) {
+  const toRun = cellsToRun(nb, selected);
+  for (const cell of nb.codeCells) {
+    if (!toRun.includes(cell)) {
       writer.markCell(cell.index, 'skipped');
       progress.skipped++;
+      // Left out by --only / --stage: unexecuted in -o, as a cell that never ran; skip-execution keeps its outputs, as in nbclient.
+      if (!cell.tags.includes('skip-execution')) progress.executed.clear(cell.index);
       continue;
     }
-    opts.events?.onCellStart?.(cell, position + 1, nb.codeCells.length);
+    opts.events?.onCellStart?.(cell, toRun.indexOf(cell) + 1, toRun.length);
     progress.recording = cell.index;
     const start = writer.checkpoint();
-    const execution = await executeCell(kernel, cell, opts);
+    const execution = await executeCell(kernel, cell, opts, recorder.mask);
     const end = writer.checkpoint();
     const capture = await captureOf(kernel, execution);
     progress.recorderErrors += (capture.drainFailed ? 1 : 0) + (capture.payload?.errors ?? 0);
@@ -58,6 +62,11 @@ export async function executeCells(
     opts.events?.onCellEnd?.(cell, cellStatus(execution), end - start);
     if (!tally(progress, cell, execution, opts.allowErrors)) return;
   }
+}
+
+/** The code cells a run executes, in order: all but those tagged `skip-execution` and those `selected` leaves out. */
+export function cellsToRun(nb: LoadedNotebook, selected?: Set<number>): CodeCellRef[] {
+  return nb.codeCells.filter((c) => !c.tags.includes('skip-execution') && (!selected || selected.has(c.index)));
 }
 
 function cellStatus(execution: CellExecution): string {

@@ -3,8 +3,12 @@ import { NbprovError } from '../errors.js';
 import type { CodeCellRef } from '../notebook/load.js';
 import { outputsBeforeFailure, type ExecuteResult, type KernelSession } from '../jupyter/kernel.js';
 import { DRAIN_EXPRESSION, decodeExpression, expressionError, type CapturePayload } from '../capture/collector.js';
+import { LiveLines } from './live-lines.js';
+import { OutputMask } from './output-summary.js';
 import { stopped, throwIfAborted } from './stop.js';
 import type { RunOptions } from './types.js';
+
+type ExecuteOptions = Pick<RunOptions, 'timeoutSec' | 'signal' | 'events' | 'redact'>;
 
 const INTERRUPT_GRACE_MS = 5_000;
 const DRAIN_ATTEMPTS = 5;
@@ -24,17 +28,22 @@ export interface CellCapture {
 
 /**
  * Executes one cell. On timeout or Ctrl-C it interrupts the kernel and gives it a grace period; the run's own
- * failures come back as `stopped`, anything else (a bug) is thrown.
+ * failures come back as `stopped`, anything else (a bug) is thrown. With `events.onOutput`, the cell's output goes
+ * there line by line as it comes, masked by `mask` (the secrets the earlier cells' captures found).
  */
-export async function executeCell(kernel: KernelSession, cell: CodeCellRef, opts: Pick<RunOptions, 'timeoutSec' | 'signal'>): Promise<CellExecution> {
+export async function executeCell(kernel: KernelSession, cell: CodeCellRef, opts: ExecuteOptions, mask?: OutputMask): Promise<CellExecution> {
+  const { onOutput } = opts.events ?? {};
+  const live = onOutput && new LiveLines((line) => onOutput(cell, line), mask ?? new OutputMask(opts.redact));
   try {
     throwIfAborted(opts.signal);
-    const result = await executeInterruptibly(kernel, cell, opts);
+    const result = await executeInterruptibly(kernel, cell, opts, live);
     if (opts.signal?.aborted) return { kind: 'stopped', error: stopped(opts.signal), outputs: result.outputs };
     return { kind: 'replied', result };
   } catch (err) {
     if (!(err instanceof NbprovError)) throw err;
     return { kind: 'stopped', error: err, outputs: outputsBeforeFailure(err) };
+  } finally {
+    live?.end();
   }
 }
 
@@ -47,11 +56,12 @@ export async function captureOf(kernel: KernelSession, execution: CellExecution)
   return { payload: kernel.dead ? undefined : await drainAfterFailure(kernel), drainFailed: false };
 }
 
-async function executeInterruptibly(kernel: KernelSession, cell: CodeCellRef, opts: Pick<RunOptions, 'timeoutSec' | 'signal'>): Promise<ExecuteResult> {
+async function executeInterruptibly(kernel: KernelSession, cell: CodeCellRef, opts: ExecuteOptions, live?: LiveLines): Promise<ExecuteResult> {
   const running = kernel.execute(cell.source, {
     cellId: cell.id,
     timeoutMs: opts.timeoutSec ? opts.timeoutSec * 1000 : undefined,
     userExpressions: { nbprov: DRAIN_EXPRESSION },
+    onOutput: live && ((output) => live.add(output)),
   });
   const onAbort = () => void kernel.interrupt().catch(() => {});
   opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -67,7 +77,6 @@ async function executeInterruptibly(kernel: KernelSession, cell: CodeCellRef, op
     opts.signal?.removeEventListener('abort', onAbort);
   }
 }
-
 
 /** After a failing cell the kernel skips user_expressions: fetch the partial capture with a silent execute. */
 async function drainAfterFailure(kernel: KernelSession): Promise<CapturePayload | undefined> {

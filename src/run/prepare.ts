@@ -18,6 +18,8 @@ export interface RunInput {
   /** The kernel's working directory. */
   cwd: string;
   dbPath: string;
+  /** The code cells to run when `--only` / `--stage` picked some; the others are skipped. */
+  selected?: Set<number>;
 }
 
 /**
@@ -33,7 +35,7 @@ export function loadRunInput(opts: RunOptions): RunInput {
     throw new NbprovError('NBPROV_USAGE', `-o ${opts.output}: directory ${dirname(resolve(opts.output))} does not exist`);
   }
   if (!existsSync(cwd)) throw new NbprovError('NBPROV_USAGE', `--cwd ${cwd} does not exist`);
-  return { notebookPath, nb, parameters, cwd, dbPath: resolveDbPath({ db: opts.db, notebook: notebookPath }) };
+  return { notebookPath, nb, parameters, cwd, dbPath: resolveDbPath({ db: opts.db, notebook: notebookPath }), selected: opts.selectCells?.(nb) };
 }
 
 /** The notebook with the `-p` values injected papermill-style (reporting injectParameters' warnings), or as it is. */

@@ -1,13 +1,15 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type Database from 'better-sqlite3';
 import { NbprovError } from '../errors.js';
 import { ExecutedNotebook } from '../notebook/executed-notebook.js';
 import { storageError } from '../store/db.js';
-import { executeCells, newProgress } from './cells.js';
+import { cellsToRun, executeCells, newProgress } from './cells.js';
 import { startKernel, stopKernel, type RunningKernel } from './kernel-start.js';
-import { claimDatabase, loadRunInput, type RunInput } from './prepare.js';
+import { claimDatabase, loadRunInput, type DatabaseClaim, type RunInput } from './prepare.js';
+import { checkTrialName, nameTaken, trialNamed } from '../store/trial-names.js';
 import { throwIfAborted } from './stop.js';
-import { closeAfterStorageFailure, closeTrial, openTrial } from './trial.js';
+import { closeAfterStorageFailure, closeTrial, openTrial, trialNotebook } from './trial.js';
 import type { RunOptions, RunResult } from './types.js';
 
 /**
@@ -17,11 +19,14 @@ import type { RunOptions, RunResult } from './types.js';
  */
 export async function runNotebook(opts: RunOptions): Promise<RunResult> {
   throwIfAborted(opts.signal);
+  if (opts.name !== undefined) checkTrialName(opts.name, '--name');
   const input = loadRunInput(opts);
   const database = claimDatabase(input.dbPath);
   const started = performance.now();
   let kernel: RunningKernel | undefined;
   try {
+    // A name another trial holds stops the run before a server starts; opening the trial checks again, atomically.
+    if (opts.name !== undefined && existsSync(input.dbPath)) refuseTakenName(database, input, opts.name);
     kernel = await startKernel(input, opts);
     const db = database.open();
     try {
@@ -44,10 +49,10 @@ export async function runNotebook(opts: RunOptions): Promise<RunResult> {
 export async function runTrial(db: Database.Database, input: RunInput, kernel: RunningKernel, opts: RunOptions, started: number): Promise<RunResult> {
   const writer = openTrial(db, input, kernel, opts);
   const { endpoint } = kernel;
-  opts.events?.onStart?.({ trial: writer.sequence, trialId: writer.id, cells: input.nb.codeCells.length, kernel: kernel.name, server: endpoint.kind === 'private' ? 'private server' : endpoint.url });
+  opts.events?.onStart?.({ trial: writer.sequence, trialId: writer.id, cells: cellsToRun(input.nb, input.selected).length, kernel: kernel.name, server: endpoint.kind === 'private' ? 'private server' : endpoint.url });
   const progress = newProgress(new ExecutedNotebook(input.nb, kernel.info.language_info));
   try {
-    await executeCells({ nb: input.nb, kernel: kernel.session, writer }, opts, progress);
+    await executeCells({ nb: input.nb, kernel: kernel.session, writer, selected: input.selected }, opts, progress);
   } catch (err) {
     const storage = storageError(err, input.dbPath);
     if (storage) closeAfterStorageFailure(storage, writer, progress, opts.output);
@@ -58,6 +63,7 @@ export async function runTrial(db: Database.Database, input: RunInput, kernel: R
   return {
     trialId: writer.id,
     sequence: writer.sequence,
+    name: opts.name,
     status,
     cellsOk: progress.ok,
     cellsFailed: progress.failed,
@@ -69,6 +75,16 @@ export async function runTrial(db: Database.Database, input: RunInput, kernel: R
     error: progress.error,
     recorderErrors: progress.recorderErrors,
   };
+}
+
+function refuseTakenName(database: DatabaseClaim, input: RunInput, name: string): void {
+  const db = database.open();
+  try {
+    const holder = trialNamed(db, trialNotebook(input), name);
+    if (holder) throw nameTaken(name, holder);
+  } finally {
+    db.close();
+  }
 }
 
 /** Writes `-o`; the trial is recorded already, which the error says. */

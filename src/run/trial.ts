@@ -16,7 +16,7 @@ import type { FinalStatus, RunOptions } from './types.js';
 export function openTrial(db: Database.Database, input: RunInput, kernel: RunningKernel, opts: RunOptions): TrialWriter {
   const { endpoint, env, info } = kernel;
   const writer = TrialWriter.begin(db, input.dbPath, {
-    notebook: relative(projectRoot(input.dbPath), input.notebookPath),
+    notebook: trialNotebook(input),
     notebookBytes: readFileSync(input.notebookPath),
     command: opts.command,
     cwd: input.cwd,
@@ -25,6 +25,8 @@ export function openTrial(db: Database.Database, input: RunInput, kernel: Runnin
     serverUrl: endpoint.url,
     capture: opts.capture,
     parameters: input.parameters,
+    name: opts.name,
+    nameFrom: opts.nameFrom,
     cells: input.nb.codeCells.map((c) => ({ index: c.index, id: c.id, codeHash: c.codeHash, source: c.source, injected: c.tags.includes('injected-parameters') })),
   });
   writer.recordEnvironment({
@@ -39,6 +41,11 @@ export function openTrial(db: Database.Database, input: RunInput, kernel: Runnin
     node: process.version,
   });
   return writer;
+}
+
+/** The notebook as its trials record it: relative to the project root, the identity names are unique within. */
+export function trialNotebook(input: RunInput): string {
+  return relative(projectRoot(input.dbPath), input.notebookPath);
 }
 
 /** Tags the trial's variables and closes it with the status its cells came to, which it returns. */

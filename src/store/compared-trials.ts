@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3';
 import { preparedOnce } from './db.js';
 
-/** A trial as `compare` reads it: sequence, id, notebook, start, finish, nbprov's (else noWorkflow's) status, pid, host. */
-export type ComparedTrial = [sequence: number, id: string, notebook: string, start: string, finish: string | null, status: string, pid: number | null, host: string | null];
+/** A trial as `compare` reads it: sequence, id, notebook, start, finish, nbprov's (else noWorkflow's) status, pid, host, name. */
+export type ComparedTrial = [sequence: number, id: string, notebook: string, start: string, finish: string | null, status: string, pid: number | null, host: string | null, name: string | null];
 
 /**
  * Every trial, or those of one notebook, or those with these ids; in no particular order. One JSON text, because
@@ -14,7 +14,7 @@ export function comparedTrials(db: Database.Database, of?: { notebook: string } 
   return JSON.parse((json as string | null) ?? '[]') as ComparedTrial[];
 }
 
-const TRIALS = `SELECT '[' || COALESCE(group_concat(json_array(t.sequence_key, t.id, COALESCE(n.notebook, t.script), t.start, t.finish, COALESCE(n.status, t.status), n.pid, n.host), ','), '') || ']'
+const TRIALS = `SELECT '[' || COALESCE(group_concat(json_array(t.sequence_key, t.id, COALESCE(n.notebook, t.script), t.start, t.finish, COALESCE(n.status, t.status), n.pid, n.host, n.name), ','), '') || ']'
   FROM trial t LEFT JOIN nbprov_trial n ON n.trial_id = t.id`;
 
 const statements = preparedOnce((db) => ({

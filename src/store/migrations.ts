@@ -194,6 +194,21 @@ export const MIGRATIONS: Migration[] = [
       `);
     },
   },
+  {
+    id: 11,
+    name: 'trial-names',
+    up(db) {
+      // A trial's name (`run --name`, a sweep's combination, `nbprov name`), unique among the trials of its notebook
+      // as nbprov_trial names it; selectors look names up across notebooks, hence the second index. A sweep plans
+      // each run's name with the run, so --resume gives a re-run trial the same one.
+      db.exec(`
+        ALTER TABLE nbprov_trial ADD COLUMN name TEXT;
+        CREATE UNIQUE INDEX ix_nbprov_trial_name ON nbprov_trial (notebook, name) WHERE name IS NOT NULL;
+        CREATE INDEX ix_nbprov_trial_name_lookup ON nbprov_trial (name) WHERE name IS NOT NULL;
+        ALTER TABLE nbprov_sweep_run ADD COLUMN name TEXT;
+      `);
+    },
+  },
 ];
 
 /**

@@ -6,10 +6,13 @@ import { NbprovError } from '../errors.js';
 import { preparedOnce } from './db.js';
 import { parseTimestamp } from './time.js';
 import { isIntegralFloatText } from '../python-text.js';
+import { quoteName, trialsNamed } from './trial-names.js';
 
 export interface TrialSummary {
   sequence: number;
   id: string;
+  /** Given with `run --name`, a sweep or `nbprov name`; unique among its notebook's trials. */
+  name: string | null;
   notebook: string;
   start: string;
   finish: string | null;
@@ -44,7 +47,7 @@ export interface CellRow {
   injected: boolean;
 }
 
-const TRIAL_COLUMNS = `t.sequence_key AS sequence, t.id, COALESCE(n.notebook, t.script) AS notebook, t.start, t.finish, t.status AS nowStatus,
+const TRIAL_COLUMNS = `t.sequence_key AS sequence, t.id, n.name, COALESCE(n.notebook, t.script) AS notebook, t.start, t.finish, t.status AS nowStatus,
   t.command, n.status AS nbStatus, n.kernel, n.capture, n.cells_total AS cellsTotal, n.error, n.pid, n.host,
   (SELECT name FROM tag WHERE tag.trial_id = t.id ORDER BY tag.id LIMIT 1) AS tag`;
 
@@ -62,7 +65,7 @@ const TRIALS_SELECT = `
   LEFT JOIN (SELECT trial_id, SUM(status = 'ok') AS ok, SUM(status = 'error') AS failed FROM nbprov_cell GROUP BY trial_id) c ON c.trial_id = t.id`;
 
 interface TrialRow {
-  sequence: number; id: string; notebook: string; start: string; finish: string | null; nowStatus: string; command: string;
+  sequence: number; id: string; name: string | null; notebook: string; start: string; finish: string | null; nowStatus: string; command: string;
   nbStatus: string | null; kernel: string | null; capture: string | null; cellsTotal: number | null; error: string | null;
   pid: number | null; host: string | null; tag: string | null; cellsOk: number; cellsFailed: number;
 }
@@ -78,13 +81,14 @@ export function listTrials(db: Database.Database, of: { notebook?: string; ids?:
 }
 
 /**
- * Resolves a trial selector: a sequence number, a full id or unique id prefix, `last` or `last~N`.
+ * Resolves a trial selector: a sequence number, a trial's name, a full id or unique id prefix, `last` or `last~N`
+ * (names never read as any of the others: see trialNameProblem).
  * Throws NBPROV_BAD_SELECTOR (exit 2) saying how many trials exist or which ones match.
  */
 export function resolveTrial(db: Database.Database, selector: string): TrialSummary {
   const notFound = (count = (db.prepare('SELECT COUNT(*) AS n FROM trial').get() as { n: number }).n) =>
     new NbprovError('NBPROV_BAD_SELECTOR', `trial '${selector}' not found: ${count} trial${count === 1 ? '' : 's'} exist${count === 1 ? 's' : ''}`, {
-      hint: 'see `nbprov list`; selectors are a number, an id prefix, last or last~N',
+      hint: 'see `nbprov list`; selectors are a number, a name, an id prefix, last or last~N',
     });
   const last = /^last(?:~(\d+))?$/.exec(selector);
   // Past 2^53 a number loses digits (and SQLite refuses it as a datatype mismatch): no trial can be that far.
@@ -95,6 +99,7 @@ export function resolveTrial(db: Database.Database, selector: string): TrialSumm
   } else if (/^\d+$/.test(selector)) {
     row = db.prepare(`${TRIAL_SELECT} WHERE t.sequence_key = ?`).get(Number(selector)) as TrialRow | undefined;
   }
+  if (!row && !last) row = trialByName(db, selector);
   // An id prefix may be all digits: it is one when no trial has that number.
   if (!row && !last && /^[0-9a-f-]{4,36}$/i.test(selector)) {
     const matches = db.prepare(`${TRIAL_SELECT} WHERE t.id LIKE ? ESCAPE '\\' ORDER BY t.sequence_key LIMIT 6`).all(`${selector.toLowerCase()}%`) as TrialRow[];
@@ -107,6 +112,17 @@ export function resolveTrial(db: Database.Database, selector: string): TrialSumm
   }
   if (!row) throw notFound();
   return toSummary(row);
+}
+
+/** The trial a name selects; names are unique per notebook, so one held in two notebooks is ambiguous. */
+function trialByName(db: Database.Database, name: string): TrialRow | undefined {
+  const named = trialsNamed(db, name);
+  if (named.length > 1) {
+    throw new NbprovError('NBPROV_BAD_SELECTOR', `trial name ${quoteName(name)} is ambiguous: ${named.map((t) => `#${t.sequence} of ${t.notebook}`).join(', ')}`, {
+      hint: 'give the trial number instead',
+    });
+  }
+  return named.length ? (db.prepare(`${TRIAL_SELECT} WHERE t.id = ?`).get(named[0].id) as TrialRow) : undefined;
 }
 
 /** The last trial's sequence number and notebook (relative to the project root), or undefined when none is recorded. */
@@ -275,6 +291,7 @@ function toSummary(r: TrialRow): TrialSummary {
   return {
     sequence: r.sequence,
     id: r.id,
+    name: r.name,
     notebook: r.notebook,
     start: r.start,
     finish: r.finish,

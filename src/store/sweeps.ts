@@ -28,6 +28,8 @@ export interface SweepRunRow {
   combination: string;
   parameters: string;
   output: string | null;
+  /** The trial name the run's trials take (null: unnamed, or planned before names existed). */
+  name?: string | null;
 }
 
 /**
@@ -41,7 +43,7 @@ export function createSweep(db: Database.Database, sweep: { notebook: string; gr
   const st = statements(db);
   return db.transaction(() => {
     const id = Number(st.insertSweep.run(sweep.notebook, JSON.stringify(sweep.grid), sweep.command, nowTimestamp(), process.pid, hostname()).lastInsertRowid);
-    for (const run of runs) st.insertRun.run(id, run.position, run.repeat, run.combination, run.parameters, run.output);
+    for (const run of runs) st.insertRun.run(id, run.position, run.repeat, run.combination, run.parameters, run.output, run.name ?? null);
     return id;
   })();
 }
@@ -88,13 +90,13 @@ export function unsettledPositions(db: Database.Database, sweepId: number): numb
 
 const statements = preparedOnce((db) => ({
   insertSweep: db.prepare("INSERT INTO nbprov_sweep (notebook, grid, command, start, status, pid, host) VALUES (?, ?, ?, ?, 'running', ?, ?)"),
-  insertRun: db.prepare('INSERT INTO nbprov_sweep_run (sweep_id, position, repeat, combination, parameters, output) VALUES (?, ?, ?, ?, ?, ?)'),
+  insertRun: db.prepare('INSERT INTO nbprov_sweep_run (sweep_id, position, repeat, combination, parameters, output, name) VALUES (?, ?, ?, ?, ?, ?, ?)'),
   link: db.prepare('INSERT INTO nbprov_sweep_trial (trial_id, sweep_id, position) VALUES (?, ?, ?)'),
   close: db.prepare('UPDATE nbprov_sweep SET finish = ?, status = ? WHERE id = ?'),
   reopen: db.prepare("UPDATE nbprov_sweep SET finish = NULL, status = 'running', pid = ?, host = ? WHERE id = ?"),
   last: db.prepare('SELECT id, notebook, grid, command, start, finish, status, pid, host FROM nbprov_sweep ORDER BY id DESC LIMIT 1'),
   byId: db.prepare('SELECT id, notebook, grid, command, start, finish, status, pid, host FROM nbprov_sweep WHERE id = ?'),
-  runs: db.prepare('SELECT position, repeat, combination, parameters, output FROM nbprov_sweep_run WHERE sweep_id = ? ORDER BY position'),
+  runs: db.prepare('SELECT position, repeat, combination, parameters, output, name FROM nbprov_sweep_run WHERE sweep_id = ? ORDER BY position'),
   latestTrials: db.prepare(`
     SELECT (SELECT s.trial_id FROM nbprov_sweep_trial s JOIN trial t ON t.id = s.trial_id
             WHERE s.sweep_id = r.sweep_id AND s.position = r.position ORDER BY t.sequence_key DESC LIMIT 1) AS trial_id

@@ -9,6 +9,7 @@ import { preparedOnce } from './db.js';
 import { saveLineageEdges } from './lineage-edges.js';
 import { nowTimestamp } from './time.js';
 import { autoTag } from './auto-tag.js';
+import { claimTrialName } from './trial-names.js';
 import { insertCellStage, insertVariableTag, parameterNamesAssigned } from './stage-tags.js';
 
 export type TrialStatus = 'running' | 'finished' | 'failed' | 'kernel-died' | 'timed-out' | 'interrupted' | 'server-lost';
@@ -25,6 +26,10 @@ export interface TrialStart {
   serverUrl: string;
   capture: string;
   parameters?: Record<string, unknown>;
+  /** The trial's name (`run --name`, a sweep's run), unique among the notebook's trials. */
+  name?: string;
+  /** The sweep run this trial runs: an earlier trial of that run (one --resume re-runs) hands over the name. */
+  nameFrom?: { sweepId: number; position: number };
   /** `injected`: the papermill-style `injected-parameters` cell, which is not the notebook's own. */
   cells: { index: number; id?: string; codeHash: string; source: string; injected?: boolean }[];
 }
@@ -106,6 +111,7 @@ export class TrialWriter {
         `INSERT INTO nbprov_trial (trial_id, notebook, notebook_hash, kernel, server_kind, server_url, capture, status, pid, host, cells_total, parameters)
          VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)`,
       ).run(id, start.notebook, notebookHash, start.kernel, start.serverKind, start.serverUrl, start.capture, process.pid, hostname(), start.cells.length, start.parameters ? JSON.stringify(start.parameters) : null);
+      if (start.name !== undefined) claimTrialName(db, id, start.notebook, start.name, start.nameFrom);
       const pending = db.prepare("INSERT INTO nbprov_cell (trial_id, cell_index, cell_id, code_hash, first_line, status, injected) VALUES (?, ?, ?, ?, ?, 'pending', ?)");
       for (const cell of start.cells) pending.run(id, cell.index, cell.id ?? null, cell.codeHash, firstLine(cell.source), cell.injected ? 1 : 0);
       db.prepare("INSERT INTO tag (trial_id, type, name, timestamp) VALUES (?, 'AUTO', ?, ?)").run(id, autoTag(db, start.notebook, notebookHash, start.command, id), startedAt);

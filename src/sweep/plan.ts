@@ -9,9 +9,10 @@ import { createSweep, findSweep, sweepRuns, unsettledPositions } from '../store/
 import { expandGrid, type GridSpec, type PlannedRun } from './grid.js';
 import { outputPaths } from './output-template.js';
 
-/** One trial of the sweep to run: its place in the sweep, what it injects, where its executed notebook goes. */
+/** One trial of the sweep to run: its place in the sweep, what it injects, where its executed notebook goes, its name. */
 export interface SweepRun extends PlannedRun {
   output?: string;
+  name?: string;
 }
 
 /** A new sweep's runs: the grid expanded, each with its executed notebook's path when -o gave a template. */
@@ -29,6 +30,7 @@ export function recordSweep(db: Database.Database, dbPath: string, notebookPath:
     combination: JSON.stringify(run.combination),
     parameters: JSON.stringify(run.parameters),
     output: run.output ?? null,
+    name: run.name ?? null,
   })));
 }
 
@@ -59,6 +61,7 @@ export function resumeSweep(db: Database.Database, dbPath: string, ref: string):
     combination: JSON.parse(r.combination) as Record<string, unknown>,
     parameters: JSON.parse(r.parameters) as RawParameter[],
     output: r.output ?? undefined,
+    name: r.name ?? undefined,
   }));
   const { injectAfter } = JSON.parse(sweep.grid) as { injectAfter?: string };
   return { id: sweep.id, notebookPath: resolve(notebookPath), total: runs.length, pending, injectAfter };

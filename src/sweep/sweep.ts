@@ -1,15 +1,18 @@
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
 import type Database from 'better-sqlite3';
 import { ExitCode, NbprovError } from '../errors.js';
 import type { JupyterEndpoint } from '../jupyter/server.js';
+import type { CodeCellRef } from '../notebook/load.js';
 import { ServerError } from '../jupyter/rest.js';
 import { closeSweep, linkTrial, reopenSweep, type SweepStatus } from '../store/sweeps.js';
-import { resolveDbPath, storageError } from '../store/db.js';
+import { projectRoot, resolveDbPath, storageError } from '../store/db.js';
+import { nameSweepRuns } from './names.js';
 import { chooseKernel, openServer, startKernelOn, type RunningKernel } from '../run/kernel-start.js';
 import { claimDatabase, loadRunInput, type RunInput } from '../run/prepare.js';
 import { runTrial } from '../run/runner.js';
 import { stopped, throwIfAborted } from '../run/stop.js';
-import type { RunOptions, RunResult } from '../run/types.js';
+import type { OutputLine, RunOptions, RunResult } from '../run/types.js';
 import { combinationLabel, type GridSpec } from './grid.js';
 import { planRuns, recordSweep, resumeSweep, type SweepRun } from './plan.js';
 import { runPool } from './pool.js';
@@ -18,7 +21,7 @@ import { runPool } from './pool.js';
 export interface SweepOptions extends Omit<RunOptions, 'notebook' | 'parameters' | 'output' | 'events' | 'strictParameters'> {
   /** The notebook of a new sweep (a resumed one names its own). */
   notebook?: string;
-  grid?: { spec: GridSpec; asGiven: unknown; outputTemplate?: string };
+  grid?: { spec: GridSpec; asGiven: unknown; outputTemplate?: string; nameTemplate?: string };
   resume?: string;
   jobs: number;
   failFast: boolean;
@@ -31,6 +34,8 @@ export interface SweepEvents {
   onPlan?(info: { sweep: number; total: number; pending: number; jobs: number; server: string }): void;
   onRunStart?(run: SweepRun): void;
   onRunEnd?(outcome: RunOutcome): void;
+  /** A line a run's cell showed (`--log-output`), as `run` gives it. */
+  onOutput?(run: SweepRun, cell: CodeCellRef, line: OutputLine): void;
   onWarning?(message: string): void;
 }
 
@@ -79,8 +84,11 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
   try {
     const resumed = opts.resume ? resumeOf((db = database.open()), dbPath, opts.resume) : undefined;
     const notebookPath = resumed?.notebookPath ?? resolve(opts.notebook!);
-    const runs = resumed?.pending ?? planRuns(opts.grid!.spec, opts.grid!.outputTemplate);
-    const inputs = checkRuns(notebookPath, runs, { ...opts, injectAfter: resumed ? resumed.injectAfter : opts.injectAfter, db: dbPath });
+    const planned = resumed?.pending ?? planRuns(opts.grid!.spec, opts.grid!.outputTemplate);
+    const inputs = checkRuns(notebookPath, planned, { ...opts, injectAfter: resumed ? resumed.injectAfter : opts.injectAfter, db: dbPath });
+    // Names another trial holds refuse the sweep here, before a server starts.
+    if (existsSync(dbPath)) db ??= database.open();
+    const runs = nameSweepRuns(db, relative(projectRoot(dbPath), notebookPath), planned, { template: opts.grid?.nameTemplate, resumedSweep: resumed?.id, onWarning: opts.events?.onWarning });
     const first = inputs.get(runs[0].position)!;
     endpoint = await openServer(first.cwd, opts);
     const kernelName = await chooseKernel(endpoint, first.nb, opts.kernel);
@@ -140,7 +148,7 @@ interface SweepContext {
 
 async function runAll(ctx: SweepContext, runs: SweepRun[], opts: SweepOptions): Promise<RunOutcome[]> {
   const outcomes: RunOutcome[] = [];
-  const kernelOptions = { ...opts, notebook: '' };
+  const kernelOptions = { ...opts, notebook: '', events: { onWarning: opts.events?.onWarning } };
   await runPool<SweepRun, RunningKernel>(runs, {
     jobs: opts.jobs,
     acquire: () => startKernelWhenAllowed(ctx, kernelOptions),
@@ -167,18 +175,29 @@ async function runOne(ctx: SweepContext, run: SweepRun, kernelStarting: Promise<
     if (err instanceof NbprovError) return { run, error: err };
     throw err;
   }
+  let opened = false;
   try {
     const result = await runTrial(ctx.db, ctx.inputs.get(run.position)!, kernel, {
       ...opts,
       notebook: ctx.inputs.get(run.position)!.notebookPath,
       parameters: run.parameters,
       output: run.output,
+      name: run.name,
+      nameFrom: { sweepId: ctx.sweepId, position: run.position },
       events: {
-        onStart: ({ trialId }) => linkTrial(ctx.db, ctx.sweepId, run.position, trialId),
+        onStart: ({ trialId }) => {
+          opened = true;
+          linkTrial(ctx.db, ctx.sweepId, run.position, trialId);
+        },
         onWarning: (message) => opts.events?.onWarning?.(`${combinationLabel(run.combination)}: ${message}`),
+        onOutput: opts.events?.onOutput && ((cell, line) => opts.events?.onOutput?.(run, cell, line)),
       },
     }, started);
     return { run, result };
+  } catch (err) {
+    // A name that another process gave a trial after the sweep checked its names fails this run only.
+    if (!opened && err instanceof NbprovError) return { run, error: err };
+    throw err;
   } finally {
     // Frees its memory before the worker takes the next run (at most jobs + 1 kernels live); not waiting for it
     // measured no faster on 2 cores: the dying kernel only competes with the starting ones.

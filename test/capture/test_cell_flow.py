@@ -127,5 +127,16 @@ class Assigns(unittest.TestCase):
         self.assertEqual(cells[1]["assigns"], [["a", "3", 1]], "other cells: only the names asked about")
 
 
+class Binds(unittest.TestCase):
+    """`binds`, for `run --stage/--only`: every name of the request a cell's top-level statements may bind."""
+
+    def test_rebinding_after_a_read_binds_too(self):
+        src = "X = X * 2\ny += 1\nif c:\n    z = 1\nimport numpy as np\ndef f(v):\n    w = v\nx[0] = 1\nprint(q)"
+        self.assertEqual(flow([src], ["X", "y", "z", "np", "f", "w", "x", "q", "c"])[0]["binds"], ["X", "f", "np", "y", "z"])
+
+    def test_a_cell_that_does_not_parse_binds_every_name_it_mentions(self):
+        self.assertEqual(flow(["%%time\nX = load()\nprint(y)"], ["X", "y", "z"])[0]["binds"], ["X", "y"])
+
+
 if __name__ == "__main__":
     unittest.main()

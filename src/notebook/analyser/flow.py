@@ -3,7 +3,7 @@
 The `flow` command of the analyser (see __main__.py), run by src/notebook/cell-flow.ts before
 anything starts: the request is {"names": [...], "cells": [{"index": n, "source": s}], "defaults":
 n or null}; the answer {"cells": [{"index": n, "events": [[name, kind, line, text, top], ...],
-"assigns": [[name, segment, line], ...]}]}.
+"assigns": [[name, segment, line], ...], "binds": [name, ...]}]}.
 
 Each top-level statement gives each name at most one event, in statement order:
 - "read": the statement may read the module's name (any load, even in a function body it defines,
@@ -19,6 +19,8 @@ magic, `!cmd`, `x?`) counts as a read of every name it mentions; a cell that sti
 parse, or a `%%` cell, reads every name it mentions. An event's line is that of the innermost
 statement holding the first read (else of the top-level statement), its text is that
 statement quoted on one line (see quoting.py), and "top" is the top-level statement's line.
+
+"binds" lists the names any top-level statement of the cell may bind (for `run --stage/--only`).
 
 "assigns" lists a cell's top-level assignments of the names (of every name, in the cell whose
 index is given as "defaults"): each with the source text of the value it gets (`a, b = 1, 2`
@@ -131,6 +133,19 @@ def paired(source, target, value, line):
     return [[n.id, None, line] for n in unpacked(target)]
 
 
+def binds(source, module, names):
+    """The names any top-level statement may bind, reading them first or not (`x = x * 2`, `x += 1`); a cell that
+    does not parse binds every name it mentions."""
+    if module is None:
+        return mentions(source, names)
+    found = set()
+    for stmt in module.body:
+        seen = NameUse(stmt)
+        seen.visit(stmt)
+        found |= seen.binds
+    return sorted(found & set(names))
+
+
 def answer(request):
     names = request["names"]
     out = {"cells": []}
@@ -139,5 +154,5 @@ def answer(request):
         assigns = defaults(cell["source"], module)
         if cell["index"] != request.get("defaults"):
             assigns = [a for a in assigns if a[0] in names]
-        out["cells"].append({"index": cell["index"], "events": found, "assigns": assigns})
+        out["cells"].append({"index": cell["index"], "events": found, "assigns": assigns, "binds": binds(cell["source"], module, names)})
     return out
