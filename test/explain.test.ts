@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { nbprov, project, removeProject, ROOT } from './helpers/cli.js';
 
-// `nbprov explain` on real sweeps of fixtures/explain.ipynb, where score = 2*a + b_small*0.01 + noise(seed) and c
-// never reaches score, and of fixtures/wine.ipynb. Every statistic is checked against Debian's python3-scipy run
+// `nbprov explain` on real sweeps of fixtures/explain.ipynb, where score = 2*a + b_small*0.01 + noise(seed), c never
+// reaches score and d (fixed) only where a == 3, and of fixtures/wine.ipynb. Every statistic is checked against Debian's python3-scipy run
 // on the numbers `nbprov compare --json` gives for the same trials.
 
 interface CompareJson {
@@ -22,6 +22,7 @@ interface ExplainJson {
     role: string;
     inLineage: number;
     trials: number;
+    measured: number;
     best: { value: unknown; tiedWith: unknown[] } | string | null;
     effectRange: number | null;
     values: { value: unknown; trials: number; mean: number; effect: number }[];
@@ -100,11 +101,13 @@ parameter  in lineage  best value  effect range  η²       p
 a          24/24       3           4             0.999    < 1e-16
 b_small    24/24       1           0.01          < 0.001  0.99
 seed       24/24       (repeats)   —             —        —
+d          8/24        0.5         —             —        —
 c          0/24        —           —             —        —
 
 a: 1 → 3 raises score by 4 on average (η² 0.999, p < 1e-16); stands out of the noise (F 8890 on 2 and 18 df, p < 1e-16).
 b_small: 0 → 1 raises score by 0.01 on average (η² < 0.001, p 0.99); within the noise (F 0.167 on 1 and 18 df, p 0.69).
 seed numbers the repeats of a sweep (--seed-param), so it is no factor: the spread of score among the repeats is the noise.
+d is 0.5 in the 8 of 24 trials where it reaches score, so its effect cannot be measured.
 c cannot affect score (not in its lineage in any of 24 trials).
 
 Mean score per value (and its difference to the mean of the trials measured):
@@ -117,7 +120,7 @@ Interactions (pairs of grid parameters that cross completely):
   a × b_small: η² 0; within the noise (F 0 on 2 and 18 df, p 1)
 `;
 
-describe('nbprov explain: a sweep of score = 2*a + b_small*0.01 + noise(seed), c never reaching score, 2 repeats', () => {
+describe('nbprov explain: a sweep of score = 2*a + b_small*0.01 + noise(seed), c never reaching score, d only when a == 3, 2 repeats', () => {
   let dir: string;
   let rows: Record<string, number>[];
   const param = (e: ExplainJson, name: string) => e.parameters.find((p) => p.name === name)!;
@@ -143,8 +146,9 @@ describe('nbprov explain: a sweep of score = 2*a + b_small*0.01 + noise(seed), c
 
   test('c is in no trial\'s lineage; a explains ~all variance; b_small\'s effect is within the noise; as scipy computes them', async () => {
     const e = JSON.parse(await ok(dir, 'explain', 'score', '--sweep', 'last', '--json')) as ExplainJson;
-    assert.deepEqual(e.parameters.map((p) => [p.name, p.role, p.inLineage, p.trials]), [['a', 'grouped', 24, 24], ['b_small', 'grouped', 24, 24], ['seed', 'repeat', 24, 24], ['c', 'unreached', 0, 24]]);
+    assert.deepEqual(e.parameters.map((p) => [p.name, p.role, p.inLineage, p.trials]), [['a', 'grouped', 24, 24], ['b_small', 'grouped', 24, 24], ['seed', 'repeat', 24, 24], ['d', 'constant', 8, 24], ['c', 'unreached', 0, 24]]);
     assert.equal(param(e, 'c').anova, null);
+    assert.deepEqual([param(e, 'd').inLineage, param(e, 'd').measured, param(e, 'd').values.map((v) => [v.value, v.trials])], [8, 8, [[0.5, 8]]]);
     assert.equal(param(e, 'c').sentence, 'c cannot affect score (not in its lineage in any of 24 trials).');
     assert.ok(param(e, 'a').anova!.eta2 > 0.998, `a: η² ${param(e, 'a').anova!.eta2}`);
     assert.deepEqual(param(e, 'a').best, { value: 3, tiedWith: [] });
@@ -193,7 +197,7 @@ describe('nbprov explain: a sweep of score = 2*a + b_small*0.01 + noise(seed), c
       ...trialsWhere((r) => r.seed === 0 && r.c === 0 && r.a > 1 && r.b_small === 0),
     ];
     const e = JSON.parse(await ok(dir, 'explain', 'score', ...selected, '--json')) as ExplainJson;
-    assert.deepEqual(e.parameters.map((p) => [p.name, p.role]), [['a', 'ranked'], ['b_small', 'ranked'], ['seed', 'repeat'], ['c', 'unreached']]);
+    assert.deepEqual(e.parameters.map((p) => [p.name, p.role]), [['a', 'ranked'], ['b_small', 'ranked'], ['seed', 'repeat'], ['d', 'constant'], ['c', 'unreached']]);
     const chosen = rows.filter((r) => selected.includes(String(r.trial)));
     const ref = python<Record<string, [number, number]>>(
       `import json, sys\nfrom scipy import stats\nrows = json.load(sys.stdin)\nprint(json.dumps({n: list(map(float, stats.spearmanr([r[n] for r in rows], [r['score'] for r in rows]))) for n in ['a', 'b_small']}))`,

@@ -64,7 +64,8 @@ function tableRow(p: Parameter): string[] {
 
 /** One plain sentence: "n_trees: 3 → 20 raises accuracy by 0.03 on average (η² 0.61, p 0.002)". */
 export function parameterSentence(e: Explanation, p: Parameter): string {
-  const partial = p.role !== 'unreached' && p.inLineage + p.lineageUnknown < p.trials ? `; in the lineage of ${p.inLineage} of ${p.trials} trials, measured over those` : '';
+  const measured = p.role === 'grouped' || p.role === 'ranked' || p.role === 'unmeasured';
+  const partial = measured && p.inLineage + p.lineageUnknown < p.trials ? `; in the lineage of ${p.inLineage} of ${p.trials} trials, measured over those` : '';
   const unknown = p.lineageUnknown ? `; lineage unknown in ${p.lineageUnknown} trials (recorded without variables)` : '';
   return `${effectClause(e, p)}${partial}${unknown}.`;
 }
@@ -77,7 +78,7 @@ function effectClause(e: Explanation, p: Parameter): string {
     case 'repeat':
       return `${p.name} numbers the repeats of a sweep (--seed-param), so it is no factor: ${e.noise ? `the spread of ${m} among the repeats is the noise` : 'no combination was repeated here'}`;
     case 'constant':
-      return `${p.name} is ${pythonText(p.values[0]?.value)} in all ${p.measured} trials where it reaches ${m}, so its effect cannot be measured`;
+      return `${p.name} is ${pythonText(p.values[0]?.value)} in ${p.measured < p.trials ? `the ${p.measured} of ${p.trials}` : `all ${p.measured}`} trials where it reaches ${m}, so its effect cannot be measured`;
     case 'unmeasured':
       return `${p.name} has a value of its own in every trial, so its effect cannot be measured`;
     case 'ranked': {
