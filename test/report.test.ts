@@ -10,7 +10,7 @@ import { screenshotElement, screenshotPage, TestBrowser, type OpenedPage } from 
 // (ids, classes and data-* attributes; /work/briefs/report-contract.md, issue #16). One browser for the file, one
 // report per fixture, every test reusing it in order: sort, filter, select and diff change the page's state.
 
-const SECTIONS = ['report-header', 'trials', 'charts', 'lineage', 'timings', 'diff', 'details'];
+const SECTIONS = ['report-header', 'trials', 'charts', 'explain', 'lineage', 'timings', 'diff', 'details'];
 /** `nbprov deps accuracy` of wine.ipynb, every trial: the names the lineage figure must hold, no more. */
 const ACCURACY_LINEAGE = [
   'RandomForestClassifier', 'X_test', 'X_train', 'accuracy', 'accuracy_score', 'features', 'load_wine', 'model', 'n_trees',
@@ -192,6 +192,38 @@ describe('nbprov report in Chromium: three real runs of wine.ipynb (-p n_trees 3
     assert.ok(Number(timings.stages) >= 1, `stages: ${timings.stages}`);
   });
 
+  test('explain: one bar per parameter, unused (never in the lineage of accuracy) greyed, the sentences `nbprov explain accuracy` prints', async () => {
+    const figure = page.locator('#explain figure.explain[data-metric="accuracy"]');
+    await figure.waitFor({ state: 'attached' });
+    const canvas = figure.locator('canvas.explain-chart');
+    assert.deepEqual([await canvas.getAttribute('data-bars'), await canvas.getAttribute('data-greyed')], ['4', 'unused']);
+    const rows = await figure.locator('table.explain-table tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => [tr.getAttribute('data-parameter'), tr.getAttribute('data-role'), tr.classList.contains('unreached'), tr.children[1]?.textContent, tr.children[4]?.textContent]),
+    );
+    assert.deepEqual(rows, [
+      ['n_trees', 'ranked', false, '3/3', 'n_trees: higher values go with higher accuracy (Spearman ρ +0.866, p 0.33 over 3 trials).'],
+      ['seed', 'constant', false, '3/3', 'seed is 7 in all 3 trials where it reaches accuracy, so its effect cannot be measured.'],
+      ['test_size', 'constant', false, '3/3', 'test_size is 0.25 in all 3 trials where it reaches accuracy, so its effect cannot be measured.'],
+      ['unused', 'unreached', true, '0/3', 'unused cannot affect accuracy (not in its lineage in any of 3 trials).'],
+    ]);
+    const explained = JSON.parse(await ok(dir, 'explain', 'accuracy', '--json')) as { parameters: { name: string; sentence: string }[]; noiseSentence: string };
+    assert.deepEqual(rows.map((r) => [r[0], r[4]]), explained.parameters.map((p) => [p.name, p.sentence]));
+    assert.equal(await figure.locator('p.explain-noise').textContent(), explained.noiseSentence.replaceAll('`', ''));
+    assert.equal(await figure.locator('p.explain-noise code').textContent(), 'nbprov sweep --repeat N');
+    // the bars themselves: the grey one is drawn in the chart's grey, the others in its blue
+    const colors = await canvas.evaluate((c: HTMLCanvasElement) => {
+      const ctx = c.getContext('2d')!;
+      const box = c.getBoundingClientRect();
+      const scale = c.width / box.width;
+      // each bar starts at the x axis' 0, just right of the labels; sample a pixel 2 CSS px into each bar's row
+      const rowsAt = [0, 1, 2, 3].map((i) => ((i + 0.5) / 4) * (c.height - 50 * scale));
+      const zero = [...Array(c.width).keys()].find((x) => rowsAt.every((y) => ctx.getImageData(x, Math.round(y), 1, 1).data[3] > 200 && ctx.getImageData(x, Math.round(y), 1, 1).data[0] < 250));
+      return rowsAt.map((y) => Array.from(ctx.getImageData((zero ?? 0) + Math.round(1 * scale), Math.round(y), 1, 1).data.slice(0, 3)));
+    });
+    assert.deepEqual(colors[3], [0xb4, 0xba, 0xc3], `unused's bar: ${JSON.stringify(colors)}`);
+    assert.deepEqual(colors[0], [0x4e, 0x79, 0xa7], `n_trees' bar: ${JSON.stringify(colors)}`);
+  });
+
   test('lineage of accuracy for the newest trial: exactly the variables `nbprov deps accuracy` names, a mutation edge, wheel zoom', async () => {
     const figure = page.locator('#lineage figure.lineage[data-metric="accuracy"]');
     await figure.locator('svg g.node').first().waitFor({ state: 'attached' });
@@ -312,6 +344,14 @@ describe('nbprov report in Chromium: markup in a file name, cell sources, output
     const data = /<script type="application\/json" id="nbprov-data">([\s\S]*?)<\/script>/.exec(html)?.[1] ?? /id="nbprov-data"[^>]*>([\s\S]*?)<\/script>/.exec(html)?.[1];
     assert.ok(data, 'the model is inline');
     assert.doesNotMatch(data, /[<>]/, 'the model has every < and > escaped');
+  });
+
+  test('explain refuses both metrics (two trials), saying so as text', async () => {
+    const refused = await page.$$eval('#explain p.explain-refused', (ps) => ps.map((p) => [p.getAttribute('data-metric'), p.textContent]));
+    assert.deepEqual(refused, [
+      ['score', 'score: only 2 trials of this selection have a number for score: explain needs 3 or more'],
+      ['title', 'title: no trials of this selection have a number for title: explain needs 3 or more'],
+    ]);
   });
 
   test('the payloads show as text where they belong', async () => {

@@ -37,12 +37,13 @@ const ALLOWED: Record<string, string[]> = {
   graph: ['store'],
   notebook: ['graph'],
   compare: ['store', 'graph'],
-  render: ['store', 'graph', 'compare'],
+  explain: ['store', 'graph', 'compare'],
+  render: ['store', 'graph', 'compare', 'explain'],
   jupyter: [],
   run: ['store', 'capture', 'notebook', 'jupyter', 'render'],
   sweep: ['store', 'capture', 'notebook', 'compare', 'render', 'jupyter', 'run'],
-  report: ['store', 'graph', 'compare', 'render'],
-  cli: ['store', 'capture', 'graph', 'notebook', 'compare', 'render', 'jupyter', 'run', 'sweep', 'report'],
+  report: ['store', 'graph', 'compare', 'explain', 'render'],
+  cli: ['store', 'capture', 'graph', 'notebook', 'compare', 'render', 'jupyter', 'run', 'sweep', 'explain', 'report'],
 };
 
 test('each folder imports only from the folders below it', () => {

@@ -21,6 +21,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   slice: async () => (await import('./slice.js')).registerSlice,
   diff: async () => (await import('./diff.js')).registerDiff,
   compare: async () => (await import('./compare.js')).registerCompare,
+  explain: async () => (await import('./explain.js')).registerExplain,
   export: async () => (await import('./export.js')).registerExport,
   sweep: async () => (await import('./sweep.js')).registerSweep,
   report: async () => (await import('./report.js')).registerReport,

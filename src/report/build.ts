@@ -6,6 +6,9 @@ import { stageSecondsOfTrials } from '../store/stage-timings.js';
 import { compareTrials, type Comparison, type ComparisonRow, type Selection } from '../compare/comparison.js';
 import { diffTrials, NO_STAGE, parseSections } from '../compare/trial-diff.js';
 import { comparisonJson } from '../render/comparison-table.js';
+import { explanationJson } from '../render/explain-text.js';
+import { explainComparison } from '../explain/explain.js';
+import { NbprovError } from '../errors.js';
 import { trialDetail } from '../render/trial-json.js';
 import { metricLineages } from './lineage.js';
 import type { Json, ReportModel } from './model.js';
@@ -45,7 +48,17 @@ export function buildReport(db: Database.Database, dbDir: string, selection: Sel
     details,
     diffs: diffs(db, dbDir, newest, best, rows.at(-1), summaries),
     lineageTrials,
+    explain: explanations(db, comparison, metrics),
   };
+}
+
+/** `nbprov explain METRIC --json` of each metric over the report's trials, or why explain refuses it. */
+function explanations(db: Database.Database, comparison: Comparison, metrics: string[]): ReportModel['explain'] {
+  const found = explainComparison(db, comparison, metrics);
+  return Object.fromEntries(metrics.map((metric, i) => {
+    const e = found[i];
+    return [metric, e instanceof NbprovError ? { refused: e.message, hint: e.hint ?? null } : toJson(explanationJson(e))];
+  }));
 }
 
 /** The comparison with a duration column after status: `compare --json --columns trial,id,…,status,duration,…`. */

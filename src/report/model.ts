@@ -29,4 +29,9 @@ export interface ReportModel {
   diffs: { a: number; b: number; why: 'adjacent' | 'best-vs-latest'; diff: Json }[];
   /** The trials that have lineage and details in the report (newest 50 and each metric's best). */
   lineageTrials: number[];
+  /**
+   * Metric name → `nbprov explain METRIC --json` over every trial of the report, or {refused, hint} with the message
+   * explain exits 2 with (fewer than 3 trials with the metric, no parameter varying).
+   */
+  explain: Record<string, Json>;
 }

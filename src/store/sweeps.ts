@@ -107,3 +107,18 @@ const statements = preparedOnce((db) => ({
       WHERE s.sweep_id = r.sweep_id AND s.position = r.position AND n.status IN (SELECT value FROM json_each(?)))
     ORDER BY r.position`).pluck(),
 }));
+
+/** The `--seed-param` names of the sweeps these trials ran in: parameters that number repeats. */
+export function repeatParamsOfTrials(db: Database.Database, trialIds: string[]): string[] {
+  return repeatParamsStatement(db).all(JSON.stringify(trialIds)) as string[];
+}
+
+const repeatParamsStatement = preparedOnce((db) =>
+  db
+    .prepare(
+      `SELECT DISTINCT json_extract(s.grid, '$.seedParam') FROM nbprov_sweep s
+       WHERE json_extract(s.grid, '$.seedParam') IS NOT NULL
+         AND s.id IN (SELECT st.sweep_id FROM nbprov_sweep_trial st WHERE st.trial_id IN (SELECT value FROM json_each(?)))`,
+    )
+    .pluck(),
+);

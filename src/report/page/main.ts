@@ -3,6 +3,7 @@
 import { renderCharts } from './charts.js';
 import { renderDetails } from './details.js';
 import { renderDiff } from './diff.js';
+import { renderExplain } from './explain.js';
 import { el, region } from './dom.js';
 import { renderHeader } from './header.js';
 import { renderLineage } from './lineage.js';
@@ -19,7 +20,7 @@ function start(): void {
   const model = JSON.parse(data.textContent) as PageModel;
   // Sections first, in order, so that they keep it whatever fills them first.
   renderHeader(model);
-  for (const [id, title] of [['trials', 'Trials'], ['charts', 'Charts'], ['lineage', 'Lineage'], ['timings', 'Stage timings'], ['diff', 'Diff'], ['details', 'Details']]) region('section', id, title);
+  for (const [id, title] of [['trials', 'Trials'], ['charts', 'Charts'], ['explain', 'Explain'], ['lineage', 'Lineage'], ['timings', 'Stage timings'], ['diff', 'Diff'], ['details', 'Details']]) region('section', id, title);
   const metrics = model.comparison.columns.filter((c) => c.kind === 'metric').map((c) => c.name);
   const newest = model.lineageTrials.length ? Math.max(...model.lineageTrials) : undefined;
   const select = (selected: number[]) => {
@@ -31,6 +32,7 @@ function start(): void {
   renderTrials(model.comparison, select);
   select([]);
   renderCharts(model.comparison);
+  renderExplain(model);
   renderTimings(model.timings);
 }
 

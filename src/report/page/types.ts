@@ -53,9 +53,29 @@ export interface ShowJson {
   cells: CellJson[];
 }
 
-export interface PageModel extends Omit<ReportModel, 'comparison' | 'lineage' | 'details' | 'diffs'> {
+/** A parameter of `nbprov explain METRIC --json` (src/explain/effects.ts documents the fields). */
+export interface ExplainParameterJson {
+  name: string;
+  role: string;
+  inLineage: number;
+  trials: number;
+  share: number | null;
+  sentence: string;
+}
+
+/** `nbprov explain METRIC --json`, the parts the page shows. */
+export interface ExplainJson {
+  metric: string;
+  trials: number[];
+  parameters: ExplainParameterJson[];
+  noiseSentence: string;
+  interactions: { sentence: string }[];
+}
+
+export interface PageModel extends Omit<ReportModel, 'comparison' | 'lineage' | 'details' | 'diffs' | 'explain'> {
   comparison: ComparisonJson;
   lineage: Record<string, Record<string, LineageJson>>;
   details: Record<string, ShowJson>;
   diffs: { a: number; b: number; why: string; diff: TrialDiff }[];
+  explain: Record<string, ExplainJson | { refused: string; hint: string | null }>;
 }
