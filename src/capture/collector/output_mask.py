@@ -133,6 +133,7 @@ def masking_send(send):
         return send(stream, msg_or_type, content, *args, **kwargs)
 
     masked_send.nbprov_mask = box
+    masked_send.__wrapped__ = send
     return masked_send
 
 

@@ -20,10 +20,17 @@ SECRET_TYPES = (str, bytes, bytearray)
 SCANNED_KEYS = 200          # keys of a big dict looked at for secret entries
 MAX_MASKED = 256            # text forms masked in kernel output: each costs a search of every message
 FLAG_VALUE = re.compile(r"\d+|true|false|none|null", re.IGNORECASE)
+NOT_SECRET_ENV = frozenset(("PWD", "OLDPWD"))      # the shell's directories, not passwords
 
 
 def secret_name(name):
     return any(w.lower() in SECRET_WORDS for w in WORDS.findall(name))
+
+
+def env_secrets():
+    """The values of environment variables named like secrets, but for numbers and true/false."""
+    return [v for n, v in os.environ.items()
+            if n not in NOT_SECRET_ENV and secret_name(n) and not FLAG_VALUE.fullmatch(v)]
 
 
 def mask_urls(text):
@@ -40,10 +47,8 @@ class Secrets:
         self.shown = set()          # their reprs, masked inside later reprs
         self.fresh = []             # string secrets since the last drain: nbprov masks them in cell outputs
         self.masked = []            # append only (read from the IO thread): their forms in printed text
-        if enabled:
-            for name, value in os.environ.items():
-                if len(value) >= 4 and secret_name(name) and not FLAG_VALUE.fullmatch(value):
-                    self.remember(value)
+        for value in env_secrets() if enabled else ():
+            self.remember(value)
 
     def is_secret(self, name, value):
         """Whether `value`, held by `name` (or a container key), is a secret; remembers it if so."""
