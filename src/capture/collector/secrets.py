@@ -18,7 +18,7 @@ WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")       # snake_case, camelCas
 URL_PASSWORD = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@'\"]*:)([^\s@/'\"]+)(@)")
 SECRET_TYPES = (str, bytes, bytearray)
 SCANNED_KEYS = 200          # keys of a big dict looked at for secret entries
-MAX_MASKED = 256            # text forms masked in kernel output: each costs a search of every message
+MAX_MASKED = 64             # text forms masked in kernel output: each costs a search of every message
 FLAG_VALUE = re.compile(r"\d+|true|false|none|null", re.IGNORECASE)
 NOT_SECRET_ENV = frozenset(("PWD", "OLDPWD"))      # the shell's directories, not passwords
 
