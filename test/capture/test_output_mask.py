@@ -13,7 +13,7 @@ from jupyter_client.manager import start_new_kernel
 
 sys.path.insert(0, os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "src", "capture")))
 
-from collector.output_mask import MAX_STRINGS, OutputMask, masked_args  # noqa: E402
+from collector.output_mask import MAX_NODES, OutputMask, masked_args  # noqa: E402
 from collector.secrets import MAX_MASKED, Secrets  # noqa: E402
 from test_collector import install_code  # noqa: E402
 
@@ -87,9 +87,12 @@ class TestMessages(unittest.TestCase):
     def test_bounds(self):
         many = secrets_of(*("secret-%04d" % i for i in range(MAX_MASKED + 50)))
         self.assertEqual(len(many.masked), MAX_MASKED)
-        lines = ["s3cr3t-value"] * (MAX_STRINGS + 5)
+        lines = ["s3cr3t-value"] * (MAX_NODES + 5)
         out = self.mask.message("error", {"evalue": "", "traceback": lines})["traceback"]
-        self.assertEqual(out[MAX_STRINGS - 2:], ["<redacted>"] * 1 + ["s3cr3t-value"] * 6, "one string is the evalue")
+        # the evalue and the list are two of the nodes looked at
+        self.assertEqual(out, ["<redacted>"] * (MAX_NODES - 2) + ["s3cr3t-value"] * 7)
+        big = {"application/json": {"rows": list(range(3 * MAX_NODES)) + ["s3cr3t-value"]}}
+        self.assertIs(self.mask.message("display_data", {"data": big})["data"], big, "looked at up to MAX_NODES")
 
 
 class Kernel:
@@ -148,12 +151,14 @@ class TestKernel(unittest.TestCase):
         cls.k.close()
 
     def test_same_cell_streams_results_displays_and_errors(self):
-        code = ("import sys\ntoken = 's3cr3t-value'\nprint(token)\nsys.stdout.write(token[:4]); sys.stdout.write(token[4:] + '\\n')\n"
+        code = ("import sys\ntoken = 's3cr3t-value'\nprint(token)\n"
+                "sys.stdout.write(token[:4]); sys.stdout.write(token[4:] + '\\n')\n"     # one flush: one text
                 "print('err', token, file=sys.stderr)\nfrom IPython.display import display, HTML, JSON\n"
                 "h = display(HTML('<i>' + token + '</i>'), display_id=True)\nh.update(JSON({'t': token}))\ntoken")
         reply, outputs = self.k.execute(code)
         self.assertEqual(texts(outputs), [
-            "<redacted>\n<redacted>\n", "err <redacted>\n", {"text/html": "<i><redacted></i>", "text/plain": "<IPython.core.display.HTML object>"},
+            "<redacted>\n<redacted>\n", "err <redacted>\n",
+            {"text/html": "<i><redacted></i>", "text/plain": "<IPython.core.display.HTML object>"},
             {"application/json": {"t": "<redacted>"}, "text/plain": "<IPython.core.display.JSON object>"},
             {"text/plain": "'<redacted>'"}])
         payload = reply["content"]["user_expressions"]["d"]["data"]["application/json"]
@@ -177,8 +182,8 @@ class TestKernel(unittest.TestCase):
             self.assertEqual(texts(k.execute("print('k-5678-raw')")[1]), ["k-5678-raw\n"])
             k.install(redact=True)
             self.assertEqual(texts(k.execute("api_key = 'k-5678-raw'\nprint(api_key)")[1]), ["<redacted>\n"])
-            self.assertEqual(texts(k.execute("s = get_ipython().kernel.session.send\nprint(s.__name__, s.__wrapped__.__name__)")[1]),
-                             ["masked_send send\n"], "wrapped once, whatever the installs")
+            send = "s = get_ipython().kernel.session.send\nprint(s.__name__, s.__wrapped__.__name__)"
+            self.assertEqual(texts(k.execute(send)[1]), ["masked_send send\n"], "wrapped once, whatever the installs")
         finally:
             k.close()
 

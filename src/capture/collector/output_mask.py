@@ -8,13 +8,15 @@ stored summaries and an executed notebook (-o) all see `<redacted>`. sys.stdout 
 objects stay the ones the notebook may hold.
 
 Masking never raises into the kernel: a failure sends the message as it was. With no secret
-known a message costs a type lookup and a search for "://" (URL passwords are always masked).
+known, an output message costs a search of its text for "://" (URL passwords are always masked),
+any other message a dict lookup; known secrets cost a search each, at most MAX_MASKED
+(secrets.py) of them over at most MAX_NODES values of a message.
 """
 import sys
 
 from .secrets import REDACTED, mask_urls
 
-MAX_STRINGS = 10000          # strings of one message looked at (a JSON display's leaves, traceback lines)
+MAX_NODES = 10000            # values of one message looked at (a JSON display's nodes, traceback lines)
 MAX_DEPTH = 20
 OUTPUT_FIELDS = {
     "stream": ("text",),
@@ -63,7 +65,7 @@ class OutputMask:
         if fields is None or not isinstance(content, dict):
             return content
         forms = self.forms()
-        budget = [MAX_STRINGS]
+        budget = [MAX_NODES]
         out = content
         for field in fields:
             value = content.get(field)
@@ -93,21 +95,25 @@ class OutputMask:
         return out
 
     def walk(self, x, forms, budget, depth):
-        # strings of a JSON value, in new containers only where one changed
-        if type(x) is str:
-            if budget[0] <= 0:
-                return x
-            budget[0] -= 1
-            return self.text(x, forms)
-        if depth >= MAX_DEPTH:
+        # the strings of a JSON value, copying only the containers where one changed; a big value is
+        # looked at up to its MAX_NODES-th node
+        budget[0] -= 1
+        if budget[0] < 0:
             return x
-        if isinstance(x, list):
-            items = [self.walk(v, forms, budget, depth + 1) for v in x]
-            return items if any(a is not b for a, b in zip(items, x)) else x
-        if isinstance(x, dict):
-            items = {k: self.walk(v, forms, budget, depth + 1) for k, v in x.items()}
-            return items if any(items[k] is not v for k, v in x.items()) else x
-        return x
+        if type(x) is str:
+            return self.text(x, forms)
+        if depth >= MAX_DEPTH or not isinstance(x, (list, dict)):
+            return x
+        out = None
+        for k, v in (x.items() if isinstance(x, dict) else enumerate(x)):
+            if budget[0] <= 0:
+                break
+            masked = self.walk(v, forms, budget, depth + 1)
+            if masked is not v:
+                if out is None:
+                    out = dict(x) if isinstance(x, dict) else list(x)
+                out[k] = masked
+        return x if out is None else out
 
 
 def message_type(msg_or_type):
@@ -167,12 +173,14 @@ def mask_outputs(shell, secrets):
     swaps the mask of the wrapper already in place instead of wrapping it again."""
     mask = OutputMask(secrets) if secrets is not None and secrets.enabled else None
     for session in kernel_sessions(shell):
-        current = vars(session).get("send")
-        box = getattr(current, "nbprov_mask", None)
-        if box is None:
-            if mask is None:
-                continue
-            wrapper = masking_send(session.send)
-            box = wrapper.nbprov_mask
-            session.send = wrapper
-        box[0] = mask
+        try:
+            box = getattr(getattr(session, "__dict__", {}).get("send"), "nbprov_mask", None)
+            if box is None:
+                if mask is None:
+                    continue
+                wrapper = masking_send(session.send)
+                box = wrapper.nbprov_mask
+                session.send = wrapper
+            box[0] = mask
+        except Exception:
+            pass        # a session that cannot be wrapped: nbprov still masks what it stores and shows
