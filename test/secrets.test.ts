@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { nbprov, openDb, project, removeProject, writeNotebook } from './helpers/cli.js';
 
-// What a notebook can learn or leave behind (issue #13): the private server's token, the history file, and
-// terminal control sequences in notebook text.
+// What a notebook can learn or leave behind (issue #13): the private server's token, the history file,
+// terminal control sequences in notebook text, and secrets in its outputs (masked by the kernel as they are made).
 describe('secrets and the terminal', () => {
   let dir: string;
   before(() => {
@@ -66,6 +66,90 @@ describe('secrets and the terminal', () => {
       db.close();
     }
     assert.deepEqual(found, []);
+  });
+
+  describe('secrets masked in the kernel, in every output path', () => {
+    const env = { SERVICE_API_TOKEN: 'env-tok-9876', NBPROV_TEST_REGION: 'eu-west-7' };
+    before(() => {
+      writeNotebook(dir, 'same-cell.ipynb', [
+        'token = "s3cr3t-value"; print(token)',
+        'token',
+        "import os, sys\nprint(os.environ['SERVICE_API_TOKEN'], file=sys.stderr)",
+        "region = os.environ['NBPROV_TEST_REGION']\nprint(region)",
+        'from IPython.display import HTML\ndisplay(HTML("<b>" + token + "</b>"))',
+        'raise ValueError("bad " + token)',
+      ]);
+    });
+    const cellsFailed = (evalue: string) =>
+      `nbprov: cell 6 raised ValueError: ${evalue}\n  hint: fix the cell, or pass --allow-errors to run the remaining cells anyway\n`;
+
+    /** The -o notebook's outputs, one string each: a stream's text, a display's or result's data, an error's evalue and last traceback line. */
+    function executedOutputs(file: string): string[][] {
+      const nb = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { cells: { outputs: Record<string, unknown>[] }[] };
+      return nb.cells.map((c) =>
+        c.outputs.map((o) => {
+          if (o.output_type === 'stream') return `${o.name}: ${(o.text as string[]).join('')}`;
+          if (o.output_type === 'error') return `${o.evalue} | ${(o.traceback as string[]).at(-1)!.replace(/\u001b\[[\d;]*m/g, '')}`;
+          return `${o.output_type}: ${JSON.stringify(o.data)}`;
+        }),
+      );
+    }
+
+    test('a secret printed or shown by the cell that assigns it, or read from the environment: <redacted> live, in -o and in the database', async () => {
+      const r = await nbprov(['run', 'same-cell.ipynb', '-q', '--log-output', '-o', 'masked.ipynb', '--db', 'masked.sqlite'], { cwd: dir, env });
+      assert.equal(r.code, 1);
+      assert.equal(r.stdout, "[1] <redacted>\n[2] '<redacted>'\n[4] <redacted>\n[5] [display: text/html]\n");
+      assert.equal(r.stderr, `[3] <redacted>\n[6] [error: ValueError: bad <redacted>]\n${cellsFailed('bad <redacted>')}`);
+      assert.deepEqual(executedOutputs('masked.ipynb'), [
+        ['stdout: <redacted>\n'],
+        ['execute_result: {"text/plain":["\'<redacted>\'"]}'],
+        ['stderr: <redacted>\n'],
+        ['stdout: <redacted>\n'],
+        ['display_data: {"text/html":["<b><redacted></b>"],"text/plain":["<IPython.core.display.HTML object>"]}'],
+        ['bad <redacted> | ValueError: bad <redacted>'],
+      ]);
+      const db = openDb(dir, 'masked.sqlite');
+      try {
+        assert.deepEqual(db.prepare('SELECT outputs, error_value FROM nbprov_cell ORDER BY cell_index').raw().all(), [
+          ['stdout: <redacted>', null],
+          ["'<redacted>'", null],
+          ['stderr: <redacted>', null],
+          ['stdout: <redacted>', null],
+          ['<IPython.core.display.HTML object> [+text/html]', null],
+          ['ValueError: bad <redacted>', 'bad <redacted>'],
+        ]);
+      } finally {
+        db.close();
+      }
+    });
+
+    test('--no-redact: the values as printed, everywhere', async () => {
+      const r = await nbprov(['run', 'same-cell.ipynb', '-q', '--log-output', '--no-redact', '-o', 'raw.ipynb', '--db', 'raw.sqlite'], { cwd: dir, env });
+      assert.equal(r.code, 1);
+      assert.equal(r.stdout, "[1] s3cr3t-value\n[2] 's3cr3t-value'\n[4] eu-west-7\n[5] [display: text/html]\n");
+      assert.equal(r.stderr, `[3] env-tok-9876\n[6] [error: ValueError: bad s3cr3t-value]\n${cellsFailed('bad s3cr3t-value')}`);
+      assert.deepEqual(executedOutputs('raw.ipynb'), [
+        ['stdout: s3cr3t-value\n'],
+        ['execute_result: {"text/plain":["\'s3cr3t-value\'"]}'],
+        ['stderr: env-tok-9876\n'],
+        ['stdout: eu-west-7\n'],
+        ['display_data: {"text/html":["<b>s3cr3t-value</b>"],"text/plain":["<IPython.core.display.HTML object>"]}'],
+        ['bad s3cr3t-value | ValueError: bad s3cr3t-value'],
+      ]);
+      const db = openDb(dir, 'raw.sqlite');
+      try {
+        assert.deepEqual(db.prepare('SELECT outputs FROM nbprov_cell ORDER BY cell_index').pluck().all(), [
+          'stdout: s3cr3t-value',
+          "'s3cr3t-value'",
+          'stderr: env-tok-9876',
+          'stdout: eu-west-7',
+          '<IPython.core.display.HTML object> [+text/html]',
+          'ValueError: bad s3cr3t-value',
+        ]);
+      } finally {
+        db.close();
+      }
+    });
   });
 });
 

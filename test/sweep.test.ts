@@ -253,7 +253,7 @@ describe('nbprov sweep', () => {
       const r = await nbprov(['run', 'env.ipynb', '--server', server.url, '--kernel-env', 'KERNEL_NAMESPACE=ml', '--kernel-env=KERNEL_API_TOKEN=s3cr3t-v4lue', '-o', 'out.ipynb', '-q'], { cwd: dir, env: { JUPYTER_TOKEN: server.token } });
       assert.equal(r.code, 0, r.stderr);
       const out = JSON.parse(readFileSync(join(dir, 'out.ipynb'), 'utf8'));
-      assert.deepEqual(out.cells[0].outputs[0].text, ['ml s3cr3t-v4lue\n']);
+      assert.deepEqual(out.cells[0].outputs[0].text, ['ml <redacted>\n']); // a secret-named variable's value, masked by the kernel
       const [{ command }] = rows<{ command: string }>(dir, 'SELECT command FROM trial');
       assert.match(command, /--kernel-env KERNEL_NAMESPACE=<redacted> --kernel-env=KERNEL_API_TOKEN=<redacted>/);
       const bad = await nbprov(['run', 'env.ipynb', '--server', server.url, '--kernel-env', 'PATH=/tmp'], { cwd: dir, env: { JUPYTER_TOKEN: server.token } });

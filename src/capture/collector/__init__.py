@@ -7,5 +7,5 @@ kernel's user namespace gets no name; `__nbprov__` in builtins is the one object
 rewritten cells call and the runner drains after each cell.
 """
 # Dependency order: each module imports only from the ones before it.
-MODULES = ("costs", "frames", "content", "entries", "secrets", "values", "rng", "scan", "flow", "sites", "rewriter", "filelinks",
-           "files", "environment", "loops", "functions", "aliases", "recorder", "install")
+MODULES = ("costs", "frames", "content", "entries", "secrets", "output_mask", "values", "rng", "scan", "flow", "sites",
+           "rewriter", "filelinks", "files", "environment", "loops", "functions", "aliases", "recorder", "install")

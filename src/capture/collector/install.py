@@ -4,6 +4,7 @@ import builtins
 from IPython.core.getipython import get_ipython
 
 from .content import FP_BUDGET
+from .output_mask import mask_outputs
 from .recorder import Recorder
 from .rewriter import ME
 
@@ -31,3 +32,5 @@ def install(config):
     rec = Recorder(shell, opts, carried)
     setattr(builtins, ME, rec)
     rec.activate()
+    # with --no-redact, None: a kernel masked by an earlier install publishes as is again
+    mask_outputs(shell, rec.summaries.secrets if opts["redact"] else None)

@@ -4,7 +4,9 @@ A secret is a string (or bytes) held by a name or a container key whose words in
 word (`api_key`, `apiKey`, `DB_PASSWORD`, `key`; not `monkey_name` or `tokenizer`), a string equal to
 an environment variable's value, or a value seen as a secret before (`tok = api_token`). Secrets
 seen are also masked inside the reprs of whatever holds them later, and the password of a URL
-(`postgres://user:pw@host/db`) is masked wherever it appears.
+(`postgres://user:pw@host/db`) is masked wherever it appears. The values of environment variables
+named like secrets (`OPENAI_API_KEY`; not a number or true/false) are secrets from the start.
+`masked` lists the text forms output_mask.py masks in what the kernel publishes.
 """
 import os
 import re
@@ -16,10 +18,19 @@ WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")       # snake_case, camelCas
 URL_PASSWORD = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@'\"]*:)([^\s@/'\"]+)(@)")
 SECRET_TYPES = (str, bytes, bytearray)
 SCANNED_KEYS = 200          # keys of a big dict looked at for secret entries
+MAX_MASKED = 64             # text forms masked in kernel output: each costs a search of every message
+FLAG_VALUE = re.compile(r"\d+|true|false|none|null", re.IGNORECASE)
+NOT_SECRET_ENV = frozenset(("PWD", "OLDPWD"))      # the shell's directories, not passwords
 
 
 def secret_name(name):
     return any(w.lower() in SECRET_WORDS for w in WORDS.findall(name))
+
+
+def env_secrets():
+    """The values of environment variables named like secrets, but for numbers and true/false."""
+    return [v for n, v in os.environ.items()
+            if n not in NOT_SECRET_ENV and secret_name(n) and not FLAG_VALUE.fullmatch(v)]
 
 
 def mask_urls(text):
@@ -35,6 +46,9 @@ class Secrets:
         self.values = set()         # secret values seen: equal ones are secrets too
         self.shown = set()          # their reprs, masked inside later reprs
         self.fresh = []             # string secrets since the last drain: nbprov masks them in cell outputs
+        self.masked = []            # append only (read from the IO thread): their forms in printed text
+        for value in env_secrets() if enabled else ():
+            self.remember(value)
 
     def is_secret(self, name, value):
         """Whether `value`, held by `name` (or a container key), is a secret; remembers it if so."""
@@ -52,6 +66,20 @@ class Secrets:
             self.shown.add(repr(value))
             if type(value) is str:
                 self.fresh.append(value)
+            self.add_masked(value)
+
+    def add_masked(self, value):
+        # a string as printed and as escaped inside a repr; bytes as printed when they are plain ASCII
+        if type(value) is not str:
+            try:
+                value = value.decode("ascii")
+            except UnicodeDecodeError:
+                return
+            if not value.isprintable():
+                return
+        for form in (value, repr(value)[1:-1]):
+            if len(form) >= 4 and len(self.masked) < MAX_MASKED and form not in self.masked:
+                self.masked.append(form)
 
     def drain(self):
         fresh, self.fresh = self.fresh, []
