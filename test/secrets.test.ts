@@ -95,16 +95,16 @@ describe('secrets and the terminal', () => {
       );
     }
 
-    test('a secret printed or shown by the cell that assigns it, or read from the environment: <redacted> live, in -o and in the database', async () => {
+    test('a secret printed or shown by the cell that assigns it, or read from a secret-named environment variable: <redacted> live, in -o and in the database; another environment value (a region) as it is', async () => {
       const r = await nbprov(['run', 'same-cell.ipynb', '-q', '--log-output', '-o', 'masked.ipynb', '--db', 'masked.sqlite'], { cwd: dir, env });
       assert.equal(r.code, 1);
-      assert.equal(r.stdout, "[1] <redacted>\n[2] '<redacted>'\n[4] <redacted>\n[5] [display: text/html]\n");
+      assert.equal(r.stdout, "[1] <redacted>\n[2] '<redacted>'\n[4] eu-west-7\n[5] [display: text/html]\n");
       assert.equal(r.stderr, `[3] <redacted>\n[6] [error: ValueError: bad <redacted>]\n${cellsFailed('bad <redacted>')}`);
       assert.deepEqual(executedOutputs('masked.ipynb'), [
         ['stdout: <redacted>\n'],
         ['execute_result: {"text/plain":["\'<redacted>\'"]}'],
         ['stderr: <redacted>\n'],
-        ['stdout: <redacted>\n'],
+        ['stdout: eu-west-7\n'],
         ['display_data: {"text/html":["<b><redacted></b>"],"text/plain":["<IPython.core.display.HTML object>"]}'],
         ['bad <redacted> | ValueError: bad <redacted>'],
       ]);
@@ -114,7 +114,7 @@ describe('secrets and the terminal', () => {
           ['stdout: <redacted>', null],
           ["'<redacted>'", null],
           ['stderr: <redacted>', null],
-          ['stdout: <redacted>', null],
+          ['stdout: eu-west-7', null],
           ['<IPython.core.display.HTML object> [+text/html]', null],
           ['ValueError: bad <redacted>', 'bad <redacted>'],
         ]);

@@ -46,7 +46,7 @@ export function addKernelOptions(command: Command): Command {
     .option('--allow-errors', 'keep running after a cell raises and exit 0, as nbconvert does (the trial still records the failed cells)')
     .addOption(new Option('--capture <mode>', 'what to record: cells, vars (variables and dependencies) or full (every loop iteration)').choices(CAPTURE_MODES).default(DEFAULT_CAPTURE_MODE))
     .option('--loop-budget <n>', 'loop iterations / function calls recorded in detail', parsePositive('--loop-budget'), DEFAULT_LOOP_BUDGET)
-    .option('--no-redact', 'store values of secret-looking variables (token, password, key...) instead of <redacted>')
+    .option('--no-redact', 'keep the values of secret-looking variables (token, password, key...) as they are, in the database and in the outputs the kernel shows, instead of <redacted>')
     .option('--log-output', "print each cell's stdout and stderr as the kernel sends it, each line prefixed with the cell's number (displays and errors in one line each)");
 }
 

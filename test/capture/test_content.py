@@ -291,6 +291,15 @@ class TestSummaries(unittest.TestCase):
         finally:
             del os.environ["NBPROV_TEST_SECRET_VALUE"]
 
+    def test_an_environment_value_not_named_like_a_secret_is_no_secret(self):
+        # $HOME, $PWD, $USER: masked in every output, they would hide paths and names that merely equal them
+        os.environ["NBPROV_TEST_PLACE"] = "/some/where/else"
+        try:
+            items = Summaries(REPR_LIMIT, True).summary({"where": "/some/where/else"})["items"]
+            self.assertEqual(items, [[".where", "'/some/where/else'", "/some/where/else"]])
+        finally:
+            del os.environ["NBPROV_TEST_PLACE"]
+
 
 if __name__ == "__main__":
     unittest.main()

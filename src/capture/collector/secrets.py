@@ -1,11 +1,12 @@
 """Which recorded values are secrets, and how to keep them out of what nbprov stores.
 
 A secret is a string (or bytes) held by a name or a container key whose words include a secret
-word (`api_key`, `apiKey`, `DB_PASSWORD`, `key`; not `monkey_name` or `tokenizer`), a string equal to
-an environment variable's value, or a value seen as a secret before (`tok = api_token`). Secrets
-seen are also masked inside the reprs of whatever holds them later, and the password of a URL
-(`postgres://user:pw@host/db`) is masked wherever it appears. The values of environment variables
-named like secrets (`OPENAI_API_KEY`; not a number or true/false) are secrets from the start.
+word (`api_key`, `apiKey`, `DB_PASSWORD`, `key`; not `monkey_name` or `tokenizer`), the value of an
+environment variable named so (`OPENAI_API_KEY`; not a number or true/false; secrets from the start),
+or a value seen as a secret before (`tok = api_token`). Secrets seen are also masked inside the reprs of
+whatever holds them later, and the password of a URL (`postgres://user:pw@host/db`) is masked wherever it
+appears. Other environment values are not secrets: masked in every output, $HOME, $PWD or $USER would hide
+paths and names that merely equal them.
 `masked` lists the text forms output_mask.py masks in what the kernel publishes.
 """
 import os
@@ -42,7 +43,7 @@ class Secrets:
 
     def __init__(self, enabled):
         self.enabled = enabled
-        self.env = frozenset(v for v in os.environ.values() if len(v) >= 4) if enabled else frozenset()
+        self.env = frozenset(v for v in env_secrets() if len(v) >= 4) if enabled else frozenset()
         self.values = set()         # secret values seen: equal ones are secrets too
         self.shown = set()          # their reprs, masked inside later reprs
         self.fresh = []             # string secrets since the last drain: nbprov masks them in cell outputs
