@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { nbprov, project, removeProject, waitNoProcesses } from './helpers/cli.js';
+import { nbprov, project, removeProject, waitNoProcesses, writeNotebook } from './helpers/cli.js';
 
 /**
  * A notebook whose kernel describes itself into facts-X.json: how it was started (argv, sys.path, cwd, session,
@@ -109,5 +109,21 @@ describe('python3 kernels forked from the private server\'s fork server', () => 
     assert.equal(facts(dir, 1).parent, 'forkserver.py');
     assert.equal(facts(dir, 3).parent, 'jupyter-server');
     assert.deepEqual(await waitNoProcesses(dir), []);
+  });
+
+  test('a kernel\'s exit, forked or launched, still runs atexit handlers and flushes files left open (its last garbage collection skipped)', async () => {
+    const dir = project();
+    dirs.push(dir);
+    writeNotebook(dir, 'exit.ipynb', [
+      "import atexit\nleft_open = open('left-open.txt', 'w')\nleft_open.write('flushed at exit')\natexit.register(lambda: open('atexit.txt', 'w').write('ran'))",
+    ]);
+    for (const fork of ['1', '0']) {
+      for (const file of ['left-open.txt', 'atexit.txt']) rmSync(join(dir, file), { force: true });
+      const r = await nbprov(['run', 'exit.ipynb', '-q'], { cwd: dir, env: { NBPROV_KERNEL_FORK: fork } });
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(await waitNoProcesses(dir), []);
+      assert.ok(existsSync(join(dir, 'atexit.txt')), `fork=${fork}`);
+      assert.deepEqual([readFileSync(join(dir, 'left-open.txt'), 'utf8'), readFileSync(join(dir, 'atexit.txt'), 'utf8')], ['flushed at exit', 'ran'], `fork=${fork}`);
+    }
   });
 });
