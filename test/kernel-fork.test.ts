@@ -16,11 +16,11 @@ function writeFactsNotebook(dir: string): void {
 def command(pid):
     with open(f"/proc/{pid}/cmdline", "rb") as f:
         return [os.path.basename(part.decode()) for part in f.read().split(b"\\0")[:2]]
-def parent_of(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        return int(f.read().rsplit(")", 1)[1].split()[1])
+def served_by(fork_server):
+    with open(f"/proc/{fork_server}/cmdline", "rb") as f:
+        return int(f.read().split(b"\\0")[3])
 parent = command(os.getppid())[1]
-server = os.getppid() if parent == "jupyter-server" else parent_of(os.getppid())
+server = os.getppid() if parent == "jupyter-server" else served_by(os.getppid())
 facts = {
     "argv": [os.path.basename(sys.argv[0]), sys.argv[1], sys.argv[3:]],
     "path0": sys.path[0], "cwd": os.getcwd(), "session_leader": os.getsid(0) == os.getpid(),
@@ -56,8 +56,9 @@ interface Facts {
 const facts = (dir: string, x: number): Facts => JSON.parse(readFileSync(join(dir, `facts-${x}.json`), 'utf8'));
 
 /** What must not depend on how the kernel was started. */
-function asLaunched({ parent: _parent, random: _random, pid: _pid, ...rest }: Facts) {
-  return rest;
+function asLaunched({ parent: _parent, random: _random, pid: _pid, env, ...rest }: Facts) {
+  // NBPROV_KERNEL_FORK=0 is in the environment the launched kernel inherits.
+  return { ...rest, env: env.filter((name) => name !== 'NBPROV_KERNEL_FORK') };
 }
 
 describe('python3 kernels forked from the private server\'s fork server', () => {

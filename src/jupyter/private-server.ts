@@ -2,7 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import type { ServerConnection } from '@jupyterlab/services';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { NbprovError } from '../errors.js';
+import { kernelForkEnv, planKernelFork, startKernelForkServer } from './kernel-fork.js';
 import { LogTail } from './log-tail.js';
 import { makeSettings, probeServer } from './rest.js';
 import { makeServerDir, removeServerDir, type ServerDir } from './server-dirs.js';
@@ -39,7 +42,7 @@ export async function launchPrivateServer(jupyter: string, opts: PrivateServerOp
 async function launchOn(port: number, jupyter: string, opts: PrivateServerOptions): Promise<JupyterEndpoint> {
   const token = randomBytes(24).toString('hex');
   const dir = await makeServerDir();
-  const server = spawnServer(jupyter, port, opts.rootDir, token, dir);
+  const server = spawnServer(jupyter, port, opts, token, dir);
   const url = `http://127.0.0.1:${port}`;
   const endpoint = privateEndpoint(server, url, makeSettings(url, token, {}), dir);
   try {
@@ -55,16 +58,23 @@ async function launchOn(port: number, jupyter: string, opts: PrivateServerOption
 /** A running `jupyter server` process with its log tail, and whether it has exited. */
 interface ServerProcess {
   child: ChildProcess;
+  /** Its kernel fork server (kernel-fork.ts), which exits by itself once the server is gone. */
+  forkServer?: ChildProcess;
   log: LogTail;
   exited: Promise<void>;
   hasExited(): boolean;
 }
 
-/** Spawns the server with the token passed through the environment only, its temp config/runtime dirs and the TCP_NODELAY patch. */
-function spawnServer(jupyter: string, port: number, rootDir: string, token: string, dir: ServerDir): ServerProcess {
-  const args = ['server', '--no-browser', '--ip=127.0.0.1', `--port=${port}`, '--port-retries=0', `--ServerApp.root_dir=${rootDir}`];
+/**
+ * Spawns the server with the token passed through the environment only, its temp config/runtime dirs and the
+ * TCP_NODELAY patch, and its kernel fork server beside it.
+ */
+function spawnServer(jupyter: string, port: number, opts: PrivateServerOptions, token: string, dir: ServerDir): ServerProcess {
+  const { rootDir } = opts;
+  const [command, ...args] = [...serverCommand(jupyter), '--no-browser', '--ip=127.0.0.1', `--port=${port}`, '--port-retries=0', `--ServerApp.root_dir=${rootDir}`];
   if (process.getuid?.() === 0) args.push('--allow-root');
-  const child = spawn(jupyter, args, {
+  const fork = planKernelFork(dir.runtimeDir, opts.python);
+  const child = spawn(command, args, {
     cwd: rootDir,
     // Own process group: a terminal Ctrl-C reaches nbprov alone, which then shuts the server down in order.
     detached: true,
@@ -77,14 +87,16 @@ function spawnServer(jupyter: string, port: number, rootDir: string, token: stri
       PYDEVD_DISABLE_FILE_VALIDATION: '1',
       NBPROV_PARENT_PID: String(process.pid),
       NBPROV_SERVER_DIR: dir.base,
+      ...kernelForkEnv(fork),
     },
   });
   const log = new LogTail(token);
   child.stderr!.on('data', (chunk: Buffer) => log.push(chunk.toString('utf8')));
   child.once('error', (err) => log.push(`spawn error: ${err.message}\n`));
+  const forkServer = fork && child.pid !== undefined ? startKernelForkServer(fork, child.pid, log) : undefined;
   let exited = false;
   const exitPromise = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
-  return { child, log, exited: exitPromise, hasExited: () => exited };
+  return { child, forkServer, log, exited: exitPromise, hasExited: () => exited };
 }
 
 function privateEndpoint(server: ServerProcess, url: string, settings: ServerConnection.ISettings, dir: ServerDir): JupyterEndpoint {
@@ -104,9 +116,12 @@ function privateEndpoint(server: ServerProcess, url: string, settings: ServerCon
       closing = true;
       if (wait) await stopProcess(server);
       else if (!server.hasExited()) child.kill('SIGTERM');
-      // The stderr pipe is shared with the server's kernels: an orphaned kernel must not keep us alive.
-      child.stderr?.destroy();
-      child.unref();
+      // The stderr pipes are shared with the kernels: an orphaned kernel must not keep us alive. The fork server
+      // goes once the server has.
+      for (const process of [child, server.forkServer]) {
+        process?.stderr?.destroy();
+        process?.unref();
+      }
       // A server still shutting down removes its temp dir itself on the way out (server_config.py); a leftover
       // can never change the run's outcome, and the next run removes it.
       if (server.hasExited()) await removeServerDir(dir);
@@ -144,7 +159,7 @@ async function stopProcess(server: ServerProcess): Promise<void> {
     return;
   }
   const timer = setTimeout(() => {
-    // SIGKILL the whole group so no kernel is orphaned.
+    // SIGKILL the whole group so no kernel is orphaned (the fork server then kills the kernels it forked).
     try {
       process.kill(-pid, 'SIGKILL');
     } catch {
@@ -165,6 +180,15 @@ function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * `jupyter-server` when it is beside `jupyter` (Debian's and pip's layouts), else `jupyter server`: the `jupyter`
+ * launcher only starts Python to exec `jupyter-server`, a second interpreter start-up on every run.
+ */
+function serverCommand(jupyter: string): string[] {
+  const direct = join(dirname(jupyter), 'jupyter-server');
+  return existsSync(direct) ? [direct] : [jupyter, 'server'];
 }
 
 class PortTakenError extends NbprovError {}

@@ -7,8 +7,7 @@ import { processAlive } from '../process-alive.js';
 const TEMP_PREFIX = 'nbprov-jupyter-';
 const OWNER_FILE = 'nbprov.pid';
 const SERVER_CONFIG = packageFile('src/jupyter/server_config.py');
-const KERNEL_FORK_DIR = packageFile('src/jupyter/kernel_fork');
-const KERNEL_FORK_FILES = ['forkserver.py', 'provisioner.py'];
+const FORK_PROVISIONER = packageFile('src/jupyter/kernel_fork/provisioner.py');
 
 /** A private server's temp dir: its config (with server_config.py) and runtime files, owned by this process. */
 export interface ServerDir {
@@ -23,12 +22,13 @@ export async function makeServerDir(): Promise<ServerDir> {
   await writeFile(join(base, OWNER_FILE), String(process.pid));
   const configDir = join(base, 'config');
   await mkdir(configDir);
-  await mkdir(join(configDir, 'kernel_fork'));
+  const runtimeDir = join(base, 'runtime');
+  await Promise.all([mkdir(join(configDir, 'kernel_fork')), mkdir(runtimeDir, { mode: 0o700 })]);
   await Promise.all([
     copyFile(SERVER_CONFIG, join(configDir, 'jupyter_server_config.py')),
-    ...KERNEL_FORK_FILES.map((file) => copyFile(join(KERNEL_FORK_DIR, file), join(configDir, 'kernel_fork', file))),
+    copyFile(FORK_PROVISIONER, join(configDir, 'kernel_fork', 'provisioner.py')),
   ]);
-  return { base, configDir, runtimeDir: join(base, 'runtime') };
+  return { base, configDir, runtimeDir };
 }
 
 /** Removes a server's temp dir; a failure is left for the next run's removeStaleServerDirs. */

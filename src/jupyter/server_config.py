@@ -111,26 +111,21 @@ class NbprovKernelManager(AsyncMappingKernelManager):
 
 c.ServerApp.kernel_manager_class = NbprovKernelManager  # noqa: F821
 
-# python3 kernels are forked from a process that imports ipykernel while the server starts (kernel_fork/): each
-# kernel then starts without ~0.3 s of imports, which a sweep pays per trial. Set NBPROV_KERNEL_FORK=0 to launch
-# every kernel as a fresh `python -m ipykernel_launcher` instead.
+# python3 kernels are forked from a fork server that nbprov starts beside this server, importing ipykernel while
+# the server starts (kernel_fork/): a kernel then starts without ~0.3 s of imports, which a sweep pays per trial.
+# Without NBPROV_KERNEL_FORK_SOCKET (NBPROV_KERNEL_FORK=0) every kernel is a fresh `python -m ipykernel_launcher`.
 import importlib.util
-import subprocess
-import sys
 
 from jupyter_client.provisioning.factory import KernelProvisionerFactory
 
-_fork_dir = os.path.join(os.environ.get("JUPYTER_CONFIG_DIR", ""), "kernel_fork")
-_fork_socket = os.path.join(jupyter_runtime_dir(), "kernel-fork.sock")
 
-
-def _start_kernel_fork():
-    spec = importlib.util.spec_from_file_location("nbprov_kernel_fork", os.path.join(_fork_dir, "provisioner.py"))
+def _use_kernel_fork(socket, python):
+    path = os.path.join(os.environ.get("JUPYTER_CONFIG_DIR", ""), "kernel_fork", "provisioner.py")
+    spec = importlib.util.spec_from_file_location("nbprov_kernel_fork", path)
     provisioner = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(provisioner)
-    os.makedirs(os.path.dirname(_fork_socket), mode=0o700, exist_ok=True)
-    subprocess.Popen([sys.executable, os.path.join(_fork_dir, "forkserver.py"), _fork_socket], stdin=subprocess.DEVNULL)
-    provisioner.ForkProvisioner.fork_socket = _fork_socket
+    provisioner.ForkProvisioner.fork_socket = socket
+    provisioner.ForkProvisioner.fork_python = python
 
     class Registered:
         """What KernelProvisionerFactory expects of an entry point."""
@@ -144,5 +139,7 @@ def _start_kernel_fork():
     c.KernelProvisionerFactory.default_provisioner_name = Registered.name  # noqa: F821
 
 
-if os.environ.pop("NBPROV_KERNEL_FORK", "1") != "0" and os.path.isdir(_fork_dir) and len(_fork_socket) <= 107:
-    _start_kernel_fork()
+_fork_socket = os.environ.pop("NBPROV_KERNEL_FORK_SOCKET", "")
+_fork_python = os.environ.pop("NBPROV_KERNEL_FORK_PYTHON", "")
+if _fork_socket and _fork_python:
+    _use_kernel_fork(_fork_socket, _fork_python)

@@ -6,7 +6,7 @@ const SOURCES = [
   'import time, os\nclass Slow:\n    def __repr__(self):\n        time.sleep(30)\n        return "slow"\nclass Bad:\n    def __repr__(self):\n        raise RuntimeError("no repr")\nslow = Slow()\nbad = Bad()',
   'selfref = [1, 2]\nselfref.append(selfref)\nhuge = list(range(10**6))\ntext = "x" * 10**6',
   'def gen():\n    yield 1\n    raise AssertionError("consumed")\ng = gen()\nlazy = map(lambda v: 1 / 0, [1, 2])',
-  'api_token = "s3cr3t-value"\ndb_password = "hunter2"\nhome = os.environ["HOME"]\nfirst = next(g)\nfirst',
+  'api_token = "s3cr3t-value"\ndb_password = "hunter2"\nhome = os.environ["HOME"]\nservice = os.environ["SERVICE_TOKEN"]\nfirst = next(g)\nfirst',
 ];
 
 describe('hostile values: bounded summaries, the run goes on; secrets redacted', () => {
@@ -17,7 +17,7 @@ describe('hostile values: bounded summaries, the run goes on; secrets redacted',
     dir = project();
     writeNotebook(dir, 'v.ipynb', SOURCES);
     const started = Date.now();
-    const r = await nbprov(['run', 'v.ipynb', '-q'], { cwd: dir });
+    const r = await nbprov(['run', 'v.ipynb', '-q'], { cwd: dir, env: { SERVICE_TOKEN: 'svc-4321' } });
     seconds = (Date.now() - started) / 1000;
     code = r.code;
     assert.equal(r.stderr, '');
@@ -66,13 +66,14 @@ describe('hostile values: bounded summaries, the run goes on; secrets redacted',
     assert.equal(r.first.value, '1', 'the notebook still got the first item');
   });
 
-  test('secret-looking names and environment values are redacted; --no-redact keeps them', async () => {
+  test('secret-looking names and the values of secret-named environment variables are redacted, not other environment values; --no-redact keeps them', async () => {
     let r = reprs();
-    for (const name of ['api_token', 'db_password', 'home']) assert.deepEqual([r[name].repr, r[name].value], ["'<redacted>'", '"<redacted>"'], name);
-    const run = await nbprov(['run', 'v.ipynb', '-q', '--no-redact'], { cwd: dir });
+    for (const name of ['api_token', 'db_password', 'service']) assert.deepEqual([r[name].repr, r[name].value], ["'<redacted>'", '"<redacted>"'], name);
+    assert.equal(r.home.value, JSON.stringify(process.env.HOME));
+    const run = await nbprov(['run', 'v.ipynb', '-q', '--no-redact'], { cwd: dir, env: { SERVICE_TOKEN: 'svc-4321' } });
     assert.equal(run.code, 0, run.stderr);
     r = reprs(2);
     assert.equal(r.api_token.value, '"s3cr3t-value"');
-    assert.equal(r.home.value, JSON.stringify(process.env.HOME));
+    assert.equal(r.service.value, '"svc-4321"');
   });
 });

@@ -6,7 +6,10 @@ parallel with the server's own start-up), and forks a child per kernel. The chil
 nothing with other kernels: it sets up its argv, environment, working directory and session exactly as
 `python -m ipykernel_launcher` would have them, then starts the kernel.
 
-Protocol, over the Unix socket given as argv[1] (one connection per kernel, JSON lines):
+nbprov starts it beside the private server, so that both import at once: `python forkserver.py SOCKET SERVER_PID`.
+It lives as long as that server, and kills whatever kernels remain once the server is gone.
+
+Protocol, over the Unix socket SOCKET (one connection per kernel, JSON lines):
   request  {"argv": [...launcher arguments...], "env": {...}, "cwd": "..."}
   reply    {"pid": N}                          once forked
            {"exit": CODE}                      when the kernel has exited; then the connection closes
@@ -53,8 +56,9 @@ def run_kernel(request, set_by_imports):
 
 
 class ForkServer:
-    def __init__(self, path):
+    def __init__(self, path, server_pid):
         self.set_by_imports = {}
+        self.server_pid = server_pid
         self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.listener.bind(path)
         self.listener.listen(64)
@@ -66,10 +70,9 @@ class ForkServer:
         self.selector.register(self.listener, selectors.EVENT_READ)
         self.selector.register(self.wake_read, selectors.EVENT_READ)
         self.kernels = {}  # pid -> the connection that asked for it
-        self.parent = os.getppid()
 
     def serve(self):
-        while os.getppid() == self.parent:
+        while alive(self.server_pid):
             for key, _ in self.selector.select(timeout=0.5):
                 if key.fileobj is self.listener:
                     self.accept()
@@ -150,6 +153,16 @@ def send(conn, message):
         pass
 
 
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
+
+
 def kill(pid):
     try:
         os.killpg(pid, signal.SIGKILL)
@@ -159,6 +172,6 @@ def kill(pid):
 
 if __name__ == "__main__":
     # Listen first: a kernel asked for while ipykernel is still importing waits in the backlog.
-    server = ForkServer(sys.argv[1])
+    server = ForkServer(sys.argv[1], int(sys.argv[2]))
     server.set_by_imports = preload()
     server.serve()

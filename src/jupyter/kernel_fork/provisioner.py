@@ -1,7 +1,7 @@
 """The private server's kernel provisioner: python3 kernels come from the fork server, anything else as usual.
 
-Loaded into the Jupyter server by server_config.py. A kernel whose command is `<this python> -m ipykernel_launcher`
-is forked by forkserver.py; every other command (another interpreter, another kernel language), and any kernel
+Loaded into the Jupyter server by server_config.py. A kernel whose command is `<the fork server's python> -m
+ipykernel_launcher` is forked by forkserver.py; every other command (another interpreter, another kernel language), and any kernel
 asked for while the fork server is unavailable, is launched by jupyter_client's LocalProvisioner as before. The
 forked kernel is then managed exactly as a launched one: LocalProvisioner's poll/wait/signal/kill act on `process`,
 here a Popen-like handle whose exit status arrives over the fork server's connection.
@@ -10,7 +10,6 @@ import asyncio
 import json
 import os
 import signal
-import sys
 
 from jupyter_client.provisioning import LocalProvisioner
 
@@ -18,10 +17,11 @@ FORK_SERVER_REPLY_TIMEOUT_S = 30
 
 
 class ForkProvisioner(LocalProvisioner):
-    fork_socket = None  # set by server_config.py once the fork server is started
+    fork_socket = None  # set by server_config.py: the fork server's socket,
+    fork_python = None  # and the interpreter it runs
 
     async def launch_kernel(self, cmd, **kwargs):
-        if self.fork_socket and forkable(cmd):
+        if self.fork_socket and forkable(cmd, self.fork_python):
             try:
                 self.process = await ForkedKernel.start(self.fork_socket, cmd[3:], kwargs)
             except (OSError, ValueError, KeyError, asyncio.TimeoutError) as err:
@@ -37,13 +37,13 @@ class ForkProvisioner(LocalProvisioner):
         await super().cleanup(restart=restart)
 
 
-def forkable(cmd):
-    """`<the fork server's python> -m ipykernel_launcher -f FILE ...`: what the fork server can become.
+def forkable(cmd, python):
+    """`PYTHON -m ipykernel_launcher -f FILE ...`, PYTHON the fork server's: what the fork server can become.
 
     The interpreter's path is compared as written, not resolved: a virtualenv's python is a symlink to the system's,
     and yet another environment (its sys.prefix comes from the path it was started by).
     """
-    return len(cmd) >= 5 and cmd[1:4] == ["-m", "ipykernel_launcher", "-f"] and os.path.abspath(cmd[0]) == os.path.abspath(sys.executable)
+    return len(cmd) >= 5 and cmd[1:4] == ["-m", "ipykernel_launcher", "-f"] and os.path.abspath(cmd[0]) == os.path.abspath(python)
 
 
 class ForkedKernel:
