@@ -7,6 +7,7 @@ export class LogTail {
   #lines: string[] = [];
   #partial = '';
   readonly #token: string;
+  #onLine?: () => void;
   constructor(token: string) {
     this.#token = token;
   }
@@ -14,6 +15,7 @@ export class LogTail {
     const parts = (this.#partial + chunk).split('\n');
     this.#partial = parts.pop() ?? '';
     for (const line of parts) this.#lines.push(redact(line, this.#token));
+    if (parts.length) this.#onLine?.();
     if (this.#lines.length > LOG_LINES_KEPT) this.#lines.splice(0, this.#lines.length - LOG_LINES_KEPT);
   }
   text(): string {
@@ -23,6 +25,18 @@ export class LogTail {
   details(): string | undefined {
     const text = this.text();
     return text ? `server log (last lines):\n${text.split('\n').slice(-8).join('\n')}` : undefined;
+  }
+  /** Resolves at the next complete line (or after `ms`): what a poll can wait on instead of a fixed pause. */
+  nextLine(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#onLine = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#onLine = done;
+    });
   }
   lastLine(): string {
     const lines = this.text().split('\n').filter((l) => l.trim());

@@ -135,7 +135,8 @@ async function waitUntilReady(settings: ServerConnection.ISettings, server: Serv
     if (server.hasExited()) throw startUpFailure(server, port);
     // Bounded: whatever else holds the port may accept the connection and never answer.
     if ((await probeServer(settings, 'api/kernelspecs', READY_PROBE_TIMEOUT_MS)) === 200) return;
-    await sleep(40);
+    // Probe again after the server's next log line ("... is running at:" comes once it listens), or 40 ms.
+    await server.log.nextLine(40);
   }
   throw new NbprovError('NBPROV_SERVER', `the Jupyter server did not start within ${timeoutMs / 1000} s: ${server.log.lastLine()}`);
 }
@@ -193,4 +194,3 @@ function serverCommand(jupyter: string): string[] {
 
 class PortTakenError extends NbprovError {}
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
