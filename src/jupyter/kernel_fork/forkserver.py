@@ -24,6 +24,7 @@ import socket
 import sys
 
 LAUNCHER_ARGV0 = None  # what `python -m ipykernel_launcher` shows as sys.argv[0]
+REQUEST_TIMEOUT_S = 5
 
 
 def preload():
@@ -87,11 +88,13 @@ class ForkServer:
 
     def accept(self):
         conn, _ = self.listener.accept()
+        conn.settimeout(REQUEST_TIMEOUT_S)   # a client that connects and says nothing must not stop the server
         try:
             request = json.loads(read_line(conn))
         except (OSError, ValueError):
             conn.close()
             return
+        conn.settimeout(None)
         pid = os.fork()
         if pid == 0:
             self.close_in_child(conn)

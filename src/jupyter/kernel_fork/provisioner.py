@@ -1,10 +1,10 @@
 """The private server's kernel provisioner: python3 kernels come from the fork server, anything else as usual.
 
 Loaded into the Jupyter server by server_config.py. A kernel whose command is `<the fork server's python> -m
-ipykernel_launcher` is forked by forkserver.py; every other command (another interpreter, another kernel language), and any kernel
-asked for while the fork server is unavailable, is launched by jupyter_client's LocalProvisioner as before. The
-forked kernel is then managed exactly as a launched one: LocalProvisioner's poll/wait/signal/kill act on `process`,
-here a Popen-like handle whose exit status arrives over the fork server's connection.
+ipykernel_launcher` is forked by forkserver.py; every other command (another interpreter, another kernel language),
+and any kernel asked for while the fork server is unavailable, is launched by jupyter_client's LocalProvisioner as
+before. The forked kernel is then managed exactly as a launched one: LocalProvisioner's poll/wait/signal/kill act
+on `process`, here a Popen-like handle whose exit status arrives over the fork server's connection.
 """
 import asyncio
 import json
