@@ -6,17 +6,12 @@ import { renderTable } from '../src/render/table.js';
 import { renderComparisonText } from '../src/render/comparison-table.js';
 import type { Comparison } from '../src/compare/comparison.js';
 import { handler as compareHandler, type CompareFlags } from '../src/cli/compare.js';
-import { nbprov, project, removeProject } from './helpers/cli.js';
+import { nbprov, project, removeProject, nbprovOk } from './helpers/cli.js';
 
 describe('nbprov compare: three real runs of wine.ipynb with different -p values, one failing run of fails.ipynb', () => {
   let dir: string;
   let ids: string[];
-  const ok = async (...args: string[]) => {
-    const r = await nbprov(args, { cwd: dir });
-    assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
-    assert.equal(r.stderr, '');
-    return r.stdout;
-  };
+  const ok = (...args: string[]) => nbprovOk(args, dir);
   /** The command in this process: the read-only checks need no fresh CLI each. */
   const compare = (trials: string[], flags: CompareFlags) => compareHandler(trials, { db: join(dir, '.noworkflow', 'db.sqlite'), ...flags });
   /** The table's cells, header and legend left out. */

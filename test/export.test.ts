@@ -5,7 +5,7 @@ import { mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { NBPROV_VERSION } from '../src/version.js';
-import { nbprov, project, removeProject } from './helpers/cli.js';
+import { nbprov, project, removeProject, nbprovOk } from './helpers/cli.js';
 import { depsJson } from './helpers/deps.js';
 
 /** Runs a Python program with Debian's interpreter (python3-prov, pandas) and returns what it printed as JSON. */
@@ -72,12 +72,7 @@ const FILES_NOTEBOOK = {
 describe('nbprov export: two real wine trials and one that writes and reads a file', () => {
   let dir: string;
   let ids: string[];
-  const ok = async (...args: string[]) => {
-    const r = await nbprov(args, { cwd: dir });
-    assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
-    assert.equal(r.stderr, '');
-    return r.stdout;
-  };
+  const ok = (...args: string[]) => nbprovOk(args, dir);
   before(async () => {
     dir = realpathSync(project('wine.ipynb'));
     writeFileSync(join(dir, 'files.ipynb'), JSON.stringify(FILES_NOTEBOOK));

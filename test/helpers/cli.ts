@@ -41,6 +41,13 @@ export function nbprov(
   });
 }
 
+/** Runs the CLI and returns its stdout, failing the test unless it exits 0 with nothing on stderr. */
+export async function nbprovOk(args: string[], cwd: string): Promise<string> {
+  const r = await nbprov(args, { cwd });
+  if (r.code !== 0 || r.stderr !== '') throw new Error(`nbprov ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+  return r.stdout;
+}
+
 /** A temp project directory holding copies of the named fixtures. */
 export function project(...fixtures: string[]): string {
   const dir = mkdtempSync(join(tmpdir(), 'nbprov-test-'));
