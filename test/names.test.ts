@@ -52,7 +52,7 @@ describe('named trials: run --name, names as selectors, nbprov name', () => {
   test('a name selects its trial in diff, deps and show; show --json, list --json and compare --json carry it', async () => {
     assert.equal(await ok('diff', 'baseline', 'tuned', '--only', 'params,metrics'), await ok('diff', '1', '2', '--only', 'params,metrics'));
     const [a, b] = trials(dir);
-    assert.equal(await ok('diff', 'baseline', 'tuned', '--only', 'params,metrics'), `trial 1 (${a.id}) → trial 2 (${b.id})   score.ipynb
+    assert.equal(await ok('diff', 'baseline', 'tuned', '--only', 'params,metrics'), `trial 1 'baseline' (${a.id}) → trial 2 'tuned' (${b.id})   score.ipynb
 
 Parameters
   x  1 → 3  -p in trial 2
@@ -60,6 +60,8 @@ Parameters
 Metrics
   score  12 → 32  better (metric:max)  +20 (+166.67%)
 `);
+    const diffJson = JSON.parse(await ok('diff', 'baseline', 'tuned', '--json')) as { a: { name?: string }; b: { name?: string } };
+    assert.deepEqual([diffJson.a.name, diffJson.b.name], ['baseline', 'tuned']);
     assert.equal(await ok('deps', 'score', '--trial', 'baseline'), 'score v1 = 12  cell 3 · line 1\n├─ x v1 = 1  cell 1 · line 1\n└─ y v1 = 2  cell 1 · line 2\n');
     assert.equal(await ok('deps', 'score', '--trial', 'tuned'), 'score v1 = 32  cell 4 · line 1\n├─ y v1 = 2  cell 1 · line 2\n└─ x v2 = 3  cell 2 · line 2\n');
     const shown = JSON.parse(await ok('show', 'baseline', '--json')) as { trial: { sequence: number; name: string } };

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { NbprovError } from '../errors.js';
 import { resolveTrial } from '../store/queries.js';
-import { checkTrialName, quoteName, renameTrial } from '../store/trial-names.js';
+import { checkTrialName, renameTrial } from '../store/trial-names.js';
+import { quoteName } from '../trial-name-text.js';
 import { openForReading } from './db-options.js';
 import type { CommandContext } from './command-context.js';
 

@@ -9,7 +9,7 @@ import { addKernelOptions, kernelRunOptions, type KernelFlags } from './kernel-o
 import { BAR_BELOW_LINES, LiveOutput } from './live-output.js';
 import { splitPair } from './parameter-args.js';
 import { renderTimings } from './run-timings.js';
-import { quoteName } from '../store/trial-names.js';
+import { quoteName } from '../trial-name-text.js';
 
 interface RunFlags extends KernelFlags {
   output?: string;

@@ -18,6 +18,8 @@ export type Section = (typeof SECTIONS)[number];
 export interface TrialRef {
   sequence: number;
   id: string;
+  /** Only for a named trial (`run --name`). */
+  name?: string;
   notebook: string;
   start: string;
   status: string;
@@ -140,7 +142,7 @@ export function regressions(diff: TrialDiff): MetricChange[] {
 }
 
 function trialRef(t: TrialSummary): TrialRef {
-  return { sequence: t.sequence, id: t.id, notebook: t.notebook, start: t.start, status: t.status };
+  return { sequence: t.sequence, id: t.id, ...(t.name ? { name: t.name } : {}), notebook: t.notebook, start: t.start, status: t.status };
 }
 
 /** Tagged parameters plus every injected name (a -p value may name a variable nobody tagged). */

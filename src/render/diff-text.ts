@@ -5,6 +5,7 @@ import { entryChanges, type ValueSummary, type ValueView } from '../compare/valu
 import { formatSigned } from '../python-text.js';
 import { formatSeconds } from './durations.js';
 import { renderColumns } from './columns.js';
+import { quoteName } from '../trial-name-text.js';
 
 const INDENT = '  ';
 
@@ -110,7 +111,7 @@ function viewEntries(name: string, a: ValueView | null, b: ValueView | null) {
 }
 
 export function trialLabel(t: TrialRef): string {
-  return `trial ${t.sequence} (${t.id.slice(0, 8)})`;
+  return `trial ${t.sequence}${t.name ? ` ${quoteName(t.name)}` : ''} (${t.id.slice(0, 8)})`;
 }
 
 /** `cell 6`, `cell 6 → 7` when the pair moved, with the cell id and stage in parentheses. */

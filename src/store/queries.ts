@@ -6,7 +6,8 @@ import { NbprovError } from '../errors.js';
 import { preparedOnce } from './db.js';
 import { parseTimestamp } from './time.js';
 import { isIntegralFloatText } from '../python-text.js';
-import { quoteName, trialsNamed } from './trial-names.js';
+import { trialsNamed } from './trial-names.js';
+import { quoteName } from '../trial-name-text.js';
 
 export interface TrialSummary {
   sequence: number;

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { NbprovError } from '../errors.js';
 import { REPR_LIMIT } from '../limits.js';
 import { preparedOnce } from './db.js';
+import { quoteName } from '../trial-name-text.js';
 
 /** A trial holding a name: what a clash or an ambiguous selector names. */
 export interface NamedTrial {
@@ -41,10 +42,6 @@ export function badName(name: string, flag: string, problem: string): NbprovErro
   });
 }
 
-/** The name as a one-line, visible token: JSON's escapes for what a terminal would not show. */
-export function quoteName(name: string): string {
-  return /^[^'\\\p{Cc}\p{Cf}\p{Zl}\p{Zp}]+$/u.test(name) && name.trim() === name ? `'${name}'` : JSON.stringify(name);
-}
 
 /** The trial of `notebook` holding `name`, if any. */
 export function trialNamed(db: Database.Database, notebook: string, name: string): NamedTrial | undefined {

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { NbprovError } from '../errors.js';
-import { badName, clashingNames, nameTaken, quoteName, trialNameProblem } from '../store/trial-names.js';
+import { badName, clashingNames, nameTaken, trialNameProblem } from '../store/trial-names.js';
+import { quoteName } from '../trial-name-text.js';
 import type { PlannedRun } from './grid.js';
 import { fieldText, nameTemplateNames } from './output-template.js';
 
