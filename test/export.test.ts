@@ -101,7 +101,8 @@ describe('nbprov export: two real wine trials and one that writes and reads a fi
       'entity(trial:version/29, [prov:type=\'nbprov:Version\', prov:label="accuracy", nbprov:version=1, nbprov:kind="assign", nbprov:type="numpy.float64", nbprov:value="1.0", nbprov:line=1, nbprov:tag="metric:max"])',
     );
     // The library writes times as Python's isoformat, pads the blank line and leaves a backslash unescaped.
-    const reference = read.provn.replace(/(\.\d{3})000\+00:00/g, '$1Z').replace(/^ {2}$/m, '');
+    // Python's isoformat writes microseconds (or none at all when they are 0), nbprov milliseconds and Z.
+    const reference = read.provn.replace(/(\.\d{3})000\+00:00/g, '$1Z').replace(/(T\d\d:\d\d:\d\d)\+00:00/g, '$1.000Z').replace(/^ {2}$/m, '');
     const ours = await ok('export', '1', '--format', 'prov-n');
     assert.equal(ours.replace(/\\\\/g, '\\'), reference.replace(/\n$/, '') + '\n');
     const lines = ours.split('\n');
