@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { openDatabase } from '../src/store/db.js';
 import { freeRunNames, planRunNames } from '../src/sweep/names.js';
-import { nbprov, openDb, project, removeProject, waitNoProcesses } from './helpers/cli.js';
+import { nbprov, project, removeProject, waitNoProcesses, query } from './helpers/cli.js';
 
 /** Parameters x, y (and seed, pause); score = x * 10 + y, tagged metric:max. */
 function writeScoreNotebook(dir: string, name = 'score.ipynb'): void {
@@ -15,15 +15,6 @@ function writeScoreNotebook(dir: string, name = 'score.ipynb'): void {
     { source: 'score = x * 10 + y  # nbprov: metric:max', tags: [] },
   ].map((c, i) => ({ cell_type: 'code', execution_count: null, id: `c${i}`, metadata: { tags: c.tags }, outputs: [], source: c.source }));
   writeFileSync(join(dir, name), JSON.stringify({ cells, metadata: { kernelspec: { name: 'python3', display_name: 'Python 3' } }, nbformat: 4, nbformat_minor: 5 }));
-}
-
-function query<T>(dir: string, sql: string, ...args: unknown[]): T[] {
-  const db = openDb(dir);
-  try {
-    return db.prepare(sql).all(...args) as T[];
-  } finally {
-    db.close();
-  }
 }
 
 /** Trial number, short id and name of every trial, oldest first. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { nbprov, openDb, project, removeProject, whenExists } from './helpers/cli.js';
+import { nbprov, project, removeProject, whenExists, query } from './helpers/cli.js';
 
 /** A notebook of code cells c1, c2, ... (`tags`: cell number → its tags), written with nbformat's one-space indent. */
 function writeCells(dir: string, name: string, sources: string[], tags: Record<number, string[]> = {}): string {
@@ -10,15 +10,6 @@ function writeCells(dir: string, name: string, sources: string[], tags: Record<n
   const text = JSON.stringify({ cells, metadata: { kernelspec: { display_name: 'Python 3', name: 'python3' } }, nbformat: 4, nbformat_minor: 5 }, null, 1) + '\n';
   writeFileSync(join(dir, name), text);
   return text;
-}
-
-function query<T>(dir: string, sql: string, ...args: unknown[]): T[] {
-  const db = openDb(dir);
-  try {
-    return db.prepare(sql).all(...args) as T[];
-  } finally {
-    db.close();
-  }
 }
 
 const lastValue = (dir: string, trial: number, name: string) =>

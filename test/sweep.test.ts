@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { nbprov, openDb, processesUsing, project, removeProject, waitNoProcesses } from './helpers/cli.js';
+import { nbprov, processesUsing, project, removeProject, waitNoProcesses, query } from './helpers/cli.js';
 import { startJupyterServer } from './helpers/jupyter.js';
 
 /**
@@ -20,18 +20,9 @@ function writeSweepNotebook(dir: string): void {
   writeFileSync(join(dir, 'sweep.ipynb'), JSON.stringify({ cells, metadata: { kernelspec: { display_name: 'Python 3', name: 'python3' } }, nbformat: 4, nbformat_minor: 5 }));
 }
 
-function rows<T>(dir: string, sql: string, ...args: unknown[]): T[] {
-  const db = openDb(dir);
-  try {
-    return db.prepare(sql).all(...args) as T[];
-  } finally {
-    db.close();
-  }
-}
-
 /** Each run of the sweep: its combination and its newest trial's status and score. */
 function sweepRows(dir: string, sweep = 1) {
-  return rows<{ position: number; combination: string; status: string; score: string | null }>(dir, `
+  return query<{ position: number; combination: string; status: string; score: string | null }>(dir, `
     SELECT r.position, r.combination, n.status,
            (SELECT v.value FROM nbprov_value v WHERE v.trial_id = n.trial_id AND v.name = 'score' ORDER BY v.evaluation_id DESC LIMIT 1) AS score
     FROM nbprov_sweep_run r
@@ -59,15 +50,15 @@ describe('nbprov sweep', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^sweep 1 finished: 4 trials run, 4 finished, [\d.]+ s \([\d.]+ trials\/min\)$/m);
     const accuracy = (trial: string) =>
-      rows<{ value: string }>(dir, "SELECT v.value FROM nbprov_value v WHERE v.trial_id = ? AND v.name = 'accuracy' ORDER BY v.evaluation_id DESC LIMIT 1", trial)[0].value;
-    const swept = rows<{ combination: string; trial_id: string }>(dir, 'SELECT r.combination, s.trial_id FROM nbprov_sweep_run r JOIN nbprov_sweep_trial s USING (sweep_id, position) ORDER BY r.position');
+      query<{ value: string }>(dir, "SELECT v.value FROM nbprov_value v WHERE v.trial_id = ? AND v.name = 'accuracy' ORDER BY v.evaluation_id DESC LIMIT 1", trial)[0].value;
+    const swept = query<{ combination: string; trial_id: string }>(dir, 'SELECT r.combination, s.trial_id FROM nbprov_sweep_run r JOIN nbprov_sweep_trial s USING (sweep_id, position) ORDER BY r.position');
     assert.deepEqual(swept.map((s) => s.combination), ['{"n_trees":"3","test_size":"0.25"}', '{"n_trees":"3","test_size":"0.5"}', '{"n_trees":"20","test_size":"0.25"}', '{"n_trees":"20","test_size":"0.5"}']);
     for (const [position, args] of [[0, ['3', '0.25']], [3, ['20', '0.5']]] as const) {
       const alone = await nbprov(['run', 'wine.ipynb', '-q', '-p', 'n_trees', args[0], '-p', 'test_size', args[1], '--json'], { cwd: dir });
       assert.equal(alone.code, 0, alone.stderr);
       assert.equal(accuracy(swept[position].trial_id), accuracy(JSON.parse(alone.stdout).trialId));
     }
-    const params = rows<{ injected: string }>(dir, 'SELECT n.parameters AS injected FROM nbprov_sweep_trial s JOIN nbprov_trial n USING (trial_id) ORDER BY s.position');
+    const params = query<{ injected: string }>(dir, 'SELECT n.parameters AS injected FROM nbprov_sweep_trial s JOIN nbprov_trial n USING (trial_id) ORDER BY s.position');
     assert.deepEqual(params.map((p) => p.injected), ['{"n_trees":3,"test_size":0.25}', '{"n_trees":3,"test_size":0.5}', '{"n_trees":20,"test_size":0.25}', '{"n_trees":20,"test_size":0.5}']);
     const list = await nbprov(['list', '--sweep', 'last'], { cwd: dir });
     assert.equal(list.stdout.trim().split('\n').length, 5, list.stdout);
@@ -110,7 +101,7 @@ describe('nbprov sweep', () => {
     const fast = await nbprov(['sweep', 'sweep.ipynb', '-p', 'x', '99,1,3', '--jobs', '1', '--fail-fast', '-q'], { cwd: dir });
     assert.equal(fast.code, 1, fast.stderr);
     assert.deepEqual(sweepRows(dir, 2).map((s) => [s.combination, s.status]), [['{"x":"99"}', 'failed']]);
-    assert.deepEqual(rows(dir, 'SELECT status FROM nbprov_sweep WHERE id = 2'), [{ status: 'failed' }]);
+    assert.deepEqual(query(dir, 'SELECT status FROM nbprov_sweep WHERE id = 2'), [{ status: 'failed' }]);
   });
 
   test('bad grids are refused before anything starts, with exit 2 and a one-line reason', async () => {
@@ -142,7 +133,7 @@ describe('nbprov sweep', () => {
     const swept = await nbprov(['sweep', 'sweep.ipynb', '-p', 'x', '1,2', '--inject-after', '1', '-q'], { cwd: dir });
     assert.equal(swept.code, 0, swept.stderr);
     assert.deepEqual(sweepRows(dir).map((s) => s.score), ['10.0', '20.0']);
-    assert.deepEqual(rows(dir, 'SELECT grid FROM nbprov_sweep'), [{ grid: '{"parameters":{"x":["1","2"]},"zip":false,"repeat":1,"injectAfter":"1"}' }]);
+    assert.deepEqual(query(dir, 'SELECT grid FROM nbprov_sweep'), [{ grid: '{"parameters":{"x":["1","2"]},"zip":false,"repeat":1,"injectAfter":"1"}' }]);
   });
 
   test('--resume after a kill -9 half-way runs only the runs without a finished trial, and the sweep ends complete', async () => {
@@ -152,7 +143,7 @@ describe('nbprov sweep', () => {
       onSpawn: (child) => {
         const poll = setInterval(() => {
           if (!existsSync(join(dir, '.noworkflow/db.sqlite'))) return;
-          const done = rows<{ n: number }>(dir, "SELECT COUNT(*) AS n FROM nbprov_trial WHERE status = 'finished'")[0].n;
+          const done = query<{ n: number }>(dir, "SELECT COUNT(*) AS n FROM nbprov_trial WHERE status = 'finished'")[0].n;
           if (done >= 2) {
             clearInterval(poll);
             child.kill('SIGKILL');
@@ -171,7 +162,7 @@ describe('nbprov sweep', () => {
       ['{"x":"1","pause":"0.8"}', 'finished', '10.0'], ['{"x":"2","pause":"0.8"}', 'finished', '20.0'],
       ['{"x":"3","pause":"0.8"}', 'finished', '30.0'], ['{"x":"4","pause":"0.8"}', 'finished', '40.0'],
     ]);
-    assert.deepEqual(rows(dir, 'SELECT status FROM nbprov_sweep'), [{ status: 'finished' }]);
+    assert.deepEqual(query(dir, 'SELECT status FROM nbprov_sweep'), [{ status: 'finished' }]);
     const again = await nbprov(['sweep', '--resume', 'last'], { cwd: dir });
     assert.equal(again.code, 2);
     assert.match(again.stderr, /^nbprov: sweep 1 has nothing left to run/);
@@ -184,7 +175,7 @@ describe('nbprov sweep', () => {
       onSpawn: (child) => {
         const poll = setInterval(() => {
           if (!existsSync(join(dir, '.noworkflow/db.sqlite'))) return;
-          if (rows<{ n: number }>(dir, 'SELECT COUNT(*) AS n FROM nbprov_sweep_trial')[0].n >= 2) {
+          if (query<{ n: number }>(dir, 'SELECT COUNT(*) AS n FROM nbprov_sweep_trial')[0].n >= 2) {
             clearInterval(poll);
             setTimeout(() => child.kill('SIGINT'), 300);
           }
@@ -194,7 +185,7 @@ describe('nbprov sweep', () => {
     });
     assert.equal(r.code, 130, r.stderr);
     assert.deepEqual(sweepRows(dir).map((s) => s.status), ['interrupted', 'interrupted']);
-    assert.deepEqual(rows(dir, 'SELECT status FROM nbprov_sweep'), [{ status: 'interrupted' }]);
+    assert.deepEqual(query(dir, 'SELECT status FROM nbprov_sweep'), [{ status: 'interrupted' }]);
     assert.deepEqual(await waitNoProcesses(dir), []);
   });
 
@@ -254,7 +245,7 @@ describe('nbprov sweep', () => {
       assert.equal(r.code, 0, r.stderr);
       const out = JSON.parse(readFileSync(join(dir, 'out.ipynb'), 'utf8'));
       assert.deepEqual(out.cells[0].outputs[0].text, ['ml <redacted>\n']); // a secret-named variable's value, masked by the kernel
-      const [{ command }] = rows<{ command: string }>(dir, 'SELECT command FROM trial');
+      const [{ command }] = query<{ command: string }>(dir, 'SELECT command FROM trial');
       assert.match(command, /--kernel-env KERNEL_NAMESPACE=<redacted> --kernel-env=KERNEL_API_TOKEN=<redacted>/);
       const bad = await nbprov(['run', 'env.ipynb', '--server', server.url, '--kernel-env', 'PATH=/tmp'], { cwd: dir, env: { JUPYTER_TOKEN: server.token } });
       assert.equal(bad.code, 2);

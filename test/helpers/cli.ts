@@ -64,6 +64,16 @@ export function openDb(dir: string, file = '.noworkflow/db.sqlite'): Database.Da
   return new Database(join(dir, file), { readonly: true });
 }
 
+/** Rows of a read-only query on a project's database. */
+export function query<T>(dir: string, sql: string, ...args: unknown[]): T[] {
+  const db = openDb(dir);
+  try {
+    return db.prepare(sql).all(...args) as T[];
+  } finally {
+    db.close();
+  }
+}
+
 /** Pids of live processes whose command line or working directory mentions `dir` (servers, kernels). */
 export function processesUsing(dir: string): string[] {
   const found: string[] = [];
