@@ -27,6 +27,9 @@ export async function makeServerDir(): Promise<ServerDir> {
   await Promise.all([
     copyFile(SERVER_CONFIG, join(configDir, 'jupyter_server_config.py')),
     copyFile(FORK_PROVISIONER, join(configDir, 'kernel_fork', 'provisioner.py')),
+    // Jupyter migrates IPython 3's files once per config dir, and ours is new on every run: without this marker
+    // each private server copied ~/.ipython's kernel specs into the user's ~/.local/share/jupyter/kernels.
+    writeFile(join(configDir, 'migrated'), ''),
   ]);
   return { base, configDir, runtimeDir };
 }

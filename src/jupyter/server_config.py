@@ -67,9 +67,18 @@ if _parent:
 from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 from jupyter_client.provisioning import KernelProvisionerFactory
 from jupyter_core.paths import jupyter_path
+from traitlets import default
 
 
 class NbprovKernelSpecManager(KernelSpecManager):
+    @default("kernel_dirs")
+    def _kernel_dirs_default(self):
+        # Upstream imports IPython into the server (~0.1 s, on the first request of every run) only to find the
+        # legacy ~/.ipython/kernels directory: name it as IPython does, without the import.
+        env = os.environ
+        ipython_dir = env.get("IPYTHONDIR") or env.get("IPYTHON_DIR") or os.path.join(os.path.expanduser("~"), ".ipython")
+        return [*jupyter_path("kernels"), os.path.join(ipython_dir, "kernels")]
+
     def _get_kernel_spec_by_name(self, kernel_name, resource_dir):
         if not os.path.exists(os.path.join(resource_dir, "kernel.json")):
             return super()._get_kernel_spec_by_name(kernel_name, resource_dir)

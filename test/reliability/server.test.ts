@@ -33,6 +33,27 @@ describe('the private server: failures and secrets', () => {
     }
   });
 
+  test('a kernel spec in the IPython directory ($IPYTHONDIR/kernels) is found, as jupyter_client finds it', async () => {
+    const dir = project();
+    try {
+      writeNotebook(dir, 'k.ipynb', ['import sys\nprint(sys.executable)']);
+      const spec = join(dir, 'ipython', 'kernels', 'legacy-py');
+      mkdirSync(spec, { recursive: true });
+      const argv = ['/usr/bin/python3', '-m', 'ipykernel_launcher', '-f', '{connection_file}'];
+      writeFileSync(join(spec, 'kernel.json'), JSON.stringify({ argv, display_name: 'Legacy', language: 'python' }));
+      const home = join(dir, 'home');
+      mkdirSync(home);
+      const r = await nbprov(['run', 'k.ipynb', '--kernel', 'legacy-py', '-q'], { cwd: dir, env: { IPYTHONDIR: join(dir, 'ipython'), HOME: home } });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(existsSync(join(home, '.local')), false, "IPython's kernel specs not migrated into the user's Jupyter data dir");
+      const unknown = await nbprov(['run', 'k.ipynb', '--kernel', 'legacy-py', '-q'], { cwd: dir, env: { IPYTHONDIR: join(dir, 'elsewhere'), HOME: home } });
+      assert.equal(unknown.code, 2);
+      assert.match(unknown.stderr, /^nbprov: unknown kernel 'legacy-py'; the server has: /);
+    } finally {
+      removeProject(dir);
+    }
+  });
+
   test('the private server dies mid-run: exit 3, server-lost, finished cells kept', async () => {
     const dir = project();
     try {
