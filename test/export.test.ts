@@ -5,7 +5,7 @@ import { mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { NBPROV_VERSION } from '../src/version.js';
-import { nbprov, project, removeProject, nbprovOk } from './helpers/cli.js';
+import { nbprov, nbprovOk, project, removeProject, ROOT } from './helpers/cli.js';
 import { depsJson } from './helpers/deps.js';
 
 /** Runs a Python program with Debian's interpreter (python3-prov, pandas) and returns what it printed as JSON. */
@@ -233,5 +233,29 @@ describe('nbprov export: two real wine trials and one that writes and reads a fi
     ]) {
       assert.ok(help.split('\n').includes(line), line);
     }
+  });
+});
+
+describe('a PROV document too large to build', () => {
+  let dir: string;
+  before(async () => {
+    dir = project();
+    const { generate } = await import(join(ROOT, 'bench/gen-lineage-db.mjs'));
+    // One lane: every version is in the ancestry of the last lane0_* version, so deps walks them all too.
+    generate(dir, { evaluations: 102_000, lanes: 1 });
+  });
+  after(() => removeProject(dir));
+
+  test('exit 2 before it is built, for export and deps alike, naming the smaller document to ask for', async () => {
+    for (const args of [['export', 'last', '--format', 'prov-json'], ['deps', 'lane0_4', '--format', 'prov-n']]) {
+      const r = await nbprov(args, { cwd: dir });
+      assert.equal(r.code, 2, args.join(' '));
+      assert.equal(r.stdout, '');
+      const m = /^nbprov: trial 1 has (\d+) variable versions; a PROV document holds at most 100000\n {2}hint: export the lineage of one value instead: `nbprov deps VAR --trial 1 --format prov-json --depth 3`\n$/.exec(r.stderr);
+      assert.ok(m && Number(m[1]) > 100_000, r.stderr);
+    }
+    const small = await nbprov(['deps', 'lane0_4', '--format', 'prov-json', '--depth', '3'], { cwd: dir });
+    assert.equal(small.code, 0, small.stderr);
+    assert.ok(Object.keys(JSON.parse(small.stdout).entity).length > 1, 'the depth-cut lineage goes out');
   });
 });

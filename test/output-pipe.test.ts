@@ -27,6 +27,7 @@ const COMMANDS: [string, string, number][] = [
   ['lineage', 'deps lane0_4 --json', 1 << 20],
   ['lineage', 'deps lane0_4', 1 << 20],
   ['lineage', 'show last --json', 1 << 16],
+  ['lineage', 'export last --format prov-json', 1 << 20],
   ['notebook', 'cells long.ipynb --json', 1 << 20],
 ];
 

@@ -15,7 +15,7 @@ import { provDocument } from '../render/prov-model.js';
 import { renderProvJson } from '../render/prov-json.js';
 import { renderProvN } from '../render/prov-n.js';
 import { openForReading } from './db-options.js';
-import { provSource } from './export.js';
+import { provSource, requireProvSize } from './export.js';
 import type { CommandContext } from './command-context.js';
 
 export const FORMATS = ['text', 'json', 'dot', 'mermaid', 'prov-json', 'prov-n'] as const;
@@ -104,6 +104,7 @@ export function handler(variable: string | undefined, flags: DepsFlags): string 
     if (format === 'dot') return renderDot(graph, keys);
     if (format === 'mermaid') return renderMermaid(graph);
     if (format === 'prov-json' || format === 'prov-n') {
+      requireProvSize(graph.order, trial);
       const doc = provDocument(provSource(db, trial, graph, { files: false }));
       return format === 'prov-json' ? renderProvJson(doc) : renderProvN(doc);
     }

@@ -16,6 +16,7 @@ import { renderProvN } from '../render/prov-n.js';
 import { openForReading } from './db-options.js';
 import { requireWritableTarget, writeOutputFile } from './output-file.js';
 import type { CommandContext } from './command-context.js';
+import { MAX_PROV_VERSIONS } from '../limits.js';
 
 export const EXPORT_FORMATS = ['prov-json', 'prov-n', 'csv', 'json'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -77,7 +78,9 @@ export function handler(trials: string[], flags: ExportFlags): string {
   try {
     if (prov) {
       const trial = resolveTrial(db, trials[0] ?? 'last');
-      const source = provSource(db, trial, readLineage(db, trial.id, trialVersionIds(db, trial.id), { direction: 'backward' }), { files: true });
+      const versions = trialVersionIds(db, trial.id);
+      requireProvSize(versions.length, trial);
+      const source = provSource(db, trial, readLineage(db, trial.id, versions, { direction: 'backward' }), { files: true });
       const doc = provDocument(source);
       text = format === 'prov-json' ? renderProvJson(doc) : renderProvN(doc);
       what = `trial ${trial.sequence}`;
@@ -100,6 +103,14 @@ export function handler(trials: string[], flags: ExportFlags): string {
 function trialTable(c: Comparison): Comparison {
   const tagged = c.columns.filter((col) => col.kind !== 'trial');
   return { ...c, columns: [...TRIAL_COLUMNS.map((name) => ({ name, kind: 'trial' as const, direction: null })), ...tagged] };
+}
+
+/** Exit 2 for a PROV document too large to build: the lineage of one value, cut by depth, still goes out. */
+export function requireProvSize(versions: number, trial: TrialSummary): void {
+  if (versions <= MAX_PROV_VERSIONS) return;
+  throw new NbprovError('NBPROV_USAGE', `trial ${trial.sequence} has ${versions} variable versions; a PROV document holds at most ${MAX_PROV_VERSIONS}`, {
+    hint: `export the lineage of one value instead: \`nbprov deps VAR --trial ${trial.sequence} --format prov-json --depth 3\``,
+  });
 }
 
 /**
