@@ -29,6 +29,20 @@ NOT_WRITTEN = (str, bytes, int, float, complex, bool, type(None), os.PathLike, t
 LINK = "assignment"          # stored as noWorkflow's `dependency`, like any data dependency
 
 
+def notebook_frame(f, ns):
+    """The first frame from `f` outward (at most 64) that runs in the notebook's namespace `ns`; None when there is
+    none, or when the import machinery comes first (a module's own top level opening its files)."""
+    for _ in range(64):
+        if f is None:
+            return None
+        if f.f_globals is ns:
+            return f
+        if f.f_code.co_filename.startswith("<frozen importlib"):
+            return None
+        f = f.f_back
+    return None
+
+
 class Write:
     # the last write of one path: its versions once known, the content it left (sha1; for a
     # file too big to hash, its size and modification time)
@@ -74,7 +88,7 @@ class FileLinks:
         notebook frame calling the record)."""
         self.settle()
         if self.reads:
-            frame = self._notebook_frame(sys._getframe(1))
+            frame = notebook_frame(sys._getframe(1), self.rec.ns)
             if frame is not None:
                 keep, first, last, key = [], site.pos[0], site.pos[2], _frame_key(frame)
                 for r in self.reads:
@@ -141,7 +155,7 @@ class FileLinks:
         w = self.writes.get(path)
         if w is None or not w.deps or not w.left(before):
             return
-        inner = self._notebook_frame(caller)
+        inner = notebook_frame(caller, self.rec.ns)
         outer = inner
         f = inner.f_back if inner is not None else None
         while f is not None:
@@ -223,16 +237,6 @@ class FileLinks:
         ns, last = self.rec.ns, self.rec.last
         return [(last[n], LINK) for n in names
                 if n in last and not isinstance(ns.get(n), types.ModuleType)]
-
-    def _notebook_frame(self, f):
-        ns = self.rec.ns
-        for _ in range(64):
-            if f is None:
-                return None
-            if f.f_globals is ns:
-                return f
-            f = f.f_back
-        return None
 
     def _tree(self, filename):
         lines = linecache.getlines(filename)

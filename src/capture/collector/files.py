@@ -9,7 +9,7 @@ import threading
 import time
 import weakref
 
-from .filelinks import FileLinks
+from .filelinks import FileLinks, notebook_frame
 
 MAX_FILES = 5000                     # accesses held between two drains
 MAX_HASH_BYTES = 64 * 1024 * 1024    # larger files are reported without a hash
@@ -44,16 +44,7 @@ class FileLog:
             io.open = self.orig
 
     def from_notebook(self, f):
-        ns = self.rec.ns
-        for _ in range(64):
-            if f is None:
-                return False
-            if f.f_globals is ns:
-                return True
-            if f.f_code.co_filename.startswith("<frozen importlib"):
-                return False
-            f = f.f_back
-        return False
+        return notebook_frame(f, self.rec.ns) is not None
 
     def _make_wrapper(self):
         log, orig = self, self.orig
