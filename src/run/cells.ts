@@ -42,16 +42,17 @@ export async function executeCells(
   progress: CellsProgress,
 ): Promise<void> {
   const recorder = new CellRecorder(writer, opts.redact, cellStages(nb));
-  const toRun = cellsToRun(nb, selected);
+  const toRun = new Set(cellsToRun(nb, selected));
+  let position = 0;
   for (const cell of nb.codeCells) {
-    if (!toRun.includes(cell)) {
+    if (!toRun.has(cell)) {
       writer.markCell(cell.index, 'skipped');
       progress.skipped++;
       // Left out by --only / --stage: unexecuted in -o, as a cell that never ran; skip-execution keeps its outputs, as in nbclient.
       if (!cell.tags.includes('skip-execution')) progress.executed.clear(cell.index);
       continue;
     }
-    opts.events?.onCellStart?.(cell, toRun.indexOf(cell) + 1, toRun.length);
+    opts.events?.onCellStart?.(cell, ++position, toRun.size);
     progress.recording = cell.index;
     const start = writer.checkpoint();
     const sent = performance.now();
