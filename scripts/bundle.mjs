@@ -25,11 +25,12 @@ await build({
   format: 'cjs',
   platform: 'node',
   target: 'node20',
-  // Left to require(): what a few commands only use (the Jupyter client, YAML and the progress bar by `run`,
-  // cli-table3 by show/cells/tags), so the start-up of every query does not parse them. Bundled: commander, chalk,
-  // jsdiff (its 20 CommonJS files took 18 ms to require, bundled ~1) and better-sqlite3's JavaScript,
-  // which the queries need (its compiled addon is loaded from node_modules, src/store/db.ts says where).
-  external: ['@jupyterlab/services', 'ws', 'yaml', 'cli-progress', 'cli-table3'],
+  // Everything bundled, the libraries only `run` and `sweep` use included (the Jupyter client, ws, YAML, the
+  // progress bar): left to require() they took ~65 ms of `run`'s start-up to resolve and compile, all before the
+  // server could be spawned, and bin/nbprov.cjs's code cache covers them once bundled. Every other command pays
+  // ~2-4 ms for the larger file. Left out: ws's optional native add-ons, which it requires inside try/catch.
+  // better-sqlite3's compiled addon is loaded from node_modules (src/store/db.ts says where).
+  external: ['bufferutil', 'utf-8-validate'],
   // the sources locate files through import.meta.url, which CommonJS spells __filename
   define: { 'import.meta.url': '__importMetaUrl' },
   banner: { js: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { nbprov, project, removeProject, ROOT } from './helpers/cli.js';
@@ -57,6 +57,34 @@ describe("bin/nbprov.cjs: the bundle's V8 code cache", () => {
       const both = readdirSync(cache);
       assert.equal(both.length, 2);
       assert.ok(first.every((f) => both.includes(f)));
+    } finally {
+      removeProject(dir);
+    }
+  });
+
+  test("a write removes other checkouts' caches untouched for 14 days; a cache in use is touched daily", async () => {
+    const dir = project();
+    const env = { XDG_CACHE_HOME: join(dir, 'cache') };
+    const cache = join(dir, 'cache', 'nbprov');
+    try {
+      mkdirSync(cache, { recursive: true });
+      const daysAgo = (days: number) => (Date.now() - days * 86_400_000) / 1000;
+      const gone = 'list-0badc0de-0123456789abcdef-v18.0.0-x64.v8';
+      const recent = 'list-0badc0de-0123456789abcdef-v18.1.0-x64.v8';
+      const leftover = `${recent}.4242`;
+      const foreign = 'notes.txt';
+      for (const [file, days] of [[gone, 15], [recent, 13], [leftover, 15], [foreign, 30]] as const) {
+        writeFileSync(join(cache, file), 'x');
+        utimesSync(join(cache, file), daysAgo(days), daysAgo(days));
+      }
+      assert.equal((await nbprov(['--version'], { cwd: dir, env })).code, 0);
+      const own = readdirSync(cache).filter((f) => f.startsWith('other-'));
+      assert.equal(own.length, 1);
+      assert.deepEqual(readdirSync(cache).sort(), [foreign, recent, own[0]].sort());
+
+      utimesSync(join(cache, own[0]), daysAgo(2), daysAgo(2));
+      assert.equal((await nbprov(['--version'], { cwd: dir, env })).code, 0);
+      assert.ok(Date.now() - statSync(join(cache, own[0])).mtimeMs < 60_000, 'touched on use');
     } finally {
       removeProject(dir);
     }

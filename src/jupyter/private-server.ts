@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { NbprovError } from '../errors.js';
 import { kernelForkEnv, planKernelFork, startKernelForkServer } from './kernel-fork.js';
 import { LogTail } from './log-tail.js';
-import { makeSettings, probeServer } from './rest.js';
+import { makeSettings, probeLocalServer } from './rest.js';
 import { makeServerDir, removeServerDir, type ServerDir } from './server-dirs.js';
 import type { JupyterEndpoint } from './server.js';
 
@@ -44,15 +44,15 @@ async function launchOn(port: number, jupyter: string, opts: PrivateServerOption
   const dir = await makeServerDir();
   const server = spawnServer(jupyter, port, opts, token, dir);
   const url = `http://127.0.0.1:${port}`;
-  const endpoint = privateEndpoint(server, url, makeSettings(url, token, {}), dir);
   try {
-    await waitUntilReady(endpoint.settings, server, opts.startTimeoutMs ?? DEFAULT_SERVER_START_TIMEOUT_MS, port);
+    await waitUntilReady(url, token, server, opts.startTimeoutMs ?? DEFAULT_SERVER_START_TIMEOUT_MS, port);
   } catch (err) {
-    await endpoint.close();
+    await closeServer(server, dir, true);
     if (err instanceof NbprovError && !err.details) err.details = server.log.details();
     throw err;
   }
-  return endpoint;
+  // Made once the server answers: the settings load Node's fetch, which is CPU the start-up needs (probeLocalServer).
+  return privateEndpoint(server, url, makeSettings(url, token, {}), dir);
 }
 
 /** A running `jupyter server` process with its log tail, and whether it has exited. */
@@ -114,27 +114,32 @@ function privateEndpoint(server: ServerProcess, url: string, settings: ServerCon
     logDetails: () => log.details(),
     close: async ({ wait = true } = {}) => {
       closing = true;
-      if (wait) await stopProcess(server);
-      else if (!server.hasExited()) child.kill('SIGTERM');
-      // The stderr pipes are shared with the kernels: an orphaned kernel must not keep us alive. The fork server
-      // goes once the server has.
-      for (const process of [child, server.forkServer]) {
-        process?.stderr?.destroy();
-        process?.unref();
-      }
-      // A server still shutting down removes its temp dir itself on the way out (server_config.py); a leftover
-      // can never change the run's outcome, and the next run removes it.
-      if (server.hasExited()) await removeServerDir(dir);
+      await closeServer(server, dir, wait);
     },
   };
 }
 
-async function waitUntilReady(settings: ServerConnection.ISettings, server: ServerProcess, timeoutMs: number, port: number): Promise<void> {
+/** Stops the server (waiting for it to exit when `wait`), lets go of its pipes, and removes its temp dir if it is gone. */
+async function closeServer(server: ServerProcess, dir: ServerDir, wait: boolean): Promise<void> {
+  if (wait) await stopProcess(server);
+  else if (!server.hasExited()) server.child.kill('SIGTERM');
+  // The stderr pipes are shared with the kernels: an orphaned kernel must not keep us alive. The fork server
+  // goes once the server has.
+  for (const process of [server.child, server.forkServer]) {
+    process?.stderr?.destroy();
+    process?.unref();
+  }
+  // A server still shutting down removes its temp dir itself on the way out (server_config.py); a leftover
+  // can never change the run's outcome, and the next run removes it.
+  if (server.hasExited()) await removeServerDir(dir);
+}
+
+async function waitUntilReady(url: string, token: string, server: ServerProcess, timeoutMs: number, port: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (server.hasExited()) throw startUpFailure(server, port);
     // Bounded: whatever else holds the port may accept the connection and never answer.
-    if ((await probeServer(settings, 'api/kernelspecs', READY_PROBE_TIMEOUT_MS)) === 200) return;
+    if ((await probeLocalServer(url, token, 'api/kernelspecs', READY_PROBE_TIMEOUT_MS)) === 200) return;
     // Probe again after the server's next log line ("... is running at:" comes once it listens), or 40 ms.
     await server.log.nextLine(40);
   }

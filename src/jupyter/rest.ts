@@ -1,4 +1,5 @@
 import { ServerConnection } from '@jupyterlab/services';
+import { get } from 'node:http';
 import WebSocket from 'ws';
 import { NbprovError, redact, type ErrorCode } from '../errors.js';
 
@@ -71,6 +72,22 @@ export async function probeServer(settings: ServerConnection.ISettings, path: st
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The status of one token-authenticated GET of `path` on a local http server, or undefined when none came within
+ * `timeoutMs`. Over node:http rather than fetch: Node compiles its fetch (undici) on first use, ~45 ms of CPU that
+ * a private server's start-up would otherwise compete with for the same cores.
+ */
+export function probeLocalServer(url: string, token: string, path: string, timeoutMs: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const request = get(`${url}/${path}`, { headers: { Authorization: `token ${token}` }, timeout: timeoutMs }, (response) => {
+      response.resume();
+      resolve(response.statusCode);
+    });
+    request.once('timeout', () => request.destroy());
+    request.once('error', () => resolve(undefined));
+  });
 }
 
 /** Connection settings for a server at `url` (no trailing slash), with the token and extra headers for REST and websockets. */
