@@ -1,9 +1,10 @@
 import type { KernelMessage } from '@jupyterlab/services';
+import { userCacheDir } from '../cache-dir.js';
 import { NbprovError } from '../errors.js';
 import { notebookKernelName, type LoadedNotebook } from '../notebook/load.js';
 import { connectServer, getKernelSpecs, startPrivateServer, type JupyterEndpoint } from '../jupyter/server.js';
-import { KernelSession, type ExecuteResult } from '../jupyter/kernel.js';
-import { ENVIRONMENT_EXPRESSION, decodeExpression, installCode } from '../capture/collector.js';
+import { KernelSession } from '../jupyter/kernel.js';
+import { decodeExpression, expressionFailure, installExpression } from '../capture/collector.js';
 import type { RunInput } from './prepare.js';
 import { throwIfAborted } from './stop.js';
 import { timed } from './timings.js';
@@ -81,6 +82,8 @@ export async function chooseKernel(endpoint: JupyterEndpoint, nb: LoadedNotebook
   return name;
 }
 
+const INSTALL_TIMEOUT_MS = 60_000;
+
 /** Installs the collector in the kernel and returns the environment it reports. */
 async function installCollector(endpoint: JupyterEndpoint, session: KernelSession, opts: RunOptions): Promise<Record<string, unknown>> {
   let kernelPid: number | undefined;
@@ -89,18 +92,27 @@ async function installCollector(endpoint: JupyterEndpoint, session: KernelSessio
     // A kernel runs in its own session, so the dead server's process group does not take it along.
     if (kernelPid) killQuietly(kernelPid);
   });
-  const install = await session.execute(installCode({ capture: opts.capture, loopBudget: opts.loopBudget, redact: opts.redact }), {
-    silent: true,
-    userExpressions: { env: ENVIRONMENT_EXPRESSION },
-    timeoutMs: 60_000,
-  });
-  if (install.status !== 'ok') throw installError(install.error);
-  const env = decodeExpression<Record<string, unknown>>(install.userExpressions, 'env') ?? {};
+  const install = await session
+    .execute('', {
+      silent: true,
+      userExpressions: { env: installExpression({ capture: opts.capture, loopBudget: opts.loopBudget, redact: opts.redact, codeCacheDir: endpoint.kind === 'private' ? userCacheDir() : undefined }) },
+      timeoutMs: INSTALL_TIMEOUT_MS,
+    })
+    .catch((err: unknown) => {
+      if (!(err instanceof NbprovError && err.code === 'NBPROV_TIMEOUT')) throw err;
+      throw new NbprovError('NBPROV_KERNEL_DIED', `the kernel did not answer nbprov's collector install within ${INSTALL_TIMEOUT_MS / 1000} s`, {
+        hint: 'the kernel must be a working IPython kernel (python3); run the notebook without nbprov to see what its start-up does',
+      });
+    });
+  const failed = install.status === 'ok' ? expressionFailure(install.userExpressions, 'env') : install.error;
+  const env = decodeExpression<Record<string, unknown>>(install.userExpressions, 'env');
+  // A kernel that does not evaluate user_expressions cannot report what its cells did either.
+  if (failed || !env) throw installError(failed ?? { ename: 'no result', evalue: 'the kernel does not evaluate user_expressions' });
   if (endpoint.kind === 'private' && typeof env.pid === 'number') kernelPid = env.pid;
   return env;
 }
 
-function installError(error: ExecuteResult['error']): NbprovError {
+function installError(error: { ename?: string; evalue?: string }): NbprovError {
   // A SyntaxError is in nbprov's own sources (an install or build caught half-way); else the kernel is the cause.
   const ours = error?.ename === 'SyntaxError';
   return new NbprovError('NBPROV_KERNEL_DIED', `the kernel could not load nbprov's collector: ${error?.ename}: ${error?.evalue}`, {

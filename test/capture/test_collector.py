@@ -7,6 +7,8 @@
 import builtins
 import hashlib
 import json
+import linecache
+import marshal
 import math
 import os
 import re
@@ -35,10 +37,11 @@ def ts_limits():
 REPR_LIMIT, LOOP_BUDGET, CAPTURE_MODES = ts_limits()
 
 
-def install_code(config):
-    """The code installCode() in src/capture/collector.ts sends: bootstrap.py, run in a globals
-    dict of its own with the sources of the package's other modules and the config as JSON
-    (which always carries the capture modes and the repr bound of src/limits.ts)."""
+def install_code(config, code_cache=None):
+    """What installExpression() in src/capture/collector.ts sends, as cell code: bootstrap.py, run in
+    a globals dict of its own with the sources of the package's other modules, the config as JSON
+    (which always carries the capture modes and the repr bound of src/limits.ts) and where to cache
+    the compiled modules, if anywhere."""
     config = {"capture_modes": CAPTURE_MODES, "repr_limit": REPR_LIMIT, **config}
     def read(name):
         with open(os.path.join(COLLECTOR, name), encoding="utf-8") as f:
@@ -50,7 +53,8 @@ def install_code(config):
     sources = {f[:-3]: read(f) for f in sorted(os.listdir(COLLECTOR))
                if f.endswith(".py") and f != "bootstrap.py"}
     return ('exec(compile(%s, "<nbprov-bootstrap>", "exec", dont_inherit=True), '
-            '{"SOURCES": %s, "CONFIG": %s})\n') % (js(read("bootstrap.py")), js(sources), js(js(config)))
+            '{"SOURCES": %s, "CONFIG": %s, "CODE_CACHE": %s})\n') % (
+                js(read("bootstrap.py")), js(sources), js(js(config)), js(code_cache) if code_cache else "None")
 
 
 VERSION_KEYS = {"v", "name", "kind", "line", "col", "end_line", "end_col", "type", "repr",
@@ -206,6 +210,37 @@ class TestInstallAndPayload(CollectorTest):
         self.assertIsNone(self.s.last("text")["value"])
         self.assertEqual(self.s.last("d")["keys"], [("['" + "k" * 100 + "']")[:40]])
         self.assertEqual(self.s.rec.budget, 2)
+
+    def test_compiled_modules_are_cached_privately_and_replaced_when_unusable(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            cache = {"dir": os.path.join(tmp, "nbprov"), "key": "0123456789abcdef"}
+            config = {"capture": "vars", "loop_budget": LOOP_BUDGET, "redact": True}
+            name = "collector-0123456789abcdef-%s-%x.marshal" % (sys.implementation.cache_tag, sys.hexversion)
+            path = os.path.join(cache["dir"], name)
+            os.makedirs(cache["dir"])
+            with open(os.path.join(cache["dir"], "collector-fedcba9876543210-cpython-311-30b02f0.marshal"), "w") as f:
+                f.write("an older nbprov's")
+
+            def install():
+                self.s.close()
+                self.s.sh.run_cell(install_code(config, cache), store_history=False, silent=True).raise_error()
+                self.run_ok("a = 1")
+                self.assertEqual(self.s.last("a")["value"], 1)
+
+            install()
+            self.assertEqual(os.listdir(cache["dir"]), [name])
+            self.assertEqual(os.stat(path).st_mode & 0o777, 0o600)
+            written = os.stat(path).st_mtime_ns
+            install()
+            self.assertEqual(os.stat(path).st_mtime_ns, written, "loaded, not rewritten")
+            with open(path, "wb") as f:
+                f.write(b"not marshal data")
+            install()
+            with open(path, "rb") as f:
+                self.assertEqual(sorted(marshal.load(f)), sorted(n[:-3] for n in os.listdir(COLLECTOR)
+                                                                  if n.endswith(".py") and n != "bootstrap.py"))
+            # a traceback through a cached module still shows its source lines
+            self.assertIn("def drain", "".join(linecache.getlines("<_nbprov_collector.recorder>")))
 
     def test_environment(self):
         env = builtins.__nbprov__.environment().data

@@ -105,6 +105,25 @@ describe('the private server: failures and secrets', () => {
     }
   });
 
+  test('a kernel that cannot load the collector: exit 3 with what it raised, no trial, nothing left running', async () => {
+    const dir = project();
+    try {
+      const spec = join(dir, 'share/kernels/broken');
+      mkdirSync(spec, { recursive: true });
+      const argv = ['/usr/bin/python3', '-m', 'ipykernel_launcher', '-f', '{connection_file}', '--IPKernelApp.exec_lines=["import sys; sys.modules[\'json\'] = None"]'];
+      writeFileSync(join(spec, 'kernel.json'), JSON.stringify({ argv, display_name: 'Broken', language: 'python' }));
+      writeNotebook(dir, 'b.ipynb', ["open('ran', 'w').close()"]);
+      const r = await nbprov(['run', 'b.ipynb', '--kernel', 'broken'], { cwd: dir, env: { JUPYTER_PATH: join(dir, 'share') } });
+      assert.equal(r.code, 3, r.stderr);
+      assert.equal(r.stderr, "nbprov: the kernel could not load nbprov's collector: ModuleNotFoundError: import of json halted; None in sys.modules\n  hint: the kernel must be an IPython kernel (python3)\n");
+      assert.equal(existsSync(join(dir, 'ran')), false, 'no cell ran');
+      assert.equal(existsSync(join(dir, '.noworkflow')), false, 'no trial');
+      assert.deepEqual(await waitNoProcesses(dir), []);
+    } finally {
+      removeProject(dir);
+    }
+  });
+
   test('kernels reach the server over Unix sockets in its private runtime dir: no TCP ports to race for', async () => {
     const dir = project();
     try {
