@@ -1,6 +1,6 @@
 /**
  * The bounds and capture modes shared by the TypeScript side and the kernel-side collector, which receives them in
- * its install request (capture/collector.ts `installCode`) and keeps no defaults of its own.
+ * its install request (capture/collector.ts `installExpression`) and keeps no defaults of its own.
  */
 
 /** What the kernel-side collector records: `cells` (modules, files, environment only), `vars` (default), `full`. */

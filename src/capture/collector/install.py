@@ -10,7 +10,7 @@ from .output_mask import mask_outputs
 from .recorder import Recorder
 from .rewriter import ME
 
-# Sent by installCode() (src/capture/collector.ts) from src/limits.ts, their one home: no defaults here.
+# Sent by installExpression() (src/capture/collector.ts) from src/limits.ts, their one home: no defaults here.
 REQUIRED = ("capture", "capture_modes", "loop_budget", "repr_limit", "redact")
 
 
