@@ -250,6 +250,30 @@ describe('nbprov explain: three runs of one combination', () => {
   });
 });
 
+describe('nbprov explain: trials recorded with --capture cells', () => {
+  test('says they keep no values, all of them or some, instead of suggesting to tag the metric', async () => {
+    const dir = project('explain.ipynb');
+    try {
+      await ok(dir, 'sweep', 'explain.ipynb', '-p', 'a', '1,2,3', '--capture', 'cells', '--jobs', '2');
+      let r = await nbprov(['explain', 'score', '--sweep', 'last'], { cwd: dir });
+      assert.deepEqual({ code: r.code, stdout: r.stdout, stderr: r.stderr }, {
+        code: 2,
+        stdout: '',
+        stderr: 'nbprov: all 3 trials were recorded with --capture cells, which keeps no variable values: explain has no score to read\n  hint: record trials with --capture vars (the default), e.g. `nbprov sweep NOTEBOOK -p NAME V1,V2,V3`\n',
+      });
+      await ok(dir, 'sweep', 'explain.ipynb', '-p', 'a', '1,2', '--jobs', '2');
+      r = await nbprov(['explain', 'score', '--all'], { cwd: dir });
+      assert.deepEqual({ code: r.code, stdout: r.stdout, stderr: r.stderr }, {
+        code: 2,
+        stdout: '',
+        stderr: 'nbprov: only 2 trials of this selection have a number for score (3 of the 5 were recorded with --capture cells, which keeps no values): explain needs 3 or more\n  hint: run more trials, e.g. `nbprov sweep NOTEBOOK -p NAME V1,V2,V3`, or select more (--all)\n',
+      });
+    } finally {
+      removeProject(dir);
+    }
+  });
+});
+
 describe('nbprov explain: wine.ipynb over n_trees × test_size, with unused varying too', () => {
   let dir: string;
   before(async () => {

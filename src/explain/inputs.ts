@@ -4,6 +4,7 @@ import { plainText, pythonText } from '../python-text.js';
 import { compareTrials, type Comparison, type ComparisonRow, type Selection } from '../compare/comparison.js';
 import type { Direction } from '../compare/values.js';
 import { TrialLineage } from '../graph/trial-lineage.js';
+import { countValuelessTrials } from '../store/queries.js';
 import { repeatParamsOfTrials } from '../store/sweeps.js';
 import { taggedVersionsOfTrials } from '../store/tagged-versions.js';
 
@@ -55,9 +56,10 @@ export function explainInputsOf(db: Database.Database, comparison: Comparison, m
  */
 export function explainInputsOfMetrics(db: Database.Database, comparison: Comparison, metrics: string[]): (ExplainInputs | NbprovError)[] {
   const names = comparison.columns.filter((c) => c.kind === 'param').map((c) => c.name);
+  const valueless = countValuelessTrials(db, comparison.rows.map((r) => r.id));
   const chosen = metrics.map((metric) => {
     try {
-      return chooseRows(comparison, metric, names);
+      return chooseRows(comparison, metric, names, valueless);
     } catch (err) {
       if (err instanceof NbprovError) return err;
       throw err;
@@ -91,14 +93,23 @@ interface ChosenRows {
   values: unknown[][];
 }
 
-/** The trials with a number for the metric, in trial order; throws NBPROV_USAGE as readExplainInputs says. */
-function chooseRows(comparison: Comparison, metric: string, names: string[]): ChosenRows {
+/**
+ * The trials with a number for the metric, in trial order; throws NBPROV_USAGE as readExplainInputs says.
+ * `valueless`: how many of the comparison's trials were recorded with --capture cells, which keeps no values.
+ */
+function chooseRows(comparison: Comparison, metric: string, names: string[], valueless: number): ChosenRows {
   const column = comparison.columns.find((c) => c.name === metric);
   const metrics = comparison.columns.filter((c) => c.kind === 'metric').map((c) => c.name);
+  if (valueless > 0 && valueless === comparison.rows.length) {
+    throw new NbprovError('NBPROV_USAGE', `${valueless === 1 ? 'the trial was' : `all ${valueless} trials were`} recorded with --capture cells, which keeps no variable values: explain has no ${metric} to read`, {
+      hint: 'record trials with --capture vars (the default), e.g. `nbprov sweep NOTEBOOK -p NAME V1,V2,V3`',
+    });
+  }
   if (!column || column.kind !== 'metric') throw notAMetric(metric, column?.kind, metrics);
   const rows = comparison.rows.filter((r) => isFiniteNumber(plainText(r.values.get(metric)))).sort((a, b) => a.trial - b.trial);
   if (rows.length < MIN_TRIALS) {
-    throw new NbprovError('NBPROV_USAGE', `${rows.length === 0 ? 'no' : `only ${rows.length}`} trial${rows.length === 1 ? '' : 's'} of this selection ha${rows.length === 1 ? 's' : 've'} a number for ${metric}: explain needs ${MIN_TRIALS} or more`, {
+    const cellsOnly = valueless ? ` (${valueless} of the ${comparison.rows.length} were recorded with --capture cells, which keeps no values)` : '';
+    throw new NbprovError('NBPROV_USAGE', `${rows.length === 0 ? 'no' : `only ${rows.length}`} trial${rows.length === 1 ? '' : 's'} of this selection ha${rows.length === 1 ? 's' : 've'} a number for ${metric}${cellsOnly}: explain needs ${MIN_TRIALS} or more`, {
       hint: 'run more trials, e.g. `nbprov sweep NOTEBOOK -p NAME V1,V2,V3`, or select more (--all)',
     });
   }

@@ -51,7 +51,9 @@ export function trialNotebook(input: RunInput): string {
 /** Tags the trial's variables and closes it with the status its cells came to, which it returns. */
 export function closeTrial(db: Database.Database, writer: TrialWriter, input: RunInput, progress: CellsProgress, opts: RunOptions): FinalStatus {
   const untagged = recordTags(db, writer, input.nb, progress.executed, input.notebookPath);
-  if (untagged.length && opts.capture !== 'cells') opts.events?.onWarning?.(`tagged variable${untagged.length > 1 ? 's' : ''} never assigned in this run: ${untagged.join(', ')}`);
+  // Only a run that executed every cell can tell a tag names nothing: a skipped or unreached cell may assign it.
+  const everyCellRan = input.nb.codeCells.every((c) => progress.executed.has(c.index));
+  if (untagged.length && everyCellRan && opts.capture !== 'cells') opts.events?.onWarning?.(`tagged variable${untagged.length > 1 ? 's' : ''} never assigned in this run: ${untagged.join(', ')}`);
   const { error } = progress;
   const status = trialStatusOf(error);
   writer.finish(status, { error: error ? `${error.code}: ${error.message}` : undefined, recorderErrors: progress.recorderErrors });

@@ -81,6 +81,12 @@ export function listTrials(db: Database.Database, of: { notebook?: string; ids?:
   return (rows as TrialRow[]).map(toSummary);
 }
 
+/** How many of these trials were recorded with `--capture cells`, which keeps no variable values. */
+export function countValuelessTrials(db: Database.Database, ids: string[]): number {
+  const row = db.prepare(`SELECT COUNT(*) AS n FROM nbprov_trial WHERE capture = 'cells' AND trial_id IN (SELECT value FROM json_each(?))`).get(JSON.stringify(ids)) as { n: number };
+  return row.n;
+}
+
 /**
  * Resolves a trial selector: a sequence number, a trial's name, a full id or unique id prefix, `last` or `last~N`
  * (names never read as any of the others: see trialNameProblem).
