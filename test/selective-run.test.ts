@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -192,5 +193,47 @@ describe('run --only / --stage', () => {
       const r = await nbprov(['run', 'lineage.ipynb', ...args], { cwd: dir });
       assert.deepEqual([r.code, r.stdout, r.stderr], [2, '', stderr], args.join(' '));
     }
+  });
+});
+
+describe('sweep --only / --stage', () => {
+  let dir: string;
+  before(() => {
+    dir = project('lineage.ipynb');
+  });
+  after(() => removeProject(dir));
+
+  test('every trial of the sweep runs the selection; --resume runs it again and takes no other', async () => {
+    // Trial 1 records accuracy's lineage; the sweep's trials then run only what it needs, the injected cell included.
+    assert.equal((await nbprov(['run', 'lineage.ipynb', '-q'], { cwd: dir })).code, 0);
+    let r = await nbprov(['sweep', 'lineage.ipynb', '-p', 'alpha', '0.5,2', '--only', 'accuracy', '--jobs', '2', '-q'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, '');
+    const selected = ['2:ok', '3:ok', '4:ok', '5:skipped', '6:skipped', '7:skipped', '8:ok', '9:skipped', '10:skipped', '11:skipped', '12:ok', '13:skipped'];
+    assert.deepEqual([cellStatuses(dir, 2), cellStatuses(dir, 3)], [selected, selected]);
+    assert.notDeepEqual(finalValue(dir, 2, 'accuracy'), finalValue(dir, 3, 'accuracy'), 'alpha reached accuracy');
+
+    r = await nbprov(['sweep', 'lineage.ipynb', '-p', 'alpha', '0.5,2', '--stage', 'data-reading', '--jobs', '2', '-q'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    const staged = ['2:ok', '3:ok', '4:ok', '5:skipped', '6:skipped', '7:skipped', '8:skipped', '9:skipped', '10:skipped', '11:skipped', '12:skipped', '13:skipped'];
+    assert.deepEqual(cellStatuses(dir, 5), staged);
+    const db = new Database(join(dir, '.noworkflow/db.sqlite'));
+    try {
+      db.prepare("UPDATE nbprov_trial SET status = 'interrupted' WHERE trial_id = (SELECT id FROM trial WHERE sequence_key = 5)").run();
+      db.prepare("UPDATE nbprov_sweep SET status = 'interrupted' WHERE id = 2").run();
+    } finally {
+      db.close();
+    }
+    r = await nbprov(['sweep', '--resume', '--stage', 'model-scoring'], { cwd: dir });
+    assert.deepEqual([r.code, r.stderr], [2, 'nbprov: --resume runs the sweep as it was planned: --stage cannot change it\n  hint: start a new sweep for other values\n']);
+    r = await nbprov(['sweep', '--resume', '-q'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(cellStatuses(dir, 6), staged, 'the resumed run keeps the sweep\'s --stage');
+  });
+
+  test('a selection that cannot run refuses the sweep before anything starts', async () => {
+    const r = await nbprov(['sweep', 'lineage.ipynb', '-p', 'alpha', '0.5,2', '--stage', 'model-scoring'], { cwd: dir });
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr, 'nbprov: --stage model-scoring leaves out cell 4 (data-reading), which sets X, y that cell 8 reads\n  hint: select that stage too (--stage data-reading,model-scoring), or pass --force to run anyway\n');
   });
 });

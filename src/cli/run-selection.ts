@@ -8,7 +8,7 @@ import { codeChange, matchCells, type CellPair } from '../compare/cell-match.js'
 import type { SnapshotCell } from '../compare/trial-snapshot.js';
 import { SliceLineage } from '../graph/trial-lineage.js';
 import type { CodeCellRef, LoadedNotebook } from '../notebook/load.js';
-import { describeEffects, describeMissing, missingDefinitions, parameterCells, parseStageList, stageSelection, unseenEffects } from '../run/cell-selection.js';
+import { describeEffects, describeMissing, missingDefinitions, parameterCells, parseStageList, stageSelection, unseenEffects, type CellSelection } from '../run/cell-selection.js';
 import type { RunOptions } from '../run/types.js';
 import { openDatabase, projectRoot, resolveDbPath } from '../store/db.js';
 import { cellSource, listTrials, trialCells, trialVersionSites, type CellRow, type TrialSummary } from '../store/queries.js';
@@ -16,10 +16,8 @@ import { lastVersionId } from '../store/versions.js';
 import { DEFAULT_SYSTEM_PYTHON } from '../system-python.js';
 import { choose } from './slice.js';
 
-export interface SelectionFlags {
-  only: string[];
-  stage?: string;
-  force?: boolean;
+/** The selection, and where its lineage and its notebook's analyser come from. */
+export interface SelectionFlags extends CellSelection {
   db?: string;
   python?: string;
 }

@@ -9,9 +9,10 @@ import { addKernelOptions, kernelRunOptions, type KernelFlags } from './kernel-o
 import { BAR_BELOW_LINES, LiveOutput } from './live-output.js';
 import { splitPair } from './parameter-args.js';
 import { renderTimings } from './run-timings.js';
+import { addSelectionOptions, type SelectionFlags } from './selection-options.js';
 import { quoteName } from '../trial-name-text.js';
 
-interface RunFlags extends KernelFlags {
+interface RunFlags extends KernelFlags, SelectionFlags {
   output?: string;
   quiet?: boolean;
   json?: boolean;
@@ -20,9 +21,6 @@ interface RunFlags extends KernelFlags {
   parameterFile?: string;
   strict?: boolean;
   injectAfter?: string;
-  only: string[];
-  stage?: string;
-  force?: boolean;
   name?: string;
   timings?: boolean;
 }
@@ -37,10 +35,8 @@ export function registerRun(program: Command, context: CommandContext): void {
     .option('-r, --parameter-raw <name value>', 'set a parameter to a raw string (repeatable)', collect, [])
     .option('-f, --parameter-file <path>', 'parameters from a YAML or JSON file')
     .option('--strict', 'unknown parameter names (or no parameters cell) are errors, not warnings')
-    .option('--inject-after <cell>', 'inject the parameters after this cell (index as `nbprov cells` lists, or id) instead of the cell tagged parameters')
-    .option('--only <variable>', "run only the cells the variable's last recorded lineage needs, plus the parameters cell (repeatable); the others are recorded as skipped", collect, [])
-    .option('--stage <stages>', 'run only the cells tagged with these stages (comma-separated), plus the parameters cell; the others are recorded as skipped')
-    .option('--force', 'run the --only / --stage selection even when a skipped cell sets a name a selected cell reads, or the cells changed since the lineage was recorded')
+    .option('--inject-after <cell>', 'inject the parameters after this cell (index as `nbprov cells` lists, or id) instead of the cell tagged parameters');
+  addSelectionOptions(run)
     .option('--name <name>', 'name the trial (unique among the notebook\'s trials), to select it by: nbprov diff baseline last')
     .option('--timings', 'print on stderr where the wall time went: start-up, server, kernel, collector, each cell (kernel, messaging, recording), shutdown (also NBPROV_TIMINGS=1)');
   addKernelOptions(run)

@@ -8,10 +8,11 @@ import { addKernelOptions, kernelRunOptions, type KernelFlags } from './kernel-o
 import { collect } from './options.js';
 import { splitPair } from './parameter-args.js';
 import { LiveOutput } from './live-output.js';
+import { addSelectionOptions, selectionOf, type SelectionFlags } from './selection-options.js';
 import { SweepProgress } from './sweep-progress.js';
 import { runCompare } from './compare.js';
 
-interface SweepFlags extends KernelFlags {
+interface SweepFlags extends KernelFlags, SelectionFlags {
   parameter: string[];
   parameterRaw: string[];
   gridFile?: string;
@@ -41,7 +42,8 @@ export function registerSweep(program: Command, context: CommandContext): void {
     .option('--repeat <n>', 'run each combination N times', positiveInteger('--repeat'), 1)
     .option('--seed-param <name>', 'with --repeat: set this parameter to the repeat number, 0..N-1')
     .option('--strict', 'refuse the sweep on any warning about its values (unknown names always are refused)')
-    .option('--inject-after <cell>', 'inject the values after this cell (index as `nbprov cells` lists, or id) instead of the cell tagged parameters')
+    .option('--inject-after <cell>', 'inject the values after this cell (index as `nbprov cells` lists, or id) instead of the cell tagged parameters');
+  addSelectionOptions(sweep)
     .option('-j, --jobs <n>', `trials at once (default: the number of CPUs, ${availableParallelism()} here); more than the CPUs only adds waiting, unless the kernels run on a --server`, positiveInteger('--jobs'), availableParallelism())
     .option('-o, --output <template>', "write each executed notebook to a path made from its values: 'out/{n_trees}-{test_size}.ipynb' ({repeat} and {position} too)")
     .option('--name <template>', "name each trial from its values: 'trees-{n_trees}' ({repeat} and {position} too); default: its combination, n_trees=3,test_size=0.5")
@@ -61,6 +63,7 @@ Examples:
   $ nbprov sweep experiment.ipynb -p n_trees 10,100 --repeat 3 --seed-param seed
   $ nbprov sweep experiment.ipynb -p n_trees 3,20 --log-output --jobs 2
   $ nbprov sweep experiment.ipynb -p n_trees 3,20 --name 'trees-{n_trees}'   # then: nbprov diff trees-3 trees-20
+  $ nbprov sweep experiment.ipynb -p n_trees 3,20,100 --only accuracy   # only the cells accuracy needs
   $ nbprov sweep --resume last
   $ nbprov compare --sweep last --sort -accuracy
   $ JUPYTER_TOKEN=... nbprov sweep experiment.ipynb -p n_trees 10,100 --server https://gateway.example:8888 --kernel-env KERNEL_NAMESPACE=ml --jobs 8
@@ -87,13 +90,15 @@ function sweepAction(context: CommandContext): (notebook: string | undefined, fl
 
 /** Runs (or resumes) the sweep and returns its table, summary and exit code. */
 export async function handler(notebook: string | undefined, flags: SweepFlags, live: { signal?: AbortSignal; events?: SweepEvents } = {}): Promise<CommandResult> {
-  const { runSweep, sweepExitCode } = await import('../sweep/sweep.js');
+  const [{ runSweep, sweepExitCode }, { cellSelector }] = await Promise.all([import('../sweep/sweep.js'), import('./run-selection.js')]);
   const resume = flags.resume === true ? 'last' : flags.resume;
   const grid = resume === undefined ? await gridOf(notebook, flags) : refuseGridWithResume(notebook, flags);
   const result = await runSweep({
     ...kernelRunOptions(flags, live.events?.onWarning),
     notebook,
     grid: grid && { ...grid, outputTemplate: flags.output, nameTemplate: flags.name },
+    selection: selectionOf(flags),
+    selector: (path, selection) => cellSelector(path, { ...selection, db: flags.db, python: flags.python }, live.events?.onWarning),
     resume,
     jobs: flags.jobs,
     failFast: flags.failFast === true,
@@ -127,6 +132,7 @@ async function gridOf(notebook: string | undefined, flags: SweepFlags): Promise<
     repeat: spec.repeat,
     ...(spec.seedParam ? { seedParam: spec.seedParam } : {}),
     ...(flags.injectAfter ? { injectAfter: flags.injectAfter } : {}),
+    ...(selectionOf(flags) ? { selection: selectionOf(flags) } : {}),
   };
   return { spec, asGiven };
 }
@@ -137,7 +143,7 @@ function axis(pair: string, raw: boolean, split: (text: string) => string[]): [s
 }
 
 function refuseGridWithResume(notebook: string | undefined, flags: SweepFlags): undefined {
-  const given = [notebook && 'NOTEBOOK', flags.parameter.length && '-p', flags.parameterRaw.length && '-r', flags.gridFile && '-f', flags.output && '-o', flags.name && '--name', flags.zip && '--zip', flags.seedParam && '--seed-param', flags.repeat !== 1 && '--repeat', flags.injectAfter && '--inject-after'].filter(Boolean);
+  const given = [notebook && 'NOTEBOOK', flags.parameter.length && '-p', flags.parameterRaw.length && '-r', flags.gridFile && '-f', flags.output && '-o', flags.name && '--name', flags.zip && '--zip', flags.seedParam && '--seed-param', flags.repeat !== 1 && '--repeat', flags.injectAfter && '--inject-after', flags.only.length && '--only', flags.stage !== undefined && '--stage', flags.force && '--force'].filter(Boolean);
   if (given.length) throw new NbprovError('NBPROV_USAGE', `--resume runs the sweep as it was planned: ${given.join(', ')} cannot change it`, { hint: 'start a new sweep for other values' });
   return undefined;
 }

@@ -10,6 +10,13 @@ import { topLevelStatements } from '../notebook/statements.js';
 import { stageOrder } from '../stages.js';
 
 /** A name a selected cell reads whose value a left-out cell before it may set. */
+/** Which cells a run executes, as `--only` / `--stage` / `--force` ask (a sweep records it for its --resume). */
+export interface CellSelection {
+  only: string[];
+  stage?: string;
+  force?: boolean;
+}
+
 export interface MissingDefinition {
   /** The left-out cell that sets it (the last one before the reader). */
   definer: number;

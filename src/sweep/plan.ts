@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { relative, resolve } from 'node:path';
 import { processAlive } from '../process-alive.js';
 import type Database from 'better-sqlite3';
+import type { CellSelection } from '../run/cell-selection.js';
 import { NbprovError } from '../errors.js';
 import type { RawParameter } from '../notebook/parameters.js';
 import { projectRoot, recordedNotebookPath } from '../store/db.js';
@@ -40,8 +41,9 @@ export interface ResumedSweep {
   notebookPath: string;
   total: number;
   pending: SweepRun[];
-  /** The sweep's `--inject-after`, as recorded with its grid. */
+  /** The sweep's `--inject-after` and `--only` / `--stage`, as recorded with its grid. */
   injectAfter?: string;
+  selection?: CellSelection;
 }
 
 export function resumeSweep(db: Database.Database, dbPath: string, ref: string): ResumedSweep {
@@ -63,6 +65,13 @@ export function resumeSweep(db: Database.Database, dbPath: string, ref: string):
     output: r.output ?? undefined,
     name: r.name ?? undefined,
   }));
-  const { injectAfter } = JSON.parse(sweep.grid) as { injectAfter?: string };
-  return { id: sweep.id, notebookPath: resolve(notebookPath), total: runs.length, pending, injectAfter };
+  const { injectAfter, selection } = JSON.parse(sweep.grid) as { injectAfter?: string; selection?: unknown };
+  if (selection !== undefined && !isSelection(selection)) throw new NbprovError('NBPROV_BAD_DATABASE', `sweep ${sweep.id} records a cell selection nbprov cannot read: ${JSON.stringify(selection).slice(0, 100)}`);
+  return { id: sweep.id, notebookPath: resolve(notebookPath), total: runs.length, pending, injectAfter, selection };
+}
+
+function isSelection(value: unknown): value is CellSelection {
+  const v = value as Partial<Record<keyof CellSelection, unknown>>;
+  return typeof v === 'object' && v !== null && Array.isArray(v.only) && v.only.every((n) => typeof n === 'string') &&
+    (v.stage === undefined || typeof v.stage === 'string') && (v.force === undefined || typeof v.force === 'boolean');
 }

@@ -4,6 +4,7 @@ import type Database from 'better-sqlite3';
 import { ExitCode, NbprovError } from '../errors.js';
 import type { JupyterEndpoint } from '../jupyter/server.js';
 import type { CodeCellRef } from '../notebook/load.js';
+import type { CellSelection } from '../run/cell-selection.js';
 import { ServerError } from '../jupyter/rest.js';
 import { closeSweep, linkTrial, reopenSweep, type SweepStatus } from '../store/sweeps.js';
 import { projectRoot, resolveDbPath, storageError } from '../store/db.js';
@@ -27,6 +28,10 @@ export interface SweepOptions extends Omit<RunOptions, 'notebook' | 'parameters'
   failFast: boolean;
   /** Any warning about the values (not only an unknown name) refuses the sweep. */
   strict: boolean;
+  /** The cells each run executes (`--only` / `--stage`); a resumed sweep keeps its own. */
+  selection?: CellSelection;
+  /** Turns a selection into the runs' selectCells for the notebook at `path` (the CLI's, which reads lineage). */
+  selector?: (path: string, selection: CellSelection) => RunOptions['selectCells'];
   events?: SweepEvents;
 }
 
@@ -85,7 +90,9 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
     const resumed = opts.resume ? resumeOf((db = database.open()), dbPath, opts.resume) : undefined;
     const notebookPath = resumed?.notebookPath ?? resolve(opts.notebook!);
     const planned = resumed?.pending ?? planRuns(opts.grid!.spec, opts.grid!.outputTemplate);
-    const inputs = checkRuns(notebookPath, planned, { ...opts, injectAfter: resumed ? resumed.injectAfter : opts.injectAfter, db: dbPath });
+    const selection = resumed ? resumed.selection : opts.selection;
+    const selectCells = selection && opts.selector?.(notebookPath, selection);
+    const inputs = checkRuns(notebookPath, planned, { ...opts, selectCells, injectAfter: resumed ? resumed.injectAfter : opts.injectAfter, db: dbPath });
     // Names another trial holds refuse the sweep here, before a server starts.
     if (existsSync(dbPath)) db ??= database.open();
     const runs = nameSweepRuns(db, relative(projectRoot(dbPath), notebookPath), planned, { template: opts.grid?.nameTemplate, resumedSweep: resumed?.id, onWarning: opts.events?.onWarning });
