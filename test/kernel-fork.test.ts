@@ -99,7 +99,9 @@ describe('python3 kernels forked from the private server\'s fork server', () => 
 
   test('once the fork server is gone, the kernels it forked die with it and later kernels are launched as usual', async () => {
     const dir = factsProject();
-    const r = await nbprov(['sweep', 'facts.ipynb', '-p', 'x', '1,2,3', '-p', 'kill_fork', 'True', '--jobs', '1'], { cwd: dir, killAfterMs: 60_000 });
+    // Under load x=2's kernel can be caught starting when the fork server dies, and it may then never answer (seen
+    // once in CI, where the sweep waited out the 60 s default): --startup-timeout bounds that wait.
+    const r = await nbprov(['sweep', 'facts.ipynb', '-p', 'x', '1,2,3', '-p', 'kill_fork', 'True', '--jobs', '1', '--startup-timeout', '15'], { cwd: dir, killAfterMs: 90_000 });
     assert.equal(r.code, 3, r.stderr);
     const list = await nbprov(['list', '--json'], { cwd: dir });
     const status = new Map((JSON.parse(list.stdout) as { name: string; status: string }[]).map((t) => [t.name.split(',')[0], t.status]));

@@ -42,7 +42,7 @@ export function addKernelOptions(command: Command): Command {
     .option('--port <n>', 'port of the private server on 127.0.0.1 (default: a free one)', parsePort('--port'))
     .option('--cwd <dir>', "kernel working directory (default: the notebook's directory)")
     .option('--timeout <seconds>', 'per-cell timeout; the kernel is interrupted, exit 3', parsePositive('--timeout'))
-    .option('--startup-timeout <seconds>', 'how long to wait for a kernel to start', parsePositive('--startup-timeout'), 60)
+    .option('--startup-timeout <seconds>', "how long to wait for a kernel to start and load nbprov's collector", parsePositive('--startup-timeout'), 60)
     .option('--allow-errors', 'keep running after a cell raises and exit 0, as nbconvert does (the trial still records the failed cells)')
     .addOption(new Option('--capture <mode>', 'what to record: cells, vars (variables and dependencies) or full (every loop iteration)').choices(CAPTURE_MODES).default(DEFAULT_CAPTURE_MODE))
     .option('--loop-budget <n>', 'loop iterations / function calls recorded in detail', parsePositive('--loop-budget'), DEFAULT_LOOP_BUDGET)

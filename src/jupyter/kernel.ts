@@ -86,8 +86,12 @@ export class KernelSession {
     const nudge = setInterval(() => {
       if (kernel.connectionStatus === 'connected') kernel.requestKernelInfo().catch(() => {});
     }, KERNEL_INFO_RETRY_MS);
+    // A kernel that dies (or is restarted) before it answers will not answer: say so now, not after the timeout.
+    let stopWatching = () => {};
+    const died = new Promise<never>((_, reject) => (stopWatching = session.#whenDead(reject)));
+    died.catch(() => {});
     try {
-      await withTimeout(session.info, opts.startupTimeoutMs, `kernel '${opts.name}' started but did not answer within ${opts.startupTimeoutMs / 1000} s`);
+      await withTimeout(Promise.race([session.info, died]), opts.startupTimeoutMs, `kernel '${opts.name}' started but did not answer within ${opts.startupTimeoutMs / 1000} s`);
     } catch (err) {
       if (err instanceof NbprovError) {
         const websocket = `the kernel's websocket ${kernel.connectionStatus === 'connected' ? 'was open' : 'never opened'}`;
@@ -97,6 +101,7 @@ export class KernelSession {
       throw err;
     } finally {
       clearInterval(nudge);
+      stopWatching();
     }
     return session;
   }

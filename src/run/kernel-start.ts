@@ -82,8 +82,6 @@ export async function chooseKernel(endpoint: JupyterEndpoint, nb: LoadedNotebook
   return name;
 }
 
-const INSTALL_TIMEOUT_MS = 60_000;
-
 /** Installs the collector in the kernel and returns the environment it reports. */
 async function installCollector(endpoint: JupyterEndpoint, session: KernelSession, opts: RunOptions): Promise<Record<string, unknown>> {
   let kernelPid: number | undefined;
@@ -96,11 +94,12 @@ async function installCollector(endpoint: JupyterEndpoint, session: KernelSessio
     .execute('', {
       silent: true,
       userExpressions: { env: installExpression({ capture: opts.capture, loopBudget: opts.loopBudget, redact: opts.redact, codeCacheDir: endpoint.kind === 'private' ? userCacheDir() : undefined }) },
-      timeoutMs: INSTALL_TIMEOUT_MS,
+      // Part of the kernel's start: bounded by --startup-timeout too.
+      timeoutMs: opts.startupTimeoutSec * 1000,
     })
     .catch((err: unknown) => {
       if (!(err instanceof NbprovError && err.code === 'NBPROV_TIMEOUT')) throw err;
-      throw new NbprovError('NBPROV_KERNEL_DIED', `the kernel did not answer nbprov's collector install within ${INSTALL_TIMEOUT_MS / 1000} s`, {
+      throw new NbprovError('NBPROV_KERNEL_DIED', `the kernel did not answer nbprov's collector install within ${opts.startupTimeoutSec} s`, {
         hint: 'the kernel must be a working IPython kernel (python3); run the notebook without nbprov to see what its start-up does',
       });
     });
