@@ -91,6 +91,7 @@ describe('nbprov report in Chromium: three real runs of wine.ipynb (-p n_trees 3
     shots = join(dir, 'screenshots');
     await ok(dir, 'tag', 'var', 'accuracy', 'metric:max', 'wine.ipynb');
     for (const n of ['3', '20', '100']) await ok(dir, 'run', 'wine.ipynb', '-q', '-p', 'n_trees', n);
+    await ok(dir, 'name', '2', 'forest-20');
     opened = await reportAndOpen(dir, 3);
     page = opened.page;
   });
@@ -266,6 +267,8 @@ describe('nbprov report in Chromium: three real runs of wine.ipynb (-p n_trees 3
     assert.equal(await page.locator('#lineage figure.lineage[data-metric="accuracy"]').getAttribute('data-trial'), '2');
     assert.match((await page.locator('#details table.cells').textContent()) ?? '', /accuracy_score/);
     assert.ok((await page.locator('#details table.modules').count()) === 1 && (await page.locator('#details table.environment').count()) === 1);
+    const facts = await page.$$eval('#details dl.trial-facts > *', (items) => items.slice(0, 4).map((i) => i.textContent));
+    assert.deepEqual([facts[0], facts[2], facts[3]], ['trial', 'name', 'forest-20'], 'the selected trial 2 shows its name');
 
     await row(page, 3).click();
     await eventually(() => selectedRows(page), ['2', '3']);

@@ -8,6 +8,8 @@ interface Point {
   x: number;
   y: number;
   trial: number;
+  /** The trial's name (`run --name`, a sweep's), if it has one. */
+  name?: string;
 }
 
 const POINT_COLOR = '#4e79a7';
@@ -50,7 +52,7 @@ function pointsOf(comparison: ComparisonJson, param: string, metric: string): Po
   return comparison.rows.flatMap((r) => {
     const x = numberOf(r[param]);
     const y = numberOf(r[metric]);
-    return x === undefined || y === undefined ? [] : [{ x, y, trial: Number(r.trial) }];
+    return x === undefined || y === undefined ? [] : [{ x, y, trial: Number(r.trial), ...(typeof r.name === 'string' ? { name: r.name } : {}) }];
   });
 }
 
@@ -85,6 +87,6 @@ function scatter(canvas: HTMLCanvasElement, points: Point[], param: string, metr
 }
 
 function tooltip(p: Point, param: string, metric: string): string {
-  const head = `trial ${p.trial}`;
+  const head = `trial ${p.trial}${p.name ? ` (${p.name})` : ''}`;
   return param === 'trial' ? `${head}: ${metric} ${pythonText(p.y)}` : `${head}: ${param} ${pythonText(p.x)}, ${metric} ${pythonText(p.y)}`;
 }

@@ -23,6 +23,7 @@ function summary(show: ShowJson): HTMLElement {
   const t = show.trial;
   const facts: [string, string][] = [
     ['trial', `${t.sequence} (${t.id.slice(0, 8)})`],
+    ...(t.name ? [['name', t.name] as [string, string]] : []),
     ['notebook', t.notebook],
     ['start', t.start.slice(0, 19)],
     ['duration', formatSeconds(t.seconds)],

@@ -47,7 +47,7 @@ export interface CellJson {
 
 /** `nbprov show --json`. */
 export interface ShowJson {
-  trial: { sequence: number; id: string; notebook: string; start: string; seconds: number | null; status: string; command: string | null };
+  trial: { sequence: number; id: string; name?: string | null; notebook: string; start: string; seconds: number | null; status: string; command: string | null };
   environment: Record<string, string>;
   modules: { name: string; version: string | null }[];
   cells: CellJson[];
