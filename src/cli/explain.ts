@@ -20,7 +20,7 @@ export function registerExplain(program: Command, context: CommandContext): void
     .command('explain')
     .description('which parameters moved a metric across trials: each one\'s reach (lineage), effect, and whether it stands out of the noise')
     .argument('<metric>', 'a tagged metric (nbprov tag var NAME metric:max)')
-    .argument('[trials...]', "trial selectors (number, id prefix, last, last~N); default: every trial of the newest trial's notebook")
+    .argument('[trials...]', "trial selectors (number, name, id prefix, last, last~N); default: every trial of the newest trial's notebook")
     .option('--notebook <path>', 'every trial of this notebook')
     .option('--all', 'every trial in the database')
     .option('--sweep <sweep>', 'the trials of this sweep (its number, or `last`)')

@@ -34,7 +34,7 @@ export function registerExport(program: Command, context: CommandContext): void 
   program
     .command('export')
     .description('a trial as W3C PROV (PROV-JSON or PROV-N), or one row per trial with its params and metrics (CSV or JSON) for pandas')
-    .argument('[trials...]', 'trial selectors (number, id prefix, last, last~N); PROV: one trial (default last); csv/json: default every trial of the newest trial\'s notebook')
+    .argument('[trials...]', 'trial selectors (number, name, id prefix, last, last~N); PROV: one trial (default last); csv/json: default every trial of the newest trial\'s notebook')
     .addOption(new Option('--format <format>', 'output format').choices(EXPORT_FORMATS).default('prov-json'))
     .option('--all', 'csv/json: every trial in the database')
     .option('-o, --output <file>', 'write to FILE (replaced whole, only once the export is complete) instead of stdout')
