@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
 import { formatError, NbprovError } from '../errors.js';
 import { combinationLabel, type GridSpec, type GridValue } from '../sweep/grid.js';
+import type { RunOptions } from '../run/types.js';
 import type { SweepEvents, SweepResult } from '../sweep/sweep.js';
 import type { CommandContext, CommandResult } from './command-context.js';
 import { addKernelOptions, kernelRunOptions, type KernelFlags } from './kernel-options.js';
@@ -98,7 +99,7 @@ export async function handler(notebook: string | undefined, flags: SweepFlags, l
     notebook,
     grid: grid && { ...grid, outputTemplate: flags.output, nameTemplate: flags.name },
     selection: selectionOf(flags),
-    selector: (path, selection) => cellSelector(path, { ...selection, db: flags.db, python: flags.python }, live.events?.onWarning),
+    selector: (path, selection) => once(cellSelector(path, { ...selection, db: flags.db, python: flags.python }, live.events?.onWarning)),
     resume,
     jobs: flags.jobs,
     failFast: flags.failFast === true,
@@ -107,6 +108,16 @@ export async function handler(notebook: string | undefined, flags: SweepFlags, l
     ...live,
   });
   return { ...report(result, flags), exitCode: sweepExitCode(result.outcomes, live.signal) };
+}
+
+/**
+ * The selection of the sweep's first run, for every run: they differ only in the injected values, so the cells are
+ * the same, and the lineage is read (and its warnings said) once instead of once per run.
+ */
+function once(select: RunOptions['selectCells']): RunOptions['selectCells'] {
+  if (!select) return undefined;
+  let cells: Set<number> | undefined;
+  return (nb) => (cells ??= select(nb));
 }
 
 async function gridOf(notebook: string | undefined, flags: SweepFlags): Promise<{ spec: GridSpec; asGiven: unknown }> {
