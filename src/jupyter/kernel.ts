@@ -3,7 +3,7 @@ import { KernelConnection, KernelMessage, type Kernel, type ServerConnection } f
 import { NbprovError } from '../errors.js';
 import type { JupyterEndpoint } from './server.js';
 import { DisplayRegistry, OutputCollector } from './outputs.js';
-import { callServer, isObject } from './rest.js';
+import { callServer, isObject, probeServer } from './rest.js';
 import { SERVER_SILENCE_LIMIT_MS, watchServer } from './server-watch.js';
 
 // @jupyterlab/services reconnects after a server-side auto-restart in a fire-and-forget promise
@@ -83,8 +83,17 @@ export class KernelSession {
     // before its sockets are all connected can go unanswered, and the start then waited out the whole timeout
     // (seen once in ~60 runs on a loaded machine). Ask again while no reply came, as jupyter_client's
     // wait_for_ready does: any reply settles `info`.
+    // A kernel whose process never comes up leaves the websocket unopened, so no status tells of its death: the
+    // server restarts it a few times, then drops it from its kernels (~18 s), which GET api/kernels/ID shows.
+    let asking = false;
     const nudge = setInterval(() => {
       if (kernel.connectionStatus === 'connected') kernel.requestKernelInfo().catch(() => {});
+      if (asking) return;
+      asking = true;
+      void probeServer(endpoint.settings, `api/kernels/${encodeURIComponent(model.id)}`, KERNEL_INFO_RETRY_MS).then((status) => {
+        asking = false;
+        if (status === 404) session.fail(new NbprovError('NBPROV_KERNEL_DIED', `kernel '${opts.name}' died while starting, and the server gave up restarting it`, { hint: 'start the kernel outside nbprov to see why (its command is in its kernel.json)' }));
+      });
     }, KERNEL_INFO_RETRY_MS);
     // A kernel that dies (or is restarted) before it answers will not answer: say so now, not after the timeout.
     let stopWatching = () => {};

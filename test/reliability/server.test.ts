@@ -105,6 +105,25 @@ describe('the private server: failures and secrets', () => {
     }
   });
 
+  test('a kernel whose process exits at once: exit 3 once the server gives up restarting it (~18 s), not after --startup-timeout', async () => {
+    const dir = project();
+    try {
+      const spec = join(dir, 'share/kernels/crash');
+      mkdirSync(spec, { recursive: true });
+      writeFileSync(join(spec, 'kernel.json'), JSON.stringify({ argv: ['/usr/bin/python3', '-c', 'import sys; sys.exit(3)', '{connection_file}'], display_name: 'Crash', language: 'python' }));
+      writeNotebook(dir, 'c.ipynb', ['x = 1']);
+      const started = Date.now();
+      const r = await nbprov(['run', 'c.ipynb', '--kernel', 'crash'], { cwd: dir, env: { JUPYTER_PATH: join(dir, 'share') } });
+      assert.equal(r.code, 3, r.stderr);
+      assert.match(r.stderr, /^nbprov: kernel 'crash' died while starting, and the server gave up restarting it\n {2}hint: start the kernel outside nbprov to see why \(its command is in its kernel\.json\)\n {4}the kernel's websocket never opened\n/);
+      assert.match(r.stderr, /restarting kernel \(5\/5\)/, 'the server log shows the restarts');
+      assert.ok(Date.now() - started < 40_000, `took ${Date.now() - started} ms`);
+      assert.deepEqual(await waitNoProcesses(dir), []);
+    } finally {
+      removeProject(dir);
+    }
+  });
+
   test('a kernel that cannot load the collector: exit 3 with what it raised, no trial, nothing left running', async () => {
     const dir = project();
     try {
