@@ -66,33 +66,26 @@ class OutputMask:
             return content
         forms = self.forms()
         budget = [MAX_NODES]
-        out = content
+        changed = {}
         for field in fields:
             value = content.get(field)
             if value is None:
                 continue
-            if field == "data":
-                masked = self.bundle(value, forms, budget)
-            else:
-                masked = self.walk(value, forms, budget, 0)
+            masked = self.bundle(value, forms, budget) if field == "data" else self.walk(value, forms, budget, 0)
             if masked is not value:
-                if out is content:
-                    out = dict(content)
-                out[field] = masked
-        return out
+                changed[field] = masked
+        return with_changes(content, changed)
 
     def bundle(self, data, forms, budget):
         if not isinstance(data, dict):
             return data
-        out = data
+        changed = {}
         for mimetype, value in data.items():
             if type(mimetype) is str and text_mimetype(mimetype):
                 masked = self.walk(value, forms, budget, 0)
                 if masked is not value:
-                    if out is data:
-                        out = dict(data)
-                    out[mimetype] = masked
-        return out
+                    changed[mimetype] = masked
+        return with_changes(data, changed)
 
     def walk(self, x, forms, budget, depth):
         # the strings of a JSON value, copying only the containers where one changed; a big value is
@@ -114,6 +107,11 @@ class OutputMask:
                     out = dict(x) if isinstance(x, dict) else list(x)
                 out[k] = masked
         return x if out is None else out
+
+
+def with_changes(mapping, changed):
+    """`mapping` with the `changed` values: the same object when there are none, else a copy (its key order kept)."""
+    return {**mapping, **changed} if changed else mapping
 
 
 def message_type(msg_or_type):
