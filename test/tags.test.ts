@@ -271,7 +271,11 @@ describe('papermill-style parameters', () => {
   test('inline `# nbprov: KIND` comments tag variables; a tagged variable never assigned warns', async () => {
     const inline = project();
     try {
-      writeNotebook(inline, 'inline.ipynb', ['x = 1  # nbprov: param', 'score = x * 2  # nbprov: metric:max\nscore'], { nbprov: { variables: { ghost: 'metric' } } });
+      writeNotebook(inline, 'inline.ipynb', ['x = 1  # nbprov: param', 'score = x * 2  # nbprov: metric:max\nscore', 'unused = 0'], { nbprov: { variables: { ghost: 'metric' } } });
+      // A cell no whole run executes does not keep the warning from a complete run.
+      const nb = JSON.parse(readFileSync(join(inline, 'inline.ipynb'), 'utf8'));
+      nb.cells[2].metadata.tags = ['skip-execution'];
+      writeFileSync(join(inline, 'inline.ipynb'), JSON.stringify(nb));
       const r = await nbprov(['run', 'inline.ipynb', '-q'], { cwd: inline });
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stderr, 'nbprov: warning: tagged variable never assigned in this run: ghost\n');

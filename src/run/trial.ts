@@ -5,7 +5,7 @@ import type { NbprovError } from '../errors.js';
 import { projectRoot } from '../store/db.js';
 import { TrialWriter } from '../store/trial-writer.js';
 import { NBPROV_VERSION } from '../version.js';
-import type { CellsProgress } from './cells.js';
+import { cellsToRun, type CellsProgress } from './cells.js';
 import type { RunningKernel } from './kernel-start.js';
 import type { RunInput } from './prepare.js';
 import { trialStatusOf } from './stop.js';
@@ -51,8 +51,9 @@ export function trialNotebook(input: RunInput): string {
 /** Tags the trial's variables and closes it with the status its cells came to, which it returns. */
 export function closeTrial(db: Database.Database, writer: TrialWriter, input: RunInput, progress: CellsProgress, opts: RunOptions): FinalStatus {
   const untagged = recordTags(db, writer, input.nb, progress.executed, input.notebookPath);
-  // Only a run that executed every cell can tell a tag names nothing: a skipped or unreached cell may assign it.
-  const everyCellRan = input.nb.codeCells.every((c) => progress.executed.has(c.index));
+  // Only a run that executed every cell a whole run does can tell a tag names nothing: a cell --only / --stage left
+  // out, or one a failure never reached, may assign it. Cells tagged skip-execution no whole run executes.
+  const everyCellRan = cellsToRun(input.nb).every((c) => progress.executed.has(c.index));
   if (untagged.length && everyCellRan && opts.capture !== 'cells') opts.events?.onWarning?.(`tagged variable${untagged.length > 1 ? 's' : ''} never assigned in this run: ${untagged.join(', ')}`);
   const { error } = progress;
   const status = trialStatusOf(error);
