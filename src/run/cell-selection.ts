@@ -9,7 +9,6 @@ import { cellStages } from '../notebook/tags.js';
 import { topLevelStatements } from '../notebook/statements.js';
 import { stageOrder } from '../stages.js';
 
-/** A name a selected cell reads whose value a left-out cell before it may set. */
 /** Which cells a run executes, as `--only` / `--stage` / `--force` ask (a sweep records it for its --resume). */
 export interface CellSelection {
   only: string[];
@@ -17,6 +16,7 @@ export interface CellSelection {
   force?: boolean;
 }
 
+/** A name a selected cell reads whose value a left-out cell before it may set. */
 export interface MissingDefinition {
   /** The left-out cell that sets it (the last one before the reader). */
   definer: number;
