@@ -12,7 +12,7 @@ import { nbprov, project, removeProject, waitNoProcesses, writeNotebook } from '
 function writeFactsNotebook(dir: string): void {
   const sources = [
     'x = 0\nkill_fork = False',
-    `import json, os, random, signal, sys, time
+    `import gc, json, os, random, signal, sys, time
 def command(pid):
     with open(f"/proc/{pid}/cmdline", "rb") as f:
         return [os.path.basename(part.decode()) for part in f.read().split(b"\\0")[:2]]
@@ -20,13 +20,13 @@ def served_by(fork_server):
     with open(f"/proc/{fork_server}/cmdline", "rb") as f:
         return int(f.read().split(b"\\0")[3])
 parent = command(os.getppid())[1]
-server = os.getppid() if parent == "jupyter-server" else served_by(os.getppid())
+server = os.getppid() if parent == "server_launch.py" else served_by(os.getppid())
 facts = {
     "argv": [os.path.basename(sys.argv[0]), sys.argv[1], sys.argv[3:]],
     "path0": sys.path[0], "cwd": os.getcwd(), "session_leader": os.getsid(0) == os.getpid(),
     "parent": parent, "server": command(server)[1], "jpy_parent_is_server": os.environ.get("JPY_PARENT_PID") == str(server),
     "env": sorted(k for k in os.environ if k.startswith(("JPY", "JUPYTER", "NBPROV", "KERNEL", "PYDEVD"))),
-    "leftover": "y" in globals(), "random": random.random(), "pid": os.getpid(),
+    "leftover": "y" in globals(), "gc": gc.isenabled(), "random": random.random(), "pid": os.getpid(),
 }
 y = 1
 with open(f"facts-{x}.json", "w") as f:
@@ -49,6 +49,7 @@ interface Facts {
   jpy_parent_is_server: boolean;
   env: string[];
   leftover: boolean;
+  gc: boolean;
   random: number;
   pid: number;
 }
@@ -79,16 +80,17 @@ describe('python3 kernels forked from the private server\'s fork server', () => 
     assert.equal(launched.code, 0, launched.stderr);
 
     const [one, two, three] = [facts(dir, 1), facts(dir, 2), facts(dir, 3)];
-    assert.deepEqual([one.parent, two.parent, three.parent], ['forkserver.py', 'forkserver.py', 'jupyter-server']);
+    assert.deepEqual([one.parent, two.parent, three.parent], ['forkserver.py', 'forkserver.py', 'server_launch.py']);
     assert.deepEqual(asLaunched(three), {
       argv: ['ipykernel_launcher.py', '-f', ['--HistoryManager.hist_file=:memory:']],
       path0: dir,
       cwd: dir,
       session_leader: true,
-      server: 'jupyter-server',
+      server: 'server_launch.py',
       jpy_parent_is_server: true,
       env: ['JPY_PARENT_PID', 'JUPYTER_CONFIG_DIR', 'JUPYTER_RUNTIME_DIR', 'NBPROV_PARENT_PID', 'NBPROV_SERVER_DIR', 'PYDEVD_DISABLE_FILE_VALIDATION', 'PYDEVD_USE_FRAME_EVAL'],
       leftover: false,
+      gc: true,
     });
     assert.deepEqual(asLaunched(one), asLaunched(three));
     assert.deepEqual(asLaunched(two), asLaunched(three));
@@ -111,7 +113,7 @@ describe('python3 kernels forked from the private server\'s fork server', () => 
     assert.ok([undefined, 'kernel-died', 'finished'].includes(status.get('x=2')), r.stdout);
     assert.equal(status.get('x=3'), 'finished', r.stdout);
     assert.equal(facts(dir, 1).parent, 'forkserver.py');
-    assert.equal(facts(dir, 3).parent, 'jupyter-server');
+    assert.equal(facts(dir, 3).parent, 'server_launch.py');
     assert.deepEqual(await waitNoProcesses(dir), []);
   });
 

@@ -2,9 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import type { ServerConnection } from '@jupyterlab/services';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { NbprovError } from '../errors.js';
+import { packageFile } from '../package-root.js';
 import { kernelForkEnv, planKernelFork, startKernelForkServer } from './kernel-fork.js';
 import { LogTail } from './log-tail.js';
 import { makeSettings, probeLocalServer } from './rest.js';
@@ -25,6 +26,7 @@ const DEFAULT_SERVER_START_TIMEOUT_MS = 30_000;
 const READY_PROBE_TIMEOUT_MS = 2_000;
 const PORT_ATTEMPTS = 3;
 const KILL_AFTER_MS = 5_000;
+const SERVER_LAUNCHER = packageFile('src/jupyter/server_launch.py');
 
 /** Starts `jupyter server` on 127.0.0.1 (on `opts.port`, else on a free port) and resolves once it answers. */
 export async function launchPrivateServer(jupyter: string, opts: PrivateServerOptions): Promise<JupyterEndpoint> {
@@ -189,12 +191,32 @@ function freePort(): Promise<number> {
 }
 
 /**
- * `jupyter-server` when it is beside `jupyter` (Debian's and pip's layouts), else `jupyter server`: the `jupyter`
- * launcher only starts Python to exec `jupyter-server`, a second interpreter start-up on every run.
+ * How to start `jupyter server`: through server_launch.py, with the interpreter named on the first line of the
+ * `jupyter-server` script beside `jupyter` (Debian's and pip's layouts); else the script itself, else `jupyter
+ * server` (the `jupyter` launcher only starts Python to exec `jupyter-server`, a second interpreter start-up).
  */
 function serverCommand(jupyter: string): string[] {
-  const direct = join(dirname(jupyter), 'jupyter-server');
-  return existsSync(direct) ? [direct] : [jupyter, 'server'];
+  const script = join(dirname(jupyter), 'jupyter-server');
+  if (!existsSync(script)) return [jupyter, 'server'];
+  const python = scriptInterpreter(script);
+  return python ? [python, SERVER_LAUNCHER, script] : [script];
+}
+
+/** The python of a script's `#!/path/to/python3` line; undefined for any other first line (`#!/bin/sh` wrappers). */
+function scriptInterpreter(script: string): string | undefined {
+  let head: string;
+  let fd: number | undefined;
+  try {
+    fd = openSync(script, 'r');
+    const buffer = Buffer.alloc(512);
+    head = buffer.toString('utf8', 0, readSync(fd, buffer, 0, buffer.length, 0));
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+  const shebang = /^#!(\/\S*\/python[0-9.]*)[ \t]*\r?\n/.exec(head)?.[1];
+  return shebang && existsSync(shebang) ? shebang : undefined;
 }
 
 class PortTakenError extends NbprovError {}

@@ -33,6 +33,37 @@ describe('the private server: failures and secrets', () => {
     }
   });
 
+  test('the server starts through server_launch.py under the python its jupyter-server script names, else as that script', async () => {
+    const dir = project();
+    try {
+      // The kernel's parent is the fork server (whose argv names the server's pid) or, launched, the server.
+      writeNotebook(dir, 'who.ipynb', [
+        `import os
+def argv(pid):
+    with open(f"/proc/{pid}/cmdline", "rb") as f:
+        return [os.path.basename(a.decode()) for a in f.read().split(b"\\0")[:4]]
+parent = argv(os.getppid())
+server = int(parent[3]) if parent[1] == "forkserver.py" else os.getppid()
+print(argv(server)[:3])`,
+      ]);
+      const direct = await nbprov(['run', 'who.ipynb', '-q', '--log-output'], { cwd: dir });
+      assert.equal(direct.code, 0, direct.stderr);
+      assert.equal(direct.stdout, "[1] ['python3', 'server_launch.py', 'jupyter-server']\n");
+
+      // A #!/bin/sh wrapper (conda's long-path scripts are such) names no python: it runs as it is.
+      const bin = join(dir, 'bin');
+      mkdirSync(bin);
+      writeFileSync(join(bin, 'jupyter'), '#!/bin/sh\nexec /usr/bin/jupyter "$@"\n');
+      writeFileSync(join(bin, 'jupyter-server'), '#!/bin/sh\nexec /usr/bin/jupyter-server "$@"\n');
+      for (const f of ['jupyter', 'jupyter-server']) chmodSync(join(bin, f), 0o755);
+      const wrapped = await nbprov(['run', 'who.ipynb', '-q', '--log-output', '--jupyter', join(bin, 'jupyter')], { cwd: dir });
+      assert.equal(wrapped.code, 0, wrapped.stderr);
+      assert.equal(wrapped.stdout, "[1] ['python3', 'jupyter-server', '--no-browser']\n");
+    } finally {
+      removeProject(dir);
+    }
+  });
+
   test('a kernel spec in the IPython directory ($IPYTHONDIR/kernels) is found, as jupyter_client finds it', async () => {
     const dir = project();
     try {

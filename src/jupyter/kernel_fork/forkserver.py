@@ -15,7 +15,14 @@ Protocol, over the Unix socket SOCKET (one connection per kernel, JSON lines):
            {"exit": CODE}                      when the kernel has exited; then the connection closes
 The connection is the kernel's handle: when the server closes it, the kernel is killed, so none is orphaned.
 Standard library and IPython only; no thread may run here before a fork.
+
+The cyclic garbage collector is off here and frozen before each fork, on in each kernel (gc.freeze's documented
+use): the ~140,000 objects the imports make live as long as any kernel, and a kernel's collections walked them over
+and over while its notebook made objects of its own. Measured on bench/ds.ipynb: 265 -> 235 ms to import ipykernel
+here, and 520 -> 400 ms for a kernel to import numpy, pandas and sklearn. They are then invisible to gc.get_objects()
+in the kernel, as any frozen object is.
 """
+import gc
 import json
 import os
 import selectors
@@ -44,6 +51,7 @@ def run_kernel(request, set_by_imports):
     and the interpreter exits as any kernel's does, joining threads, running atexit handlers, flushing files.
     """
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    gc.enable()
     os.setsid()
     os.chdir(request["cwd"])
     os.environ.clear()
@@ -95,6 +103,7 @@ class ForkServer:
             conn.close()
             return
         conn.settimeout(None)
+        gc.freeze()  # what this process made since the last fork too: nothing is collected here
         pid = os.fork()
         if pid == 0:
             self.close_in_child(conn)
@@ -174,6 +183,7 @@ def kill(pid):
 
 
 if __name__ == "__main__":
+    gc.disable()
     # Listen first: a kernel asked for while ipykernel is still importing waits in the backlog.
     server = ForkServer(sys.argv[1], int(sys.argv[2]))
     server.set_by_imports = preload()
