@@ -113,5 +113,10 @@ function badFile(file: string, what: string): NbprovError {
 
 /** `n_trees=3 test_size=0.25`: a run by its values. */
 export function combinationLabel(combination: Record<string, unknown>): string {
-  return Object.entries(combination).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ') || '(defaults)';
+  return Object.entries(combination).map(([k, v]) => `${k}=${valueText(v)}`).join(' ') || '(defaults)';
+}
+
+/** A value as the command line or grid file wrote it: a string as it is, anything else as JSON. */
+export function valueText(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value) ?? 'None';
 }

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { NbprovError } from '../errors.js';
-import type { PlannedRun } from './grid.js';
+import { valueText, type PlannedRun } from './grid.js';
 
 const FIELD = /\{([^{}]*)\}/g;
 
@@ -51,8 +51,7 @@ function fillTemplate(template: string, runs: PlannedRun[], use: TemplateUse): s
   return texts;
 }
 
-/** A value as the command line or grid file wrote it: a string as it is, anything else as JSON. */
+/** A run's value of a template field (a parameter, `repeat` or `position`), as valueText writes it. */
 export function fieldText(run: PlannedRun, field: string): string {
-  const value = field === 'repeat' ? run.repeat : field === 'position' ? run.position : run.combination[field];
-  return typeof value === 'string' ? value : JSON.stringify(value) ?? 'None';
+  return valueText(field === 'repeat' ? run.repeat : field === 'position' ? run.position : run.combination[field]);
 }
