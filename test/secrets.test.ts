@@ -123,6 +123,24 @@ describe('secrets and the terminal', () => {
       }
     });
 
+    test('a secret written in pieces, one flush each, and a secret holding another: <redacted> whole in -o and the database', async () => {
+      writeNotebook(dir, 'pieces.ipynb', [
+        'short_key = "tok-abcd"; api_token = "tok-abcdefgh"',
+        'import sys\nfor piece in ("tok-ab", "cdefgh", "\\n"):\n    sys.stdout.write(piece); sys.stdout.flush()',
+        'db_password = "pw-" + "zyxwvu98"\nfor piece in (db_password[:5], db_password[5:], "\\n"):\n    sys.stdout.write(piece); sys.stdout.flush()',
+        'print(api_token[:6], api_token[6:], sep="")',
+      ]);
+      const r = await nbprov(['run', 'pieces.ipynb', '-q', '-o', 'pieces-out.ipynb', '--db', 'pieces.sqlite'], { cwd: dir });
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(executedOutputs('pieces-out.ipynb'), [[], ['stdout: <redacted>\n'], ['stdout: <redacted>\n'], ['stdout: <redacted>\n']]);
+      const db = openDb(dir, 'pieces.sqlite');
+      try {
+        assert.deepEqual(db.prepare('SELECT outputs FROM nbprov_cell ORDER BY cell_index').pluck().all(), ['', 'stdout: <redacted>', 'stdout: <redacted>', 'stdout: <redacted>']);
+      } finally {
+        db.close();
+      }
+    });
+
     test('--no-redact: the values as printed, everywhere', async () => {
       const r = await nbprov(['run', 'same-cell.ipynb', '-q', '--log-output', '--no-redact', '-o', 'raw.ipynb', '--db', 'raw.sqlite'], { cwd: dir, env });
       assert.equal(r.code, 1);

@@ -40,16 +40,17 @@ export class ExecutedNotebook {
 
   /**
    * Writes the notebook as `jupyter nbconvert --to notebook --execute` would: outputs, execution counts, nbclient's
-   * `metadata.execution` timings and the kernel's language_info. Throws what the file system throws.
+   * `metadata.execution` timings and the kernel's language_info, every output text passed through `mask` (the run's
+   * secrets). Throws what the file system throws.
    */
-  write(path: string): void {
+  write(path: string, mask: (text: string) => string = (text) => text): void {
     const content = structuredClone(this.#nb.content) as unknown as { cells: Record<string, unknown>[]; metadata: Record<string, unknown> };
     content.cells.forEach((cell, i) => {
       cell.source = splitLines(joinSource(cell.source) ?? '');
       const run = this.#cells.get(i + 1);
       if (this.#cleared.has(i + 1)) Object.assign(cell, { outputs: [], execution_count: null });
       if (!run) return;
-      cell.outputs = outputsForDisk(run.outputs);
+      cell.outputs = outputsForDisk(run.outputs, mask);
       cell.execution_count = run.executionCount;
       const metadata = (cell.metadata ?? {}) as Record<string, unknown>;
       metadata.execution = run.timing;

@@ -12,20 +12,37 @@ export function serializeNotebook(nb: unknown): string {
   return JSON.stringify(sortKeys(nb), null, 1) + '\n';
 }
 
-/** Outputs in nbformat's on-disk shape: stream text and mime text values split into lines. */
-export function outputsForDisk(outputs: IOutput[]): IOutput[] {
+/**
+ * Outputs in nbformat's on-disk shape: stream text and mime text values split into lines; `mask` applied to every
+ * text (streams, text mimetypes' values and the string values inside JSON ones, errors; base64 images are left
+ * alone), as the kernel masks what it publishes (output_mask.py).
+ */
+export function outputsForDisk(outputs: IOutput[], mask: (text: string) => string = (text) => text): IOutput[] {
   return outputs.map((out) => {
     const copy = { ...out } as Record<string, unknown>;
-    if (typeof copy.text === 'string') copy.text = splitLines(copy.text);
+    if (typeof copy.text === 'string') copy.text = splitLines(mask(copy.text));
+    if (typeof copy.evalue === 'string') copy.evalue = mask(copy.evalue);
+    if (Array.isArray(copy.traceback)) copy.traceback = copy.traceback.map((line) => (typeof line === 'string' ? mask(line) : line));
     if (copy.data && typeof copy.data === 'object') {
       const data: Record<string, unknown> = {};
       for (const [mime, value] of Object.entries(copy.data as Record<string, unknown>)) {
-        data[mime] = typeof value === 'string' && (mime.startsWith('text/') || SPLIT_MIMES.has(mime)) ? splitLines(value) : value;
+        const masked = TEXT_MIME.test(mime) ? maskStrings(value, mask) : value;
+        data[mime] = typeof masked === 'string' && (mime.startsWith('text/') || SPLIT_MIMES.has(mime)) ? splitLines(masked) : masked;
       }
       copy.data = data;
     }
     return copy as IOutput;
   });
+}
+
+/** The mimetypes whose values are text the kernel masks too (output_mask.py): text/*, JSON, XML, JavaScript. */
+const TEXT_MIME = /^text\/|(json|\+xml|javascript)$/;
+
+function maskStrings(value: unknown, mask: (text: string) => string): unknown {
+  if (typeof value === 'string') return mask(value);
+  if (Array.isArray(value)) return value.map((v) => maskStrings(v, mask));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskStrings(v, mask)]));
+  return value;
 }
 
 // nbformat splits text/* and these into lines; images and JSON stay whole.

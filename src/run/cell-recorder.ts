@@ -4,7 +4,7 @@ import type { CapturePayload } from '../capture/collector.js';
 import { CaptureWriter } from '../store/capture-writer.js';
 import type { CellRecord, TrialWriter } from '../store/trial-writer.js';
 import type { CellExecution } from './execute-cell.js';
-import { OutputMask, summarizeOutputs } from './output-summary.js';
+import { summarizeOutputs, type OutputMask } from './output-summary.js';
 
 /**
  * Writes each executed cell into the trial: its activation, the collector's capture and an outputs summary, in one
@@ -17,9 +17,9 @@ export class CellRecorder {
   readonly mask: OutputMask;
   readonly #stages: Map<number, string>;
 
-  constructor(writer: TrialWriter, redact: boolean, stages: Map<number, string>) {
+  constructor(writer: TrialWriter, mask: OutputMask, stages: Map<number, string>) {
     this.#writer = writer;
-    this.mask = new OutputMask(redact);
+    this.mask = mask;
     this.#stages = stages;
   }
 

@@ -5,6 +5,7 @@ import { cellStages } from '../notebook/tags.js';
 import type { KernelSession } from '../jupyter/kernel.js';
 import type { TrialWriter } from '../store/trial-writer.js';
 import { CellRecorder, executedCell } from './cell-recorder.js';
+import { OutputMask } from './output-summary.js';
 import { captureOf, executeCell, type CellExecution } from './execute-cell.js';
 import { trialStatusOf } from './stop.js';
 import { kernelMs } from './timings.js';
@@ -16,6 +17,8 @@ import type { RunOptions } from './types.js';
  */
 export interface CellsProgress {
   readonly executed: ExecutedNotebook;
+  /** The secrets found so far, masked in what is stored, the live lines and the executed notebook `-o` writes. */
+  readonly mask: OutputMask;
   ok: number;
   failed: number;
   failedExpected: number;
@@ -27,8 +30,8 @@ export interface CellsProgress {
   recording?: number;
 }
 
-export function newProgress(executed: ExecutedNotebook): CellsProgress {
-  return { executed, ok: 0, failed: 0, failedExpected: 0, skipped: 0, recorderErrors: 0 };
+export function newProgress(executed: ExecutedNotebook, redact: boolean): CellsProgress {
+  return { executed, mask: new OutputMask(redact), ok: 0, failed: 0, failedExpected: 0, skipped: 0, recorderErrors: 0 };
 }
 
 /**
@@ -41,7 +44,7 @@ export async function executeCells(
   opts: RunOptions,
   progress: CellsProgress,
 ): Promise<void> {
-  const recorder = new CellRecorder(writer, opts.redact, cellStages(nb));
+  const recorder = new CellRecorder(writer, progress.mask, cellStages(nb));
   const toRun = new Set(cellsToRun(nb, selected));
   let position = 0;
   for (const cell of nb.codeCells) {

@@ -27,12 +27,15 @@ function firstLine(text: unknown): string {
 }
 
 /**
- * What the database keeps of cell output text: URL passwords masked, and every string the collector found secret
- * (a redacted variable's value, printed or displayed by a cell). Off with --no-redact.
+ * The run's masking of cell output text, in what the database keeps, the live lines and the executed notebook: URL
+ * passwords, and every string the collector found secret (a redacted variable's value, printed or displayed by a
+ * cell). The kernel masks what it publishes already; this catches what it cannot: a secret it learns only as the
+ * cell ends, one written in pieces, and those past its first 64. Off with --no-redact.
  */
 export class OutputMask {
   readonly #enabled: boolean;
   readonly #secrets = new Set<string>();
+  #longestFirst?: string[];
 
   constructor(enabled: boolean) {
     this.#enabled = enabled;
@@ -40,13 +43,17 @@ export class OutputMask {
 
   /** The secrets a cell's capture payload reports. */
   learn(secrets: string[] | undefined): void {
-    if (this.#enabled) for (const s of secrets ?? []) if (s.length >= 4) this.#secrets.add(s);
+    if (!this.#enabled || !secrets?.length) return;
+    for (const s of secrets) if (s.length >= 4) this.#secrets.add(s);
+    this.#longestFirst = undefined;
   }
 
   apply(text: string): string {
     if (!this.#enabled) return text;
     let out = maskUrlPasswords(text);
-    for (const s of this.#secrets) if (out.includes(s)) out = out.split(s).join('<redacted>');
+    // Longest first: a secret inside a longer one would otherwise leave the longer one's rest readable.
+    this.#longestFirst ??= [...this.#secrets].sort((a, b) => b.length - a.length);
+    for (const s of this.#longestFirst) if (out.includes(s)) out = out.split(s).join('<redacted>');
     return out;
   }
 }

@@ -4,7 +4,7 @@ import type Database from 'better-sqlite3';
 import { NbprovError } from '../errors.js';
 import { ExecutedNotebook } from '../notebook/executed-notebook.js';
 import { storageError } from '../store/db.js';
-import { cellsToRun, executeCells, newProgress } from './cells.js';
+import { cellsToRun, executeCells, newProgress, type CellsProgress } from './cells.js';
 import { startKernel, stopKernel, type RunningKernel } from './kernel-start.js';
 import { claimDatabase, loadRunInput, type DatabaseClaim, type RunInput } from './prepare.js';
 import { checkTrialName, nameTaken, trialNamed } from '../store/trial-names.js';
@@ -51,7 +51,7 @@ export async function runTrial(db: Database.Database, input: RunInput, kernel: R
   const writer = timed(opts.timings, 'trial open', () => openTrial(db, input, kernel, opts));
   const { endpoint } = kernel;
   opts.events?.onStart?.({ trial: writer.sequence, trialId: writer.id, cells: cellsToRun(input.nb, input.selected).length, kernel: kernel.name, server: endpoint.kind === 'private' ? 'private server' : endpoint.url });
-  const progress = newProgress(new ExecutedNotebook(input.nb, kernel.info.language_info));
+  const progress = newProgress(new ExecutedNotebook(input.nb, kernel.info.language_info), opts.redact);
   try {
     await executeCells({ nb: input.nb, kernel: kernel.session, writer, selected: input.selected }, opts, progress);
   } catch (err) {
@@ -60,7 +60,7 @@ export async function runTrial(db: Database.Database, input: RunInput, kernel: R
     throw storage ?? err;
   }
   const status = timed(opts.timings, 'trial close', () => closeTrial(db, writer, input, progress, opts));
-  if (opts.output) timed(opts.timings, 'executed notebook write', () => writeOutput(progress.executed, opts.output!, writer.sequence));
+  if (opts.output) timed(opts.timings, 'executed notebook write', () => writeOutput(progress, opts.output!, writer.sequence));
   return {
     trialId: writer.id,
     sequence: writer.sequence,
@@ -89,9 +89,9 @@ function refuseTakenName(database: DatabaseClaim, input: RunInput, name: string)
 }
 
 /** Writes `-o`; the trial is recorded already, which the error says. */
-function writeOutput(executed: ExecutedNotebook, output: string, sequence: number): void {
+function writeOutput(progress: CellsProgress, output: string, sequence: number): void {
   try {
-    executed.write(resolve(output));
+    progress.executed.write(resolve(output), (text) => progress.mask.apply(text));
   } catch (err) {
     throw new NbprovError('NBPROV_USAGE', `trial ${sequence} is recorded, but the executed notebook could not be written to ${output}: ${(err as NodeJS.ErrnoException).code ?? err}`);
   }
