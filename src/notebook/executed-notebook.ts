@@ -1,6 +1,6 @@
 import type { IOutput } from '@jupyterlab/nbformat';
 import { joinSource, splitLines, type LoadedNotebook } from './load.js';
-import { outputsForDisk, serializeNotebook, writeFileAtomic } from './write.js';
+import { outputsForDisk, serializeNotebook, writeFileAtomic, type TextMask } from './write.js';
 
 export interface ExecutedCell {
   outputs: IOutput[];
@@ -43,7 +43,7 @@ export class ExecutedNotebook {
    * `metadata.execution` timings and the kernel's language_info, every output text passed through `mask` (the run's
    * secrets). Throws what the file system throws.
    */
-  write(path: string, mask: (text: string) => string = (text) => text): void {
+  write(path: string, mask?: TextMask): void {
     const content = structuredClone(this.#nb.content) as unknown as { cells: Record<string, unknown>[]; metadata: Record<string, unknown> };
     content.cells.forEach((cell, i) => {
       cell.source = splitLines(joinSource(cell.source) ?? '');

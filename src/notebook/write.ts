@@ -17,16 +17,17 @@ export function serializeNotebook(nb: unknown): string {
  * text (streams, text mimetypes' values and the string values inside JSON ones, errors; base64 images are left
  * alone), as the kernel masks what it publishes (output_mask.py).
  */
-export function outputsForDisk(outputs: IOutput[], mask: (text: string) => string = (text) => text): IOutput[] {
+export function outputsForDisk(outputs: IOutput[], mask: TextMask = UNMASKED): IOutput[] {
+  const maskText = (text: string) => mask.apply(text);
   return outputs.map((out) => {
     const copy = { ...out } as Record<string, unknown>;
-    if (typeof copy.text === 'string') copy.text = splitLines(mask(copy.text));
-    if (typeof copy.evalue === 'string') copy.evalue = mask(copy.evalue);
-    if (Array.isArray(copy.traceback)) copy.traceback = copy.traceback.map((line) => (typeof line === 'string' ? mask(line) : line));
+    if (typeof copy.text === 'string') copy.text = splitLines(maskText(copy.text));
+    if (typeof copy.evalue === 'string') copy.evalue = maskText(copy.evalue);
+    if (Array.isArray(copy.traceback)) copy.traceback = copy.traceback.map((line) => (typeof line === 'string' ? maskText(line) : line));
     if (copy.data && typeof copy.data === 'object') {
       const data: Record<string, unknown> = {};
       for (const [mime, value] of Object.entries(copy.data as Record<string, unknown>)) {
-        const masked = TEXT_MIME.test(mime) ? maskStrings(value, mask) : value;
+        const masked = TEXT_MIME.test(mime) ? maskStrings(value, maskText) : value;
         data[mime] = typeof masked === 'string' && (mime.startsWith('text/') || SPLIT_MIMES.has(mime)) ? splitLines(masked) : masked;
       }
       copy.data = data;
@@ -34,6 +35,13 @@ export function outputsForDisk(outputs: IOutput[], mask: (text: string) => strin
     return copy as IOutput;
   });
 }
+
+/** What masks secrets in output text (run/output-summary.ts's OutputMask). */
+export interface TextMask {
+  apply(text: string): string;
+}
+
+const UNMASKED: TextMask = { apply: (text) => text };
 
 /** The mimetypes whose values are text the kernel masks too (output_mask.py): text/*, JSON, XML, JavaScript. */
 const TEXT_MIME = /^text\/|(json|\+xml|javascript)$/;

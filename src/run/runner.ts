@@ -91,7 +91,7 @@ function refuseTakenName(database: DatabaseClaim, input: RunInput, name: string)
 /** Writes `-o`; the trial is recorded already, which the error says. */
 function writeOutput(progress: CellsProgress, output: string, sequence: number): void {
   try {
-    progress.executed.write(resolve(output), (text) => progress.mask.apply(text));
+    progress.executed.write(resolve(output), progress.mask);
   } catch (err) {
     throw new NbprovError('NBPROV_USAGE', `trial ${sequence} is recorded, but the executed notebook could not be written to ${output}: ${(err as NodeJS.ErrnoException).code ?? err}`);
   }

@@ -75,7 +75,7 @@ export function closeAfterStorageFailure(storage: NbprovError, writer: TrialWrit
   }
   if (!output) return;
   try {
-    progress.executed.write(resolve(output), (text) => progress.mask.apply(text));
+    progress.executed.write(resolve(output), progress.mask);
   } catch {
     // on the same full disk, likely: the storage error the run throws already says what to do
   }
