@@ -165,12 +165,14 @@ describe('-p typed like the default: tuples, lists, dicts, None, bool, strings t
 
   test('a value that cannot be the default\'s type, or that a later cell overwrites: exit 2, no trial written', async () => {
     writeFileSync(join(dir, 'bad.yaml'), 'n_clusters: 3\n');
+    writeFileSync(join(dir, 'bad.json'), '{"cfg": "lr=0.5"}');
     const cases: [string[], string][] = [
       [['-p', 'n_clusters', '3x3'], 'nbprov: -p n_clusters: expected a tuple like the default (2, 2), got \'3x3\'\n  hint: write a Python literal, e.g. -p n_clusters "(2, 2)"\n'],
       [['-p', 'ok', 'maybe'], "nbprov: -p ok: expected a bool like the default False, got 'maybe'\n  hint: use -r ok VALUE to pass a string instead\n"],
       [['-p', 'cfg', '[1]'], 'nbprov: -p cfg: expected a dict like the default {"lr": 0.1}, got \'[1]\'\n  hint: write a Python literal, e.g. -p cfg "{\'lr\': 0.1}"\n'],
       [['-p', 'n_samples', 'all'], "nbprov: -p n_samples: expected an int like the default 200, got 'all'\n  hint: use -r n_samples VALUE to pass a string instead\n"],
-      [['-f', 'bad.yaml'], 'nbprov: -f bad.yaml: n_clusters: expected a tuple like the default (2, 2), got 3\n  hint: write a Python literal, e.g. -p n_clusters "(2, 2)"\n'],
+      [['-f', 'bad.yaml'], 'nbprov: -f bad.yaml: n_clusters: expected a tuple like the default (2, 2), got 3\n  hint: in bad.yaml, write a tuple as a list, e.g. n_clusters: [2, 2]\n'],
+      [['-f', 'bad.json'], 'nbprov: -f bad.json: cfg: expected a dict like the default {"lr": 0.1}, got "lr=0.5"\n  hint: in bad.json, write a dict as a mapping, e.g. cfg: {"lr": 0.1}\n'],
       [
         ['-p', 'threshold', '0.9'],
         'nbprov: -p threshold would be ignored: cell 4 assigns threshold before any cell reads it (line 1: threshold = 0.5)\n' +

@@ -38,7 +38,7 @@ test('--repeat runs each combination N times and --seed-param numbers the repeat
   assert.deepEqual(runs.map((r) => [r.position, r.repeat, r.combination]), [
     [0, 0, { n: '3', seed: 0 }], [1, 1, { n: '3', seed: 1 }], [2, 0, { n: '20', seed: 0 }], [3, 1, { n: '20', seed: 1 }],
   ]);
-  assert.deepEqual(runs[3].parameters, [{ name: 'n', value: '20', raw: false }, { name: 'seed', value: 1, fromFile: true }]);
+  assert.deepEqual(runs[3].parameters, [{ name: 'n', value: '20', raw: false }, { name: 'seed', value: 1, from: '--seed-param' }]);
 });
 
 test('a grid file is a mapping of lists, or a list of mappings each one combination', () => {
@@ -46,7 +46,7 @@ test('a grid file is a mapping of lists, or a list of mappings each one combinat
     { n: 3, solver: 'lbfgs' }, { n: 20, solver: 'lbfgs' },
   ]);
   assert.deepEqual(expandGrid(spec(gridFromFile([{ n: 3 }, { n: 20, t: 0.5 }], 'g.yaml'))).map((r) => r.parameters), [
-    [{ name: 'n', value: 3, fromFile: true }], [{ name: 'n', value: 20, fromFile: true }, { name: 't', value: 0.5, fromFile: true }],
+    [{ name: 'n', value: 3, from: '-f g.yaml' }], [{ name: 'n', value: 20, from: '-f g.yaml' }, { name: 't', value: 0.5, from: '-f g.yaml' }],
   ]);
   assert.throws(() => gridFromFile([{ n: 3 }, 4], 'g.yaml'), /-f g.yaml: a list of mappings \(one per combination\) must hold only mappings/);
   assert.throws(() => gridFromFile({ n: [] }, 'g.yaml'), /-f g.yaml: 'n' has no values/);

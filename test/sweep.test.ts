@@ -106,9 +106,11 @@ describe('nbprov sweep', () => {
 
   test('bad grids are refused before anything starts, with exit 2 and a one-line reason', async () => {
     const dir = sweepProject();
+    writeFileSync(join(dir, 'grid.yaml'), 'x: [1, two]\n');
     const cases: [string[], RegExp][] = [
       [['-p', 'depth', '1,2'], /^nbprov: parameter 'depth' is not assigned in the parameters cell \(cell 1\)\n  hint: known parameters: x, y, pause, seed\n$/],
       [['-p', 'x', '1,abc'], /^nbprov: -p x: expected an int like the default 1, got 'abc'\n/],
+      [['-f', 'grid.yaml'], /^nbprov: -f grid.yaml: x: expected an int like the default 1, got "two"\n  hint: in grid.yaml, write an int, e.g. x: 1\n$/],
       [['-p', 'x', '1,2', '-p', 'y', '1', '--zip'], /^nbprov: --zip needs lists of one length; got x: 2, y: 1$/m],
       [['-p', 'x', '1,2', '-o', 'out.ipynb'], /^nbprov: -o out.ipynb: runs 1 and 2 would both write out.ipynb$/m],
       [['-p', 'x', '1', '-p', 'x', '2'], /^nbprov: x is given twice$/m],

@@ -76,7 +76,7 @@ export async function handler(notebook: string, flags: RunFlags, live: { signal?
   ]);
   const timings = flags.timings || process.env.NBPROV_TIMINGS === '1' ? new RunTimings() : undefined;
   const parameters = [
-    ...(flags.parameterFile ? Object.entries(readParametersFile(flags.parameterFile)).map(([name, value]) => ({ name, value, fromFile: true as const })) : []),
+    ...(flags.parameterFile ? Object.entries(readParametersFile(flags.parameterFile)).map(([name, value]) => ({ name, value, from: `-f ${flags.parameterFile}` })) : []),
     ...flags.parameter.map((pair) => ({ ...splitPair(pair), raw: false })),
     ...flags.parameterRaw.map((pair) => ({ ...splitPair(pair), raw: true })),
   ];
@@ -87,7 +87,6 @@ export async function handler(notebook: string, flags: RunFlags, live: { signal?
     parameters,
     strictParameters: flags.strict,
     injectAfter: flags.injectAfter,
-    parameterFile: flags.parameterFile,
     output: flags.output,
     name: flags.name,
     timings,

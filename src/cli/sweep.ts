@@ -134,7 +134,7 @@ async function gridOf(notebook: string | undefined, flags: SweepFlags): Promise<
   const twice = names.find((name, i) => names.indexOf(name) !== i);
   if (twice) throw new NbprovError('NBPROV_USAGE', `${twice} is given twice`, { hint: `give all its values once: -p ${twice} V1,V2,V3` });
   if (flags.seedParam && flags.repeat < 2) throw new NbprovError('NBPROV_USAGE', '--seed-param numbers the repeats: give --repeat N (2 or more) with it');
-  const spec: GridSpec = { axes: all, listed: file.listed, zip: flags.zip === true, repeat: flags.repeat, seedParam: flags.seedParam };
+  const spec: GridSpec = { axes: all, listed: file.listed, zip: flags.zip === true, repeat: flags.repeat, seedParam: flags.seedParam, file: file.file };
   const asGiven = {
     parameters: Object.fromEntries(all.map(([name, values]) => [name, values.map((v) => ('data' in v ? v.data : v.text))])),
     ...(file.listed.length ? { combinations: file.listed } : {}),

@@ -1,5 +1,5 @@
 import { NbprovError } from '../errors.js';
-import { parsePyLiteral, pyRepr, typePhrase, type PyValue } from './py-literal.js';
+import { parsePyLiteral, pyRepr, pyToJson, typePhrase, type PyValue } from './py-literal.js';
 
 /** A name's default: its last assignment up to the injection point, as a literal (undefined: not one) and as written. */
 export interface Default {
@@ -65,11 +65,20 @@ export function conform(value: PyValue, def: PyValue | undefined, fromFile: bool
   return undefined;
 }
 
-export function typeError(what: string, def: Default, got: string, name: string): NbprovError {
+/** `from`: where a data value came from (`-f grid.yaml`, `--seed-param`); absent for `-p` text. */
+export function typeError(what: string, def: Default, got: string, name: string, from?: string): NbprovError {
   const container = ['tuple', 'list', 'set', 'dict'].includes(def.value!.t);
-  return new NbprovError('NBPROV_USAGE', `${what}: expected ${typePhrase(def.value!.t)} like the default ${shorten(def.text ?? pyRepr(def.value!))}, got ${got}`, {
-    hint: container ? `write a Python literal, e.g. -p ${name} "${pyRepr(def.value!).replace(/"/g, "'")}"` : `use -r ${name} VALUE to pass a string instead`,
-  });
+  const hint = from?.startsWith('-f ')
+    ? `in ${from.slice(3)}, write ${typePhrase(def.value!.t)}${container ? ` as a ${def.value!.t === 'dict' ? 'mapping' : 'list'}` : ''}, e.g. ${name}: ${flowText(pyToJson(def.value!))}`
+    : container ? `write a Python literal, e.g. -p ${name} "${pyRepr(def.value!).replace(/"/g, "'")}"` : `use -r ${name} VALUE to pass a string instead`;
+  return new NbprovError('NBPROV_USAGE', `${what}: expected ${typePhrase(def.value!.t)} like the default ${shorten(def.text ?? pyRepr(def.value!))}, got ${got}`, { hint });
+}
+
+/** JSON data as both a JSON and a YAML file write it inline: `[2, 2]`, `{"lr": 0.1}`. */
+function flowText(data: unknown): string {
+  if (Array.isArray(data)) return `[${data.map(flowText).join(', ')}]`;
+  if (data && typeof data === 'object') return `{${Object.entries(data).map(([k, v]) => `${JSON.stringify(k)}: ${flowText(v)}`).join(', ')}}`;
+  return JSON.stringify(data);
 }
 
 /** At most 60 characters, cut between words with an ellipsis. */

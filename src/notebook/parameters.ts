@@ -6,8 +6,11 @@ import { checkAssigned, checkNotOverwritten, deadInDefaultsCell, shown, type Pla
 import { castParameter, conform, typeError, type Default } from './parameter-values.js';
 import { parsePyLiteral, pyFromJson, pyRepr, pyToJson, type PyValue } from './py-literal.js';
 
-/** One `-p` / `-r` / `-f` value before it meets the notebook's defaults. */
-export type RawParameter = { name: string; value: string; raw: boolean } | { name: string; value: unknown; fromFile: true };
+/**
+ * One `-p` / `-r` value (text) or `-f` / `--seed-param` value (data) before it meets the notebook's defaults; `from`
+ * says where data came from, for messages (`-f grid.yaml`).
+ */
+export type RawParameter = { name: string; value: string; raw: boolean } | { name: string; value: unknown; from: string };
 
 export interface InjectOptions {
   strict: boolean;
@@ -15,8 +18,6 @@ export interface InjectOptions {
   injectAfter?: string;
   /** The interpreter whose `ast` checks the cells (`--python`). */
   python: string;
-  /** The `-f` file, for messages. */
-  parameterFile?: string;
 }
 
 export interface Injection {
@@ -58,7 +59,7 @@ export function injectParameters(executed: LoadedNotebook, raw: RawParameter[], 
   const assignments: string[] = [];
   for (const name of names) {
     if (flow) checkAssigned(at, name, flow, opts.strict, warnings);
-    const value = typedValue(raw.filter((p) => p.name === name).pop()!, defaults.get(name), opts.parameterFile);
+    const value = typedValue(raw.filter((p) => p.name === name).pop()!, defaults.get(name));
     parameters[name] = pyToJson(value);
     assignments.push(`${name} = ${pyRepr(value)}`);
   }
@@ -98,11 +99,11 @@ function withInjectedCell(at: Placement, assignments: string[]): LoadedNotebook 
   return parseNotebook(at.nb.path, JSON.stringify(content));
 }
 
-function typedValue(p: RawParameter, def: Default | undefined, file?: string): PyValue {
-  if ('fromFile' in p) {
+function typedValue(p: RawParameter, def: Default | undefined): PyValue {
+  if ('from' in p) {
     const value = pyFromJson(p.value);
     const typed = conform(value, def?.value, true);
-    if (!typed) throw typeError(`-f ${file}: ${p.name}`, def!, pyRepr(value), p.name);
+    if (!typed) throw typeError(`${p.from}: ${p.name}`, def!, pyRepr(value), p.name, p.from);
     return typed;
   }
   return p.raw ? { t: 'str', v: p.value } : castParameter(p.name, p.value, def);

@@ -46,7 +46,6 @@ function parameterize(notebookPath: string, opts: RunOptions): Pick<RunInput, 'n
     strict: opts.strictParameters === true,
     injectAfter: opts.injectAfter,
     python: opts.python ?? DEFAULT_SYSTEM_PYTHON,
-    parameterFile: opts.parameterFile,
   });
   for (const warning of injection.warnings) opts.events?.onWarning?.(warning);
   return { nb: injection.notebook, parameters: injection.parameters };

@@ -13,8 +13,6 @@ export interface RunOptions {
   strictParameters?: boolean;
   /** `--inject-after CELL`: where the injected cell goes when it is not after the `parameters` cell. */
   injectAfter?: string;
-  /** The `-f` file the file parameters came from, for messages. */
-  parameterFile?: string;
   db?: string;
   kernel?: string;
   server?: string;

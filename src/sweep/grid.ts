@@ -14,6 +14,8 @@ export interface GridSpec {
   repeat: number;
   /** `--seed-param NAME`: set to the repeat number 0..repeat-1 in each run. */
   seedParam?: string;
+  /** The `-f` grid file the data values came from, for messages. */
+  file?: string;
 }
 
 /** One trial to run: its parameters, its combination (name → value, for labels and templates), its repeat. */
@@ -52,10 +54,10 @@ export function splitValues(text: string): string[] {
 }
 
 /** The grid file's content: a mapping of name → list (or one value), or a list of mappings (one per combination). */
-export function gridFromFile(content: unknown, file: string): Pick<GridSpec, 'axes' | 'listed'> {
+export function gridFromFile(content: unknown, file: string): Pick<GridSpec, 'axes' | 'listed' | 'file'> {
   if (Array.isArray(content)) {
     if (content.length === 0 || !content.every(isMapping)) throw badFile(file, 'a list of mappings (one per combination) must hold only mappings');
-    return { axes: [], listed: content };
+    return { axes: [], listed: content, file };
   }
   if (!isMapping(content)) throw badFile(file, 'must hold a mapping of name → list of values, or a list of mappings');
   const axes = Object.entries(content).map(([name, values]): [string, GridValue[]] => {
@@ -63,7 +65,7 @@ export function gridFromFile(content: unknown, file: string): Pick<GridSpec, 'ax
     if (list.length === 0) throw badFile(file, `'${name}' has no values`);
     return [name, list.map((data) => ({ data }))];
   });
-  return { axes, listed: [] };
+  return { axes, listed: [], file };
 }
 
 /** The runs of a grid, in order: every combination (crossed, or zipped), listed ones after, each repeated. */
@@ -80,7 +82,7 @@ export function expandGrid(spec: GridSpec): PlannedRun[] {
         position: runs.length,
         repeat,
         combination: Object.fromEntries(entries.map(([name, v]) => [name, 'data' in v ? v.data : v.text])),
-        parameters: entries.map(([name, v]) => ('data' in v ? { name, value: v.data, fromFile: true as const } : { name, value: v.text, raw: v.raw })),
+        parameters: entries.map(([name, v]) => ('data' in v ? { name, value: v.data, from: name === spec.seedParam ? '--seed-param' : `-f ${spec.file ?? '(grid file)'}` } : { name, value: v.text, raw: v.raw })),
       });
     }
   }
