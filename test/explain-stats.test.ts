@@ -46,17 +46,38 @@ test('F tail probabilities as scipy.stats.f.sf, tiny ones keeping their digits',
   assert.equal(fTest(2, 1, 0.5, 0), null);
 });
 
-test('Spearman ρ and p as scipy.stats.spearmanr, ties given their average rank', () => {
+test('Spearman ρ as scipy.stats.spearmanr, ties given their average rank; p exact over every pairing up to 10 pairs (scipy.stats.permutation_test), else from t', () => {
   const pairs = [
     [[1, 1, 2, 3], [2.28, 2.29, 4.28, 6.28]],
     [[0.3, 0.1, 0.7, 0.2, 0.9, 0.5, 0.4], [5, 3, 8, 3, 9, 6, 4]],
     [[1, 2, 3, 4, 5, 6, 7, 8], [8, 6, 7, 5, 4, 2, 3, 1]],
+    [[1, 2, 3], [0.9, 0.8, 0.7]],
+    [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], [2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11]],
   ];
-  const ref = scipy<[number, number][]>('print(json.dumps([list(map(float, stats.spearmanr(x, y))) for x, y in data]))', pairs);
+  const ref = scipy<[number, number, number][]>(
+    `import numpy as np
+def rho(x):
+    rx = stats.rankdata(x)
+    def statistic(y, axis=-1):
+        ry = stats.rankdata(y, axis=axis)
+        a, b = rx - rx.mean(), ry - ry.mean(axis=axis, keepdims=True)
+        return (a * b).sum(axis=axis) / np.sqrt((a * a).sum() * (b * b).sum(axis=axis))
+    return statistic
+out = []
+for x, y in data:
+    r, p = stats.spearmanr(x, y)
+    exact = stats.permutation_test((y,), rho(x), permutation_type='pairings', vectorized=True, n_resamples=np.inf).pvalue if len(x) <= 10 else None
+    out.append([float(r), float(p), exact])
+print(json.dumps(out))`,
+    pairs,
+  );
   pairs.forEach(([x, y], i) => {
     const s = spearman(x, y);
     close(s.rho, ref[i][0], `pair ${i}: ρ`);
-    close(s.p, ref[i][1], `pair ${i}: p`);
+    close(s.p, x.length <= 10 ? ref[i][2] : ref[i][1], `pair ${i}: p`);
   });
+  // Three trials in perfect order: 2 of the 6 orders are as extreme; twelve: 2 of 12!, where t says 0.
+  assert.equal(spearman([1, 2, 3], [0.9, 0.8, 0.7]).p, 1 / 3);
+  assert.equal(spearman([...Array(12).keys()], [...Array(12).keys()]).p, 2 / 479001600);
   assert.deepEqual(ranks([3, 1, 3, 2, 3]), [4, 1, 4, 2, 4]);
 });

@@ -190,7 +190,7 @@ describe('nbprov explain: a sweep of score = 2*a + b_small*0.01 + noise(seed), c
     for (const name of ['a', 'b_small']) close(param(e, name).anova!.p, ref[name].p, `${name}: f_oneway p`);
   });
 
-  test('values that do not all repeat get Spearman\'s ρ, ties averaged, as scipy.stats.spearmanr', async () => {
+  test('values that do not all repeat get Spearman\'s ρ, ties averaged, as scipy.stats.spearmanr, and its exact p over every pairing (scipy.stats.permutation_test)', async () => {
     // a = 1, 1, 2, 3 and b_small = 0, 1, 0, 0: numbers with a value seen once
     const selected = [
       ...trialsWhere((r) => r.seed === 0 && r.c === 0 && r.a === 1),
@@ -200,7 +200,14 @@ describe('nbprov explain: a sweep of score = 2*a + b_small*0.01 + noise(seed), c
     assert.deepEqual(e.parameters.map((p) => [p.name, p.role]), [['a', 'ranked'], ['b_small', 'ranked'], ['seed', 'repeat'], ['d', 'constant'], ['c', 'unreached']]);
     const chosen = rows.filter((r) => selected.includes(String(r.trial)));
     const ref = python<Record<string, [number, number]>>(
-      `import json, sys\nfrom scipy import stats\nrows = json.load(sys.stdin)\nprint(json.dumps({n: list(map(float, stats.spearmanr([r[n] for r in rows], [r['score'] for r in rows]))) for n in ['a', 'b_small']}))`,
+      `import json, sys
+import numpy as np
+from scipy import stats
+rows = json.load(sys.stdin)
+y = [r['score'] for r in rows]
+def exact(x):
+    return stats.permutation_test((x,), lambda x: stats.spearmanr(x, y)[0], permutation_type='pairings', n_resamples=np.inf).pvalue
+print(json.dumps({n: [float(stats.spearmanr([r[n] for r in rows], y)[0]), float(exact([r[n] for r in rows]))] for n in ['a', 'b_small']}))`,
       chosen,
     );
     for (const name of ['a', 'b_small']) {
@@ -208,7 +215,7 @@ describe('nbprov explain: a sweep of score = 2*a + b_small*0.01 + noise(seed), c
       close(param(e, name).spearman!.p, ref[name][1], `${name}: p`);
     }
     assert.deepEqual([param(e, 'a').best, param(e, 'b_small').best], ['higher', 'lower']);
-    assert.match(param(e, 'a').sentence, /^a: higher values go with higher score \(Spearman ρ \+0\.949, p 0\.051 over 4 trials\)\.$/);
+    assert.match(param(e, 'a').sentence, /^a: higher values go with higher score \(Spearman ρ \+0\.949, p 0\.17 over 4 trials\)\.$/);
   });
 
   test('refusals: exit 2 and a hint for fewer than 3 trials, a metric that is not tagged, a parameter', async () => {
