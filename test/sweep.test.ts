@@ -109,6 +109,10 @@ describe('nbprov sweep', () => {
     writeFileSync(join(dir, 'grid.yaml'), 'x: [1, two]\n');
     const cases: [string[], RegExp][] = [
       [['-p', 'depth', '1,2'], /^nbprov: parameter 'depth' is not assigned in the parameters cell \(cell 1\)\n  hint: known parameters: x, y, pause, seed\n$/],
+      [
+        ['-p', 'depth', '1,2', '--inject-after', '3'],
+        /^nbprov: parameter 'depth' is not assigned anywhere in sweep.ipynb\n  hint: cell 3 assigns no variable: tag the cell that assigns the defaults \(nbprov tag cell N parameters\) or pass --inject-after N\n$/,
+      ],
       [['-p', 'x', '1,abc'], /^nbprov: -p x: expected an int like the default 1, got 'abc'\n/],
       [['-f', 'grid.yaml'], /^nbprov: -f grid.yaml: x: expected an int like the default 1, got "two"\n  hint: in grid.yaml, write an int, e.g. x: 1\n$/],
       [['-p', 'x', '1,2', '-p', 'y', '1', '--zip'], /^nbprov: --zip needs lists of one length; got x: 2, y: 1$/m],

@@ -27,7 +27,10 @@ export function checkAssigned(at: Placement, name: string, flow: CellFlow, stric
   if (assigned) return;
   const message = inParamsCell ? `parameter '${name}' is not assigned in the parameters cell (cell ${anchor})` : `parameter '${name}' is not assigned anywhere in ${shown(nb)}`;
   const known = [...new Set(flow.assignments.filter((a) => a.cell === anchor).map((a) => a.name))];
-  if (strict) throw new NbprovError('NBPROV_USAGE', message, { hint: `known parameters: ${known.join(', ') || '(none)'}` });
+  // Where nothing is assigned, naming no parameters helps no one: say where the values should come from.
+  const where = anchor === undefined ? 'no cell is tagged parameters' : `cell ${anchor} assigns no variable`;
+  const hint = known.length ? `known parameters: ${known.join(', ')}` : `${where}: tag the cell that assigns the defaults (nbprov tag cell N parameters) or pass --inject-after N`;
+  if (strict) throw new NbprovError('NBPROV_USAGE', message, { hint });
   warnings.push(message);
 }
 
