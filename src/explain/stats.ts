@@ -37,7 +37,7 @@ export interface Spearman {
   n: number;
 }
 
-/** Up to this many pairs, ρ's p-value counts every pairing (10! = 3.6 million, a few ms). */
+/** Up to this many pairs, ρ's p-value counts every pairing (10! = 3.6 million of them: ~35 ms; 9: ~10 ms). */
 const EXACT_PAIRS = 10;
 
 export function mean(xs: number[]): number {
