@@ -79,5 +79,6 @@ print(json.dumps(out))`,
   // Three trials in perfect order: 2 of the 6 orders are as extreme; twelve: 2 of 12!, where t says 0.
   assert.equal(spearman([1, 2, 3], [0.9, 0.8, 0.7]).p, 1 / 3);
   assert.equal(spearman([...Array(12).keys()], [...Array(12).keys()]).p, 2 / 479001600);
+  assert.deepEqual([3, 4, 5].map((n) => spearman([...Array(n).keys()], [...Array(n).keys()]).leastP), [1 / 3, 1 / 12, 1 / 60]);
   assert.deepEqual(ranks([3, 1, 3, 2, 3]), [4, 1, 4, 2, 4]);
 });

@@ -203,7 +203,7 @@ describe('nbprov report in Chromium: three real runs of wine.ipynb (-p n_trees 3
       trs.map((tr) => [tr.getAttribute('data-parameter'), tr.getAttribute('data-role'), tr.classList.contains('unreached'), tr.children[1]?.textContent, tr.children[4]?.textContent]),
     );
     assert.deepEqual(rows, [
-      ['n_trees', 'ranked', false, '3/3', 'n_trees: higher values go with higher accuracy (Spearman ρ +0.866, p 0.67 over 3 trials).'],
+      ['n_trees', 'ranked', false, '3/3', 'n_trees: higher values go with higher accuracy (Spearman ρ +0.866, p 0.67 over 3 trials; 3 trials in any order cannot reach p < 0.05).'],
       ['seed', 'constant', false, '3/3', 'seed is 7 in all 3 trials where it reaches accuracy, so its effect cannot be measured.'],
       ['test_size', 'constant', false, '3/3', 'test_size is 0.25 in all 3 trials where it reaches accuracy, so its effect cannot be measured.'],
       ['unused', 'unreached', true, '0/3', 'unused cannot affect accuracy (not in its lineage in any of 3 trials).'],

@@ -35,6 +35,8 @@ export interface Spearman {
    */
   p: number | null;
   n: number;
+  /** The least p any pairing of n ranks can give, 2/n!: at or above 0.05 for 4 pairs or fewer. */
+  leastP: number;
 }
 
 /** Up to this many pairs, ρ's p-value counts every pairing (10! = 3.6 million of them: ~35 ms; 9: ~10 ms). */
@@ -119,12 +121,13 @@ export function spearman(xs: number[], ys: number[]): Spearman {
   const rx = ranks(xs);
   const ry = ranks(ys);
   const rho = pearson(rx, ry);
-  if (n < 3 || Number.isNaN(rho)) return { rho, p: null, n };
-  if (n <= EXACT_PAIRS) return { rho, p: exactRankP(rx, ry), n };
+  const leastP = Math.min(1, 2 / factorial(n));
+  if (n < 3 || Number.isNaN(rho)) return { rho, p: null, n, leastP };
+  if (n <= EXACT_PAIRS) return { rho, p: exactRankP(rx, ry), n, leastP };
   const df = n - 2;
   const t = rho * Math.sqrt(df / ((1 - rho) * (1 + rho)));
   const fromT = Math.abs(rho) >= 1 ? 0 : 2 * (1 - jStat.studentt.cdf(Math.abs(t), df));
-  return { rho, p: Math.max(fromT, 2 / factorial(n)), n };
+  return { rho, p: Math.max(fromT, leastP), n, leastP };
 }
 
 function factorial(n: number): number {

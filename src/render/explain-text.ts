@@ -84,7 +84,9 @@ function effectClause(e: Explanation, p: Parameter): string {
     case 'ranked': {
       const { rho, p: pv, n } = p.spearman!;
       const trend = rho > 0 ? `higher values go with higher ${m}` : rho < 0 ? `higher values go with lower ${m}` : `its rank does not go with ${m}`;
-      return `${p.name}: ${trend} (Spearman ρ ${signed(rho)}, p ${pValue(pv)} over ${n} trials)`;
+      // A 3-value sweep cannot show a trend however its values fall: say so rather than let ρ -1 look like one.
+      const tooFew = p.spearman!.leastP >= ALPHA ? `; ${n} trials in any order cannot reach p < ${ALPHA}` : '';
+      return `${p.name}: ${trend} (Spearman ρ ${signed(rho)}, p ${pValue(pv)} over ${n} trials${tooFew})`;
     }
     default: {
       const change = Math.abs(p.to!.mean - p.from!.mean);
