@@ -17,7 +17,7 @@ import { DEFAULT_SYSTEM_PYTHON } from '../system-python.js';
 import { choose } from './slice.js';
 
 /** The selection, and where its lineage and its notebook's analyser come from. */
-export interface SelectionFlags extends CellSelection {
+export interface SelectionSource extends CellSelection {
   db?: string;
   python?: string;
 }
@@ -26,7 +26,7 @@ export interface SelectionFlags extends CellSelection {
  * The run's `selectCells` for `--only` / `--stage`, or undefined for a whole run. Throws NBPROV_USAGE for options
  * that do not go together; the function it returns throws NBPROV_USAGE to refuse a selection.
  */
-export function cellSelector(notebook: string, flags: SelectionFlags, warn?: (message: string) => void): RunOptions['selectCells'] {
+export function cellSelector(notebook: string, flags: SelectionSource, warn?: (message: string) => void): RunOptions['selectCells'] {
   const python = flags.python ?? DEFAULT_SYSTEM_PYTHON;
   const force = flags.force === true;
   if (flags.only.length && flags.stage !== undefined) {

@@ -9,10 +9,12 @@ import { addKernelOptions, kernelRunOptions, type KernelFlags } from './kernel-o
 import { BAR_BELOW_LINES, LiveOutput } from './live-output.js';
 import { splitPair } from './parameter-args.js';
 import { renderTimings } from './run-timings.js';
-import { addSelectionOptions, type SelectionFlags } from './selection-options.js';
+import { addSelectionOptions } from './selection-options.js';
+import type { CellSelection } from '../run/cell-selection.js';
 import { quoteName } from '../trial-name-text.js';
 
-interface RunFlags extends KernelFlags, SelectionFlags {
+/** `--only` / `--stage` / `--force` arrive as a CellSelection (selection-options.ts). */
+interface RunFlags extends KernelFlags, CellSelection {
   output?: string;
   quiet?: boolean;
   json?: boolean;

@@ -2,13 +2,6 @@ import type { Command } from 'commander';
 import type { CellSelection } from '../run/cell-selection.js';
 import { collect } from './options.js';
 
-/** `--only` / `--stage` / `--force`, as run and sweep take them. */
-export interface SelectionFlags {
-  only: string[];
-  stage?: string;
-  force?: boolean;
-}
-
 /** Adds `--only`, `--stage` and `--force` to `command` (`run`, `sweep`). */
 export function addSelectionOptions(command: Command): Command {
   return command
@@ -18,7 +11,7 @@ export function addSelectionOptions(command: Command): Command {
 }
 
 /** The selection the flags ask for, or undefined for whole runs. */
-export function selectionOf(flags: SelectionFlags): CellSelection | undefined {
+export function selectionOf(flags: CellSelection): CellSelection | undefined {
   if (!flags.only.length && flags.stage === undefined && !flags.force) return undefined;
   return { only: flags.only, ...(flags.stage !== undefined ? { stage: flags.stage } : {}), ...(flags.force ? { force: true } : {}) };
 }

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
 import { formatError, NbprovError } from '../errors.js';
 import { combinationLabel, type GridSpec, type GridValue } from '../sweep/grid.js';
+import type { CellSelection } from '../run/cell-selection.js';
 import type { RunOptions } from '../run/types.js';
 import type { SweepEvents, SweepResult } from '../sweep/sweep.js';
 import type { CommandContext, CommandResult } from './command-context.js';
@@ -9,11 +10,11 @@ import { addKernelOptions, kernelRunOptions, type KernelFlags } from './kernel-o
 import { collect } from './options.js';
 import { splitPair } from './parameter-args.js';
 import { LiveOutput } from './live-output.js';
-import { addSelectionOptions, selectionOf, type SelectionFlags } from './selection-options.js';
+import { addSelectionOptions, selectionOf } from './selection-options.js';
 import { SweepProgress } from './sweep-progress.js';
 import { runCompare } from './compare.js';
 
-interface SweepFlags extends KernelFlags, SelectionFlags {
+interface SweepFlags extends KernelFlags, CellSelection {
   parameter: string[];
   parameterRaw: string[];
   gridFile?: string;
@@ -135,6 +136,7 @@ async function gridOf(notebook: string | undefined, flags: SweepFlags): Promise<
   if (twice) throw new NbprovError('NBPROV_USAGE', `${twice} is given twice`, { hint: `give all its values once: -p ${twice} V1,V2,V3` });
   if (flags.seedParam && flags.repeat < 2) throw new NbprovError('NBPROV_USAGE', '--seed-param numbers the repeats: give --repeat N (2 or more) with it');
   const spec: GridSpec = { axes: all, listed: file.listed, zip: flags.zip === true, repeat: flags.repeat, seedParam: flags.seedParam, file: file.file };
+  const selection = selectionOf(flags);
   const asGiven = {
     parameters: Object.fromEntries(all.map(([name, values]) => [name, values.map((v) => ('data' in v ? v.data : v.text))])),
     ...(file.listed.length ? { combinations: file.listed } : {}),
@@ -143,7 +145,7 @@ async function gridOf(notebook: string | undefined, flags: SweepFlags): Promise<
     repeat: spec.repeat,
     ...(spec.seedParam ? { seedParam: spec.seedParam } : {}),
     ...(flags.injectAfter ? { injectAfter: flags.injectAfter } : {}),
-    ...(selectionOf(flags) ? { selection: selectionOf(flags) } : {}),
+    ...(selection ? { selection } : {}),
   };
   return { spec, asGiven };
 }

@@ -68,10 +68,7 @@ print(argv(server)[:3])`,
     const dir = project();
     try {
       writeNotebook(dir, 'k.ipynb', ['import sys\nprint(sys.executable)']);
-      const spec = join(dir, 'ipython', 'kernels', 'legacy-py');
-      mkdirSync(spec, { recursive: true });
-      const argv = ['/usr/bin/python3', '-m', 'ipykernel_launcher', '-f', '{connection_file}'];
-      writeFileSync(join(spec, 'kernel.json'), JSON.stringify({ argv, display_name: 'Legacy', language: 'python' }));
+      writeKernelSpec(join(dir, 'ipython', 'kernels'), 'legacy-py', ['/usr/bin/python3', '-m', 'ipykernel_launcher', '-f', '{connection_file}']);
       const home = join(dir, 'home');
       mkdirSync(home);
       const r = await nbprov(['run', 'k.ipynb', '--kernel', 'legacy-py', '-q'], { cwd: dir, env: { IPYTHONDIR: join(dir, 'ipython'), HOME: home } });
@@ -118,9 +115,7 @@ print(argv(server)[:3])`,
   test('a kernel that never answers: exit 3 after --startup-timeout, saying what was seen, nothing left running', async () => {
     const dir = project();
     try {
-      const spec = join(dir, 'share/kernels/mute');
-      mkdirSync(spec, { recursive: true });
-      writeFileSync(join(spec, 'kernel.json'), JSON.stringify({ argv: ['/usr/bin/python3', '-c', 'import time; time.sleep(600)', '{connection_file}'], display_name: 'Mute', language: 'python' }));
+      writeKernelSpec(join(dir, 'share/kernels'), 'mute', ['/usr/bin/python3', '-c', 'import time; time.sleep(600)', '{connection_file}']);
       writeNotebook(dir, 'm.ipynb', ['x = 1']);
       const tmp = join(dir, 'tmp');
       mkdirSync(tmp);
@@ -139,9 +134,7 @@ print(argv(server)[:3])`,
   test('a kernel whose process exits at once: exit 3 once the server gives up restarting it (~18 s), not after --startup-timeout', async () => {
     const dir = project();
     try {
-      const spec = join(dir, 'share/kernels/crash');
-      mkdirSync(spec, { recursive: true });
-      writeFileSync(join(spec, 'kernel.json'), JSON.stringify({ argv: ['/usr/bin/python3', '-c', 'import sys; sys.exit(3)', '{connection_file}'], display_name: 'Crash', language: 'python' }));
+      writeKernelSpec(join(dir, 'share/kernels'), 'crash', ['/usr/bin/python3', '-c', 'import sys; sys.exit(3)', '{connection_file}']);
       writeNotebook(dir, 'c.ipynb', ['x = 1']);
       const started = Date.now();
       const r = await nbprov(['run', 'c.ipynb', '--kernel', 'crash'], { cwd: dir, env: { JUPYTER_PATH: join(dir, 'share') } });
@@ -158,10 +151,8 @@ print(argv(server)[:3])`,
   test('a kernel that cannot load the collector: exit 3 with what it raised, no trial, nothing left running', async () => {
     const dir = project();
     try {
-      const spec = join(dir, 'share/kernels/broken');
-      mkdirSync(spec, { recursive: true });
       const argv = ['/usr/bin/python3', '-m', 'ipykernel_launcher', '-f', '{connection_file}', '--IPKernelApp.exec_lines=["import sys; sys.modules[\'json\'] = None"]'];
-      writeFileSync(join(spec, 'kernel.json'), JSON.stringify({ argv, display_name: 'Broken', language: 'python' }));
+      writeKernelSpec(join(dir, 'share/kernels'), 'broken', argv);
       writeNotebook(dir, 'b.ipynb', ["open('ran', 'w').close()"]);
       const r = await nbprov(['run', 'b.ipynb', '--kernel', 'broken'], { cwd: dir, env: { JUPYTER_PATH: join(dir, 'share') } });
       assert.equal(r.code, 3, r.stderr);
@@ -207,6 +198,12 @@ print(argv(server)[:3])`,
     }
   });
 });
+
+/** Writes the kernel spec `name` (a python kernel started by `argv`) into the kernels directory `kernels`. */
+function writeKernelSpec(kernels: string, name: string, argv: string[]): void {
+  mkdirSync(join(kernels, name), { recursive: true });
+  writeFileSync(join(kernels, name, 'kernel.json'), JSON.stringify({ argv, display_name: name, language: 'python' }));
+}
 
 /** The jupyter-server process serving `dir`, with its command line and the token from its environment. */
 function findServer(dir: string): { pid: number; cmdline: string; token: string } | undefined {
